@@ -1,0 +1,59 @@
+package dev.claudemesh.broker.core;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The broker's counters (PROTOCOL §6 series), as plain thread-safe adders. The transport exposes them in
+ * Prometheus format by reading them; the domain only increments. Labelled counters keep one adder per label
+ * value; label values come from fixed sets (reasons, priorities, capabilities), so they cannot grow unbounded.
+ */
+public final class BrokerMetrics {
+
+    public final LongAdder connectionsTotal = new LongAdder();
+    public final AtomicLong connectionsActive = new AtomicLong();
+    public final LongAdder ttlSweepsTotal = new LongAdder();
+    public final LongAdder hookRequestsTotal = new LongAdder();
+    public final LongAdder hookRequestsRateLimitedTotal = new LongAdder();
+    public final AtomicLong queueDepth = new AtomicLong();
+    public final LongAdder pushesTotal = new LongAdder();
+    public final LongAdder redeliveriesTotal = new LongAdder();
+    private final Map<String, LongAdder> connectionsRejected = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> messagesRouted = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> messagesRejected = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> droppedByGrant = new ConcurrentHashMap<>();
+
+    public void connectionRejected(String reason) {
+        connectionsRejected.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    public void messageRouted(String priority) {
+        messagesRouted.computeIfAbsent(priority, k -> new LongAdder()).increment();
+    }
+
+    public void messageRejected(String reason) {
+        messagesRejected.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    public void droppedByGrant(String capability) {
+        droppedByGrant.computeIfAbsent(capability, k -> new LongAdder()).increment();
+    }
+
+    public Map<String, LongAdder> connectionsRejected() {
+        return connectionsRejected;
+    }
+
+    public Map<String, LongAdder> messagesRouted() {
+        return messagesRouted;
+    }
+
+    public Map<String, LongAdder> messagesRejected() {
+        return messagesRejected;
+    }
+
+    public Map<String, LongAdder> droppedByGrant() {
+        return droppedByGrant;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.claudemesh.broker.core.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The audit hash chain of PROTOCOL §7:
+ * {@code sha256hex(prev|meshId|eventType|actorId-or-"null"|canonicalJson(payload)|createdAt)}.
+ * Stateless and thread-safe. The canonical JSON matches {@code JSON.stringify} of a recursively key-sorted
+ * object: no whitespace, JSON string escaping.
+ */
+public final class AuditChain {
+
+    /** The {@code prev} of the first event of every mesh. */
+    public static final String GENESIS = "genesis";
+
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private AuditChain() {
+    }
+
+    /** ISO-8601 UTC with milliseconds and {@code Z}, e.g. {@code 2026-01-01T00:00:00.000Z}. */
+    public static String isoMillis(long epochMs) {
+        return ISO_MILLIS.format(Instant.ofEpochMilli(epochMs));
+    }
+
+    /** Computes the hash of one event given the previous hash of its mesh ({@link #GENESIS} for the first). */
+    public static String hash(String prev, String meshId, String eventType, String actorId,
+                              String canonicalPayload, long createdAtMs) {
+        String input = prev + "|" + meshId + "|" + eventType + "|" + (actorId == null ? "null" : actorId) + "|"
+                + canonicalPayload + "|" + isoMillis(createdAtMs);
+        return sha256Hex(input.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Lowercase hex SHA-256 of {@code bytes}. */
+    public static String sha256Hex(byte[] bytes) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
+            StringBuilder sb = new StringBuilder(64);
+            for (byte b : d) {
+                sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /**
+     * Canonical JSON of a metadata value: Maps (keys sorted), Lists, Strings, Numbers (integers as
+     * integers), Booleans and null.
+     */
+    public static String canonicalJson(Object value) {
+        StringBuilder sb = new StringBuilder(64);
+        write(sb, value);
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v) {
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof String s) {
+            quote(sb, s);
+        } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long || v instanceof Short) {
+            sb.append(v);
+        } else if (v instanceof Number n) {
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) {
+                sb.append((long) d);
+            } else {
+                sb.append(d);
+            }
+        } else if (v instanceof Map<?, ?> m) {
+            TreeMap<String, Object> sorted = new TreeMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sorted.put(String.valueOf(e.getKey()), e.getValue());
+            }
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                quote(sb, e.getKey());
+                sb.append(':');
+                write(sb, e.getValue());
+            }
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                write(sb, l.get(i));
+            }
+            sb.append(']');
+        } else {
+            throw new IllegalArgumentException("not a metadata value: " + v.getClass().getName());
+        }
+    }
+
+    /** Appends {@code s} as a JSON string literal, escaped as {@code JSON.stringify} does. */
+    public static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    if (c < 0x20 || (Character.isSurrogate(c) && !validSurrogateAt(s, i))) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private static boolean validSurrogateAt(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+}

@@ -1,0 +1,271 @@
+package dev.claudemesh.broker.core.envelope;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.claudemesh.broker.core.model.GroupRole;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decodes one client frame (UTF-8 JSON bytes) into an {@link Inbound} with jackson-core's streaming parser.
+ * Only the fields the broker routes on are read; every other value is skipped without being materialised.
+ * Invalid UTF-8, bad JSON, trailing content, nesting deeper than {@value #MAX_DEPTH} and oversized numbers
+ * yield {@link Inbound.Type#MALFORMED}, never an exception. Stateless and thread-safe.
+ */
+public final class EnvelopeDecoder {
+
+    /** Maximum JSON nesting depth accepted in a frame. */
+    public static final int MAX_DEPTH = 32;
+    private static final int MAX_GROUPS = 64;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxNumberLength(64)
+                    .build())
+            .build();
+
+    private EnvelopeDecoder() {
+    }
+
+    /** Decodes {@code len} bytes of {@code data} from {@code off}. */
+    public static Inbound decode(byte[] data, int off, int len) {
+        try (JsonParser p = FACTORY.createParser(data, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Inbound.malformed("frame must be a JSON object");
+            }
+            Inbound in = new Inbound();
+            readObject(p, in);
+            if (p.nextToken() != null) {
+                return Inbound.malformed("trailing data after JSON object");
+            }
+            if (in.type == null) {
+                in.type = Inbound.Type.UNKNOWN;
+            }
+            return in;
+        } catch (StreamConstraintsException e) {
+            return Inbound.malformed("JSON too deeply nested or number too long");
+        } catch (IOException | RuntimeException e) {
+            return Inbound.malformed("invalid JSON");
+        }
+    }
+
+    public static Inbound decode(byte[] data) {
+        return decode(data, 0, data.length);
+    }
+
+    private static void readObject(JsonParser p, Inbound in) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "type" -> {
+                    String s = str(p, v, in, field);
+                    in.rawType = s;
+                    in.type = typeOf(s);
+                }
+                case "_reqId" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        in.reqId = p.getText();
+                    } else if (v == JsonToken.VALUE_NUMBER_INT) {
+                        in.reqId = p.getText();
+                        in.reqIdNumeric = true;
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "meshId" -> in.meshId = str(p, v, in, field);
+                case "memberId" -> in.memberId = str(p, v, in, field);
+                case "pubkey" -> in.pubkey = str(p, v, in, field);
+                case "sessionPubkey" -> in.sessionPubkey = str(p, v, in, field);
+                case "parentMemberId" -> in.parentMemberId = str(p, v, in, field);
+                case "parentMemberPubkey" -> in.parentMemberPubkey = str(p, v, in, field);
+                case "displayName" -> in.displayName = str(p, v, in, field);
+                case "sessionId" -> in.sessionId = str(p, v, in, field);
+                case "pid" -> in.pid = integer(p, v, in, field);
+                case "cwd" -> in.cwd = str(p, v, in, field);
+                case "hostname" -> in.hostname = str(p, v, in, field);
+                case "peerType" -> in.peerType = str(p, v, in, field);
+                case "channel" -> in.channel = str(p, v, in, field);
+                case "model" -> in.model = str(p, v, in, field);
+                case "role" -> in.role = str(p, v, in, field);
+                case "groups" -> in.groups = groups(p, v, in);
+                case "timestamp" -> in.timestamp = integer(p, v, in, field);
+                case "signature" -> in.signature = str(p, v, in, field);
+                case "parentAttestation" -> attestation(p, v, in);
+                case "id" -> {
+                    if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
+                        in.id = p.getText();
+                        in.hasId = true;
+                    } else {
+                        wrong(p, v, in, field);
+                    }
+                }
+                case "client_message_id" -> in.clientMessageId = str(p, v, in, field);
+                case "request_fingerprint" -> in.requestFingerprint = str(p, v, in, field);
+                case "targetSpec" -> in.targetSpec = str(p, v, in, field);
+                case "priority" -> in.priority = str(p, v, in, field);
+                case "nonce" -> in.nonce = base64(p, v, in, field);
+                case "ciphertext" -> in.ciphertext = base64(p, v, in, field);
+                case "clientMessageId" -> in.clientMessageId = str(p, v, in, field);
+                case "brokerMessageId" -> in.brokerMessageId = str(p, v, in, field);
+                case "status" -> in.status = str(p, v, in, field);
+                case "summary" -> {
+                    in.hasSummary = true;
+                    in.summary = str(p, v, in, field);
+                }
+                case "name" -> in.name = str(p, v, in, field);
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw new IOException("unexpected token " + t);
+        }
+    }
+
+    private static Inbound.Type typeOf(String s) {
+        if (s == null) {
+            return Inbound.Type.UNKNOWN;
+        }
+        return switch (s) {
+            case "hello" -> Inbound.Type.HELLO;
+            case "session_hello" -> Inbound.Type.SESSION_HELLO;
+            case "send" -> Inbound.Type.SEND;
+            case "client_ack" -> Inbound.Type.CLIENT_ACK;
+            case "list_peers" -> Inbound.Type.LIST_PEERS;
+            case "set_status" -> Inbound.Type.SET_STATUS;
+            case "set_summary" -> Inbound.Type.SET_SUMMARY;
+            case "join_group" -> Inbound.Type.JOIN_GROUP;
+            case "leave_group" -> Inbound.Type.LEAVE_GROUP;
+            default -> Inbound.Type.UNKNOWN;
+        };
+    }
+
+    private static void wrong(JsonParser p, JsonToken v, Inbound in, String field) throws IOException {
+        if (v != JsonToken.VALUE_NULL && in.wrongTypeField == null) {
+            in.wrongTypeField = field;
+        }
+        p.skipChildren();
+    }
+
+    private static String str(JsonParser p, JsonToken v, Inbound in, String field) throws IOException {
+        if (v == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        wrong(p, v, in, field);
+        return null;
+    }
+
+    private static Long integer(JsonParser p, JsonToken v, Inbound in, String field) throws IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                wrong(p, v, in, field);
+                return null;
+            }
+            return p.getLongValue();
+        }
+        if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+            double d = p.getDoubleValue();
+            if (d == Math.rint(d) && Math.abs(d) < 9.0e15) {
+                return (long) d;
+            }
+        }
+        wrong(p, v, in, field);
+        return null;
+    }
+
+    private static byte[] base64(JsonParser p, JsonToken v, Inbound in, String field) throws IOException {
+        if (v != JsonToken.VALUE_STRING) {
+            wrong(p, v, in, field);
+            return null;
+        }
+        char[] chars = p.getTextCharacters();
+        int off = p.getTextOffset();
+        int n = p.getTextLength();
+        byte[] out = new byte[n];
+        boolean ok = (n % 4) == 0;
+        int pad = 0;
+        for (int i = 0; i < n && ok; i++) {
+            char c = chars[off + i];
+            if (c == '=') {
+                pad++;
+                if (i < n - 2) {
+                    ok = false;
+                }
+            } else if (pad > 0 || !isBase64Char(c)) {
+                ok = false;
+            }
+            out[i] = (byte) c;
+        }
+        if (!ok && in.badBase64Field == null) {
+            in.badBase64Field = field;
+        }
+        return out;
+    }
+
+    private static boolean isBase64Char(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    }
+
+    private static List<GroupRole> groups(JsonParser p, JsonToken v, Inbound in) throws IOException {
+        if (v != JsonToken.START_ARRAY) {
+            wrong(p, v, in, "groups");
+            return null;
+        }
+        List<GroupRole> out = new ArrayList<>();
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == JsonToken.START_OBJECT) {
+                String name = null;
+                String role = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if ("name".equals(f) && fv == JsonToken.VALUE_STRING) {
+                        name = p.getText();
+                    } else if ("role".equals(f) && fv == JsonToken.VALUE_STRING) {
+                        role = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (name != null && !name.isEmpty() && out.size() < MAX_GROUPS) {
+                    out.add(new GroupRole(name, role));
+                }
+            } else if (t == JsonToken.VALUE_STRING) {
+                if (!p.getText().isEmpty() && out.size() < MAX_GROUPS) {
+                    out.add(new GroupRole(p.getText(), null));
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return out;
+    }
+
+    private static void attestation(JsonParser p, JsonToken v, Inbound in) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            wrong(p, v, in, "parentAttestation");
+            return;
+        }
+        in.hasAttestation = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken fv = p.nextToken();
+            switch (f) {
+                case "sessionPubkey" -> in.attSessionPubkey = str(p, fv, in, "parentAttestation.sessionPubkey");
+                case "parentMemberPubkey" -> in.attParentMemberPubkey =
+                        str(p, fv, in, "parentAttestation.parentMemberPubkey");
+                case "expiresAt" -> in.attExpiresAt = integer(p, fv, in, "parentAttestation.expiresAt");
+                case "signature" -> in.attSignature = str(p, fv, in, "parentAttestation.signature");
+                default -> p.skipChildren();
+            }
+        }
+    }
+}

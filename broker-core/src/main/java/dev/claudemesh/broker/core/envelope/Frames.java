@@ -1,0 +1,139 @@
+package dev.claudemesh.broker.core.envelope;
+
+import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.model.GroupRole;
+import dev.claudemesh.broker.core.model.StoredMessage;
+
+import java.util.List;
+import java.util.Map;
+
+/** Encoders for every frame the broker sends (PROTOCOL §3–§5). Stateless and thread-safe. */
+public final class Frames {
+
+    private Frames() {
+    }
+
+    /** {@code {"type":"error","code":…,"message":…[,"_reqId":…]}}. */
+    public static byte[] error(String code, String message, Inbound req) {
+        JsonOut o = new JsonOut(96).beginObject().field("type", "error").field("code", code).field("message", message);
+        if (req != null && req.reqId != null) {
+            reqId(o, req);
+        }
+        return o.endObject().toBytes();
+    }
+
+    private static void reqId(JsonOut o, Inbound req) {
+        o.name("_reqId");
+        if (req.reqIdNumeric) {
+            try {
+                o.value(Long.parseLong(req.reqId));
+                return;
+            } catch (NumberFormatException ignored) {
+                // fall through to the string form
+            }
+        }
+        o.value(req.reqId);
+    }
+
+    /** Successful send ack. */
+    public static byte[] ackQueued(Inbound send, String messageId) {
+        JsonOut o = new JsonOut(96).beginObject().field("type", "ack");
+        ackId(o, send);
+        return o.field("messageId", messageId).field("queued", true).endObject().toBytes();
+    }
+
+    /** Failed send ack. */
+    public static byte[] ackFailed(Inbound send, String error) {
+        JsonOut o = new JsonOut(128).beginObject().field("type", "ack");
+        ackId(o, send);
+        return o.field("messageId", "").field("queued", false).field("error", error).endObject().toBytes();
+    }
+
+    private static void ackId(JsonOut o, Inbound send) {
+        o.name("id");
+        if (send.hasId) {
+            o.value(send.id);
+        } else {
+            o.nullValue();
+        }
+        if (send.clientMessageId != null) {
+            o.field("client_message_id", send.clientMessageId);
+        }
+    }
+
+    /** hello_ack; {@code withProfile} false on a session reattach. */
+    public static byte[] helloAck(String presenceId, String memberDisplayName, String roleTag,
+                                  List<GroupRole> groups, String messageMode, boolean withProfile) {
+        JsonOut o = new JsonOut(160).beginObject().field("type", "hello_ack").field("presenceId", presenceId)
+                .field("memberDisplayName", memberDisplayName);
+        if (withProfile) {
+            o.name("memberProfile").beginObject().field("roleTag", roleTag).name("groups");
+            groups(o, groups);
+            o.field("messageMode", messageMode).endObject();
+        }
+        return o.endObject().toBytes();
+    }
+
+    /** Writes {@code [{name, role?}]}. */
+    public static void groups(JsonOut o, List<GroupRole> groups) {
+        o.beginArray();
+        for (GroupRole g : groups) {
+            o.beginObject().field("name", g.name());
+            if (g.role() != null) {
+                o.field("role", g.role());
+            }
+            o.endObject();
+        }
+        o.endArray();
+    }
+
+    /** A DM push. */
+    public static byte[] dmPush(StoredMessage m) {
+        JsonOut o = new JsonOut(256 + m.nonce().length + m.ciphertext().length);
+        o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
+                .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
+                .name("nonce").asciiStringValue(m.nonce()).name("ciphertext").asciiStringValue(m.ciphertext())
+                .field("createdAt", AuditChain.isoMillis(m.createdAtMs()));
+        if (m.clientMessageId() != null) {
+            o.field("client_message_id", m.clientMessageId());
+        }
+        if (m.requestFingerprint() != null) {
+            o.field("request_fingerprint", m.requestFingerprint());
+        }
+        o.field("senderName", m.senderName());
+        return o.endObject().toBytes();
+    }
+
+    /** A multicast push, encoded once for all recipients. */
+    public static byte[] multicastPush(String messageId, String meshId, String senderPubkey, String priority,
+                                       byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
+                                       String requestFingerprint, String senderMemberPubkey, String senderMemberId,
+                                       String senderName) {
+        JsonOut o = new JsonOut(320 + nonce.length + ciphertext.length);
+        o.beginObject().field("type", "push").field("messageId", messageId).field("meshId", meshId)
+                .field("senderPubkey", senderPubkey).field("priority", priority)
+                .name("nonce").asciiStringValue(nonce).name("ciphertext").asciiStringValue(ciphertext)
+                .field("createdAt", AuditChain.isoMillis(createdAtMs));
+        if (clientMessageId != null) {
+            o.field("client_message_id", clientMessageId);
+        }
+        if (requestFingerprint != null) {
+            o.field("request_fingerprint", requestFingerprint);
+        }
+        o.field("senderMemberPubkey", senderMemberPubkey).field("senderMemberId", senderMemberId)
+                .field("senderName", senderName);
+        return o.endObject().toBytes();
+    }
+
+    /** A system event push ({@code peer_joined}, {@code peer_left}). */
+    public static byte[] systemEvent(String messageId, String meshId, String event, Map<String, Object> eventData,
+                                     long createdAtMs) {
+        JsonOut o = new JsonOut(256);
+        o.beginObject().field("type", "push").field("subtype", "system").field("event", event)
+                .name("eventData").anyValue(eventData)
+                .field("messageId", messageId).field("meshId", meshId).field("senderPubkey", "system")
+                .field("priority", "low").field("nonce", "").field("ciphertext", "")
+                .field("createdAt", AuditChain.isoMillis(createdAtMs));
+        return o.endObject().toBytes();
+    }
+}

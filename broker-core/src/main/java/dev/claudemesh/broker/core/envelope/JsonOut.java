@@ -1,0 +1,248 @@
+package dev.claudemesh.broker.core.envelope;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small, allocation-light JSON writer into a growable byte array, for the frames the broker sends.
+ * Not thread-safe; use one per encoding. Strings are escaped as {@code JSON.stringify} does (control
+ * characters as {@code \\u00XX}, lone surrogates as {@code \\uXXXX}); output is UTF-8.
+ */
+public final class JsonOut {
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private byte[] buf;
+    private int len;
+    private boolean needComma;
+
+    public JsonOut(int initialCapacity) {
+        buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    public JsonOut() {
+        this(256);
+    }
+
+    private void ensure(int extra) {
+        if (len + extra > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+        }
+    }
+
+    private void raw(byte b) {
+        ensure(1);
+        buf[len++] = b;
+    }
+
+    private void comma() {
+        if (needComma) {
+            raw((byte) ',');
+        }
+    }
+
+    public JsonOut beginObject() {
+        comma();
+        raw((byte) '{');
+        needComma = false;
+        return this;
+    }
+
+    public JsonOut endObject() {
+        raw((byte) '}');
+        needComma = true;
+        return this;
+    }
+
+    public JsonOut beginArray() {
+        comma();
+        raw((byte) '[');
+        needComma = false;
+        return this;
+    }
+
+    public JsonOut endArray() {
+        raw((byte) ']');
+        needComma = true;
+        return this;
+    }
+
+    /** Writes a field name; the next value call writes its value. */
+    public JsonOut name(String name) {
+        comma();
+        writeString(name);
+        raw((byte) ':');
+        needComma = false;
+        return this;
+    }
+
+    public JsonOut value(String s) {
+        comma();
+        if (s == null) {
+            ascii("null");
+        } else {
+            writeString(s);
+        }
+        needComma = true;
+        return this;
+    }
+
+    public JsonOut value(long v) {
+        comma();
+        ascii(Long.toString(v));
+        needComma = true;
+        return this;
+    }
+
+    public JsonOut value(boolean v) {
+        comma();
+        ascii(v ? "true" : "false");
+        needComma = true;
+        return this;
+    }
+
+    public JsonOut nullValue() {
+        comma();
+        ascii("null");
+        needComma = true;
+        return this;
+    }
+
+    /** Writes pre-validated ASCII bytes that need no escaping (base64 text) as a JSON string. */
+    public JsonOut asciiStringValue(byte[] ascii) {
+        comma();
+        ensure(ascii.length + 2);
+        buf[len++] = '"';
+        System.arraycopy(ascii, 0, buf, len, ascii.length);
+        len += ascii.length;
+        buf[len++] = '"';
+        needComma = true;
+        return this;
+    }
+
+    public JsonOut field(String name, String value) {
+        return name(name).value(value);
+    }
+
+    public JsonOut field(String name, long value) {
+        return name(name).value(value);
+    }
+
+    public JsonOut field(String name, boolean value) {
+        return name(name).value(value);
+    }
+
+    /** Writes a metadata value: null, String, Number, Boolean, Map or List of those. */
+    public JsonOut anyValue(Object v) {
+        if (v == null) {
+            return nullValue();
+        } else if (v instanceof String s) {
+            return value(s);
+        } else if (v instanceof Boolean b) {
+            return value(b);
+        } else if (v instanceof Number n) {
+            return value(n.longValue());
+        } else if (v instanceof Map<?, ?> m) {
+            beginObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                name(String.valueOf(e.getKey()));
+                anyValue(e.getValue());
+            }
+            return endObject();
+        } else if (v instanceof List<?> l) {
+            beginArray();
+            for (Object o : l) {
+                anyValue(o);
+            }
+            return endArray();
+        }
+        throw new IllegalArgumentException("unsupported JSON value " + v.getClass().getName());
+    }
+
+    private void ascii(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[len++] = (byte) s.charAt(i);
+        }
+    }
+
+    private void writeString(String s) {
+        int n = s.length();
+        ensure(n + 2);
+        buf[len++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c == '"' || c == '\\') {
+                    ensure(2);
+                    buf[len++] = '\\';
+                    buf[len++] = (byte) c;
+                } else if (c < 0x20) {
+                    escapeControl(c);
+                } else {
+                    ensure(1);
+                    buf[len++] = (byte) c;
+                }
+            } else if (c < 0x800) {
+                ensure(2);
+                buf[len++] = (byte) (0xC0 | (c >> 6));
+                buf[len++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                ensure(4);
+                buf[len++] = (byte) (0xF0 | (cp >> 18));
+                buf[len++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                buf[len++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                buf[len++] = (byte) (0x80 | (cp & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                unicodeEscape(c);
+            } else {
+                ensure(3);
+                buf[len++] = (byte) (0xE0 | (c >> 12));
+                buf[len++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                buf[len++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        ensure(1);
+        buf[len++] = '"';
+    }
+
+    private void escapeControl(char c) {
+        ensure(2);
+        switch (c) {
+            case '\n' -> { buf[len++] = '\\'; buf[len++] = 'n'; }
+            case '\r' -> { buf[len++] = '\\'; buf[len++] = 'r'; }
+            case '\t' -> { buf[len++] = '\\'; buf[len++] = 't'; }
+            case '\b' -> { buf[len++] = '\\'; buf[len++] = 'b'; }
+            case '\f' -> { buf[len++] = '\\'; buf[len++] = 'f'; }
+            default -> unicodeEscape(c);
+        }
+    }
+
+    private void unicodeEscape(char c) {
+        ensure(6);
+        buf[len++] = '\\';
+        buf[len++] = 'u';
+        buf[len++] = HEX[(c >> 12) & 0xF];
+        buf[len++] = HEX[(c >> 8) & 0xF];
+        buf[len++] = HEX[(c >> 4) & 0xF];
+        buf[len++] = HEX[c & 0xF];
+    }
+
+    /** The encoded bytes (a copy trimmed to size). */
+    public byte[] toBytes() {
+        return Arrays.copyOf(buf, len);
+    }
+
+    public int size() {
+        return len;
+    }
+
+    @Override
+    public String toString() {
+        return new String(buf, 0, len, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.claudemesh.broker.core.model;
+
+/**
+ * A direct message as it is made durable and as it is reloaded after a restart. The broker never
+ * decodes {@code nonce} or {@code ciphertext}: they are the base64 text bytes exactly as the sender
+ * wrote them (US-ASCII), kept as bytes so they are never turned into Strings on the hot path.
+ *
+ * @param messageId          broker message id (32 alnum)
+ * @param meshId             mesh id
+ * @param senderMemberId     sending member's id
+ * @param senderMemberPubkey sending member's key
+ * @param senderPubkey       the sender's session key, else its member key (what {@code push.senderPubkey} carries)
+ * @param senderName         sender display name
+ * @param targetKey          64-hex target: a session key or a member key
+ * @param priority           now | next | low
+ * @param nonce              base64 text bytes
+ * @param ciphertext         base64 text bytes
+ * @param clientMessageId    as given by the sender, or null
+ * @param requestFingerprint as given by the sender, or null
+ * @param createdAtMs        epoch millis
+ * @param expiresAtMs        epoch millis
+ */
+public record StoredMessage(String messageId, String meshId, String senderMemberId, String senderMemberPubkey,
+                            String senderPubkey, String senderName, String targetKey, String priority,
+                            byte[] nonce, byte[] ciphertext, String clientMessageId, String requestFingerprint,
+                            long createdAtMs, long expiresAtMs) {
+}

@@ -1,0 +1,30 @@
+package dev.claudemesh.broker.core.port;
+
+/**
+ * One peer's socket, as the domain sees it. Implemented by the transport (broker-netty).
+ * All methods are thread-safe and never block: calls from other threads hop onto the socket's own thread.
+ */
+public interface PeerConnection {
+
+    /** A process-unique connection id, for logs. */
+    long id();
+
+    /** The remote address as text (for logs and rate limits). */
+    String remoteAddress();
+
+    /**
+     * Sends one text frame holding {@code utf8Json}. The array must not be modified afterwards; the same
+     * array may be handed to many connections (encode once for a fan-out). Writes are flushed in batches.
+     * Ignored when the socket is closed.
+     */
+    void send(byte[] utf8Json);
+
+    /** Sends a close frame with {@code code} and {@code reason}, then closes the socket. Idempotent. */
+    void close(int code, String reason);
+
+    /** True until the socket is closed (or a close was requested). */
+    boolean isOpen();
+
+    /** Runs {@code task} on this socket's own thread (in order with its inbound frames). */
+    void execute(Runnable task);
+}
