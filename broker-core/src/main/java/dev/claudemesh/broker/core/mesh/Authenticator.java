@@ -1,0 +1,178 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.crypto.Hex;
+import dev.claudemesh.broker.core.envelope.Frames;
+import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.model.Member;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+
+/**
+ * Checks {@code hello} and {@code session_hello} in exactly the order of PROTOCOL §3. The stateless checks
+ * (formats, capacity pre-check, timestamps, signatures) run on the socket's thread; the membership lookup
+ * completes on a storage thread; the checks that need mesh state and the registration run on the mesh loop.
+ */
+final class Authenticator {
+
+    private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
+
+    private final Broker broker;
+
+    Authenticator(Broker broker) {
+        this.broker = broker;
+    }
+
+    void authenticate(PeerSession s, Inbound in) {
+        String err = in.type == Inbound.Type.HELLO ? checkHello(in) : checkSessionHello(in);
+        if (err != null) {
+            reject(s, in, err, null, null);
+            return;
+        }
+        String meshId = in.meshId;
+        String memberKey = in.type == Inbound.Type.HELLO ? in.pubkey.toLowerCase() : in.parentMemberPubkey;
+        broker.directory.findByPubkey(meshId, memberKey).whenComplete((found, ex) -> {
+            if (ex != null) {
+                log.warn("member lookup failed for conn {}: {}", s.conn.id(), ex.toString());
+                s.conn.execute(() -> {
+                    s.conn.send(Frames.error("internal_error", "member lookup failed, try again", in));
+                    s.conn.close(1011, "internal_error");
+                    s.authFailed();
+                });
+                return;
+            }
+            onMember(s, in, found);
+        });
+    }
+
+    private void onMember(PeerSession s, Inbound in, Optional<Member> found) {
+        boolean hello = in.type == Inbound.Type.HELLO;
+        if (found.isEmpty()) {
+            MeshState existing = broker.existingMesh(in.meshId);
+            reject(s, in, "unauthorized", null, existing);
+            return;
+        }
+        Member m = found.get();
+        MeshState mesh = broker.mesh(in.meshId);
+        if (m.revoked()) {
+            reject(s, in, "revoked", m, mesh);
+            return;
+        }
+        if (hello && !m.id().equals(in.memberId)) {
+            reject(s, in, "member_id_mismatch", m, mesh);
+            return;
+        }
+        if (!hello && !m.id().equals(in.parentMemberId)) {
+            reject(s, in, "parent_member_id_mismatch", m, mesh);
+            return;
+        }
+        s.mesh = mesh;
+        mesh.loop.execute(() -> {
+            String code = mesh.register(s, in, m);
+            if (code != null) {
+                reject(s, in, code, m, mesh);
+            }
+        });
+    }
+
+    /** Sends the rejection frame and closes the socket; counts and audits it. Any thread. */
+    void reject(PeerSession s, Inbound in, String code, Member m, MeshState mesh) {
+        broker.metrics.connectionRejected(code);
+        boolean session = in.type == Inbound.Type.SESSION_HELLO;
+        String message = "revoked".equals(code) && m != null
+                ? "You've been removed from \"" + m.meshName() + "\". Contact the mesh owner to rejoin."
+                : (session ? "session_hello rejected: " : "hello rejected: ") + code;
+        byte[] frame = Frames.error(code, message, null);
+        log.info("conn {} {} rejected: {}", s.conn.id(), session ? "session_hello" : "hello", code);
+        if (mesh != null) {
+            mesh.auditHelloRejected(m, code);
+        }
+        s.conn.execute(() -> {
+            s.authFailed();
+            s.conn.send(frame);
+            if ("revoked".equals(code)) {
+                s.conn.close(4002, "banned");
+            } else {
+                s.conn.close(1008, code);
+            }
+        });
+    }
+
+    private boolean skewed(Long ts) {
+        return ts == null || Math.abs(broker.clock.millis() - ts) > broker.settings.skewMs();
+    }
+
+    private String checkHello(Inbound in) {
+        if (in.sessionPubkey != null && !in.sessionPubkey.isEmpty() && !Hex.isLowerHex(in.sessionPubkey, 64)) {
+            return "bad_session_pubkey";
+        }
+        if (in.meshId == null || broker.atCapacity(in.meshId, in.sessionPubkey)) {
+            // a hello without meshId cannot name a mesh; treat it as unauthorized below
+            if (in.meshId != null) {
+                return "capacity";
+            }
+        }
+        if (skewed(in.timestamp)) {
+            return "timestamp_skew";
+        }
+        if (!Hex.isHex(in.pubkey, 64) || !Hex.isHex(in.signature, 128)) {
+            return "malformed";
+        }
+        if (in.meshId == null || in.memberId == null) {
+            return "malformed";
+        }
+        String canonical = in.meshId + "|" + in.memberId + "|" + in.pubkey + "|" + in.timestamp;
+        if (!Ed25519.verify(in.pubkey, in.signature, canonical)) {
+            return "bad_signature";
+        }
+        return null;
+    }
+
+    private String checkSessionHello(Inbound in) {
+        if (!Hex.isLowerHex(in.sessionPubkey, 64)) {
+            return "bad_session_pubkey";
+        }
+        if (!Hex.isLowerHex(in.parentMemberPubkey, 64)) {
+            return "bad_parent_pubkey";
+        }
+        if (!in.hasAttestation || !in.sessionPubkey.equals(in.attSessionPubkey)
+                || !in.parentMemberPubkey.equals(in.attParentMemberPubkey)) {
+            return "attestation_mismatch";
+        }
+        if (in.meshId != null && broker.atCapacity(in.meshId, in.sessionPubkey)) {
+            return "capacity";
+        }
+        long now = broker.clock.millis();
+        if (in.attExpiresAt == null) {
+            return "malformed";
+        }
+        if (in.attExpiresAt <= now) {
+            return "expired";
+        }
+        if (in.attExpiresAt > now + broker.settings.attestationMaxMs()) {
+            return "ttl_too_long";
+        }
+        if (!Hex.isHex(in.attSignature, 128)) {
+            return "malformed";
+        }
+        String att = "claudemesh-session-attest|" + in.parentMemberPubkey + "|" + in.sessionPubkey + "|"
+                + in.attExpiresAt;
+        if (!Ed25519.verify(in.parentMemberPubkey, in.attSignature, att)) {
+            return "bad_signature";
+        }
+        if (skewed(in.timestamp)) {
+            return "timestamp_skew";
+        }
+        if (!Hex.isHex(in.signature, 128) || in.meshId == null) {
+            return "malformed";
+        }
+        String hello = "claudemesh-session-hello|" + in.meshId + "|" + in.parentMemberPubkey + "|"
+                + in.sessionPubkey + "|" + in.timestamp;
+        if (!Ed25519.verify(in.sessionPubkey, in.signature, hello)) {
+            return "bad_signature";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.core.Clock;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.LoopProvider;
+import dev.claudemesh.broker.core.port.MemberDirectory;
+import dev.claudemesh.broker.core.port.PeerConnection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker's domain entry point. The transport calls {@link #open} per accepted WebSocket and feeds the
+ * returned {@link PeerSession}; admin and hook routes call the other methods. Thread-safe: mesh state lives on
+ * the mesh's loop (chosen by {@link LoopProvider}), and every method here hops onto it.
+ */
+public final class Broker {
+
+    final BrokerSettings settings;
+    final Clock clock;
+    final LoopProvider loops;
+    final MemberDirectory directory;
+    final DurableLog durable;
+    final BrokerMetrics metrics;
+    final Authenticator authenticator;
+    final HookIndex hooks;
+    private final ConcurrentHashMap<String, MeshState> meshes = new ConcurrentHashMap<>();
+
+    public Broker(BrokerSettings settings, Clock clock, LoopProvider loops, MemberDirectory directory,
+                  DurableLog durable, BrokerMetrics metrics) {
+        this.settings = settings;
+        this.clock = clock;
+        this.loops = loops;
+        this.directory = directory;
+        this.durable = durable;
+        this.metrics = metrics;
+        this.authenticator = new Authenticator(this);
+        this.hooks = new HookIndex(clock, settings.pendingHookMs(), settings.hookRateLimitPerMin());
+    }
+
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    public HookIndex hooks() {
+        return hooks;
+    }
+
+    /** Restores undelivered DMs loaded from the database at boot, into their meshes' queues. */
+    public void restore(List<StoredMessage> pending) {
+        for (StoredMessage m : pending) {
+            MeshState mesh = mesh(m.meshId());
+            mesh.loop.execute(() -> mesh.restore(m));
+        }
+    }
+
+    /** A new socket: returns its session, to be fed frames in order on the socket's thread. */
+    public PeerSession open(PeerConnection conn) {
+        metrics.connectionsActive.incrementAndGet();
+        return new PeerSession(this, conn);
+    }
+
+    MeshState mesh(String meshId) {
+        MeshState m = meshes.get(meshId);
+        if (m != null) {
+            return m;
+        }
+        return meshes.computeIfAbsent(meshId, id -> new MeshState(this, id, loops.loopFor(id)));
+    }
+
+    MeshState existingMesh(String meshId) {
+        return meshId == null ? null : meshes.get(meshId);
+    }
+
+    /** Capacity pre-check from a socket thread; the mesh loop re-checks when registering. */
+    boolean atCapacity(String meshId, String sessionPubkey) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return false;
+        }
+        if (sessionPubkey != null && m.sessionKeys.contains(sessionPubkey)) {
+            return false;
+        }
+        return m.leaseCount.get() >= settings.maxConnectionsPerMesh();
+    }
+
+    /** The {@code peers_list} peers array of a mesh, as JSON bytes (admin API). */
+    public CompletableFuture<byte[]> peersJson(String meshId) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture("[]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        m.loop.execute(() -> f.complete(m.peersJson()));
+        return f;
+    }
+
+    /** Closes (4002 banned) and removes the leases of a member just revoked; drops its cached lookup. */
+    public void revoked(String meshId, String memberId, String memberPubkey) {
+        directory.invalidate(meshId, memberPubkey);
+        MeshState m = meshes.get(meshId);
+        if (m != null) {
+            m.loop.execute(() -> m.revoke(memberId));
+        }
+    }
+
+    /** Number of undelivered DMs held in memory across meshes (approximate while traffic runs). */
+    public long queuedMessages() {
+        return metrics.queueDepth.get();
+    }
+
+    /** Closes every socket 1001 and marks every presence disconnected; waits up to {@code timeoutMs}. */
+    public boolean shutdown(long timeoutMs) {
+        List<MeshState> all = new ArrayList<>(meshes.values());
+        CountDownLatch done = new CountDownLatch(all.size());
+        for (MeshState m : all) {
+            m.loop.execute(() -> {
+                try {
+                    m.shutdown();
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        try {
+            return done.await(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.claudemesh.broker.core.mesh;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.claudemesh.broker.core.Clock;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resolves editor-hook status signals ({@code POST /hook/set-status}, PROTOCOL §6) to leases across all meshes.
+ * Thread-safe: the index is concurrent and written from mesh loops; a found lease's status is applied on its
+ * own mesh loop. Pending statuses and rate-limit buckets live in Caffeine caches with expiry, so neither can
+ * grow without bound.
+ */
+public final class HookIndex {
+
+    /** Result of a hook request. */
+    public record Outcome(int httpStatus, String json) { }
+
+    private final ConcurrentHashMap<String, Set<Lease>> leasesByCwd = new ConcurrentHashMap<>();
+    private final Cache<String, String> pendingByPidCwd;
+    private final Cache<String, TokenBucket> bucketByPidCwd;
+    private final Clock clock;
+    private final int ratePerMin;
+
+    HookIndex(Clock clock, long pendingMs, int ratePerMin) {
+        this.clock = clock;
+        this.ratePerMin = ratePerMin;
+        Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        this.pendingByPidCwd = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
+                .expireAfterWrite(pendingMs, TimeUnit.MILLISECONDS).maximumSize(100_000).build();
+        this.bucketByPidCwd = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
+                .expireAfterAccess(2, TimeUnit.MINUTES).maximumSize(100_000).build();
+    }
+
+    void indexLease(Lease l) {
+        unindexLease(l);
+        String cwd = l.cwd;
+        if (cwd != null) {
+            leasesByCwd.computeIfAbsent(cwd, k -> ConcurrentHashMap.newKeySet()).add(l);
+        }
+    }
+
+    void unindexLease(Lease l) {
+        for (var e : leasesByCwd.entrySet()) {
+            if (e.getValue().remove(l) && e.getValue().isEmpty()) {
+                leasesByCwd.remove(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** True when a request for this pid:cwd may proceed (token bucket); false means 429. */
+    public boolean tryAcquire(String pidCwd) {
+        if (ratePerMin <= 0) {
+            return true;
+        }
+        TokenBucket b = bucketByPidCwd.get(pidCwd, k -> new TokenBucket(ratePerMin, ratePerMin, clock.millis()));
+        synchronized (b) {
+            return b.tryTake(clock.millis());
+        }
+    }
+
+    /**
+     * Applies {@code status} (idle|working|dnd) from a hook to the lease found by (cwd, pid), else the newest live
+     * lease with that cwd; with none, remembers it for a lease that arrives soon. The future completes with the
+     * HTTP answer.
+     */
+    public CompletableFuture<Outcome> setStatus(String cwd, Long pid, String status) {
+        Set<Lease> candidates = leasesByCwd.get(cwd);
+        Lease chosen = null;
+        if (candidates != null) {
+            Lease newest = null;
+            for (Lease l : candidates) {
+                if (!l.live) {
+                    continue;
+                }
+                if (pid != null && pid.equals(l.pid)) {
+                    chosen = l;
+                    break;
+                }
+                if (newest == null || l.connectedAtMs > newest.connectedAtMs) {
+                    newest = l;
+                }
+            }
+            if (chosen == null) {
+                chosen = newest;
+            }
+        }
+        if (chosen == null) {
+            pendingByPidCwd.put(pid + ":" + cwd, status);
+            return CompletableFuture.completedFuture(new Outcome(200, "{\"ok\":true,\"pending\":true}"));
+        }
+        Lease l = chosen;
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        l.mesh.loop.execute(() -> {
+            l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
+            f.complete(new Outcome(200, "{\"ok\":true,\"presence_id\":\"" + l.presenceId + "\"}"));
+        });
+        return f;
+    }
+
+    /** On the lease's mesh loop: applies a remembered hook status for its (pid, cwd). */
+    void applyPending(Lease l) {
+        if (l.cwd == null) {
+            return;
+        }
+        String key = l.pid + ":" + l.cwd;
+        String status = pendingByPidCwd.getIfPresent(key);
+        if (status != null) {
+            pendingByPidCwd.invalidate(key);
+            l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.model.GroupRole;
+import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.port.MeshLoop;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A presence lease (PROTOCOL §5): one per authenticated socket, kept through a 90 s grace after the socket
+ * closes. Confined to its mesh's {@link MeshLoop}; the few fields the hook index reads from other threads
+ * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile.
+ */
+public final class Lease {
+
+    /** Status sources, ranked: hook outranks manual outranks ttl. */
+    public static final int SOURCE_TTL = 0;
+    public static final int SOURCE_MANUAL = 1;
+    public static final int SOURCE_HOOK = 2;
+
+    final String presenceId;
+    final MeshState mesh;
+    final Member member;
+    final String peerRole;
+    String sessionPubkey;
+    String sessionId;
+    String displayName;
+    volatile Long pid;
+    volatile String cwd;
+    String hostname;
+    String peerType;
+    String channel;
+    String model;
+    String role;
+    final List<GroupRole> groups = new ArrayList<>();
+    String status = "idle";
+    int statusSource = SOURCE_TTL;
+    long statusSetAtMs;
+    String summary;
+    final long connectedAtMs;
+    /** The socket of a live lease; null while in grace. */
+    PeerSession session;
+    volatile boolean live;
+    MeshLoop.Cancellable graceTask;
+    boolean removed;
+
+    Lease(String presenceId, MeshState mesh, Member member, String peerRole, long connectedAtMs) {
+        this.presenceId = presenceId;
+        this.mesh = mesh;
+        this.member = member;
+        this.peerRole = peerRole;
+        this.connectedAtMs = connectedAtMs;
+        this.statusSetAtMs = connectedAtMs;
+    }
+
+    /** The key this lease is addressed by: its session key, else its member key. */
+    public String routingKey() {
+        return sessionPubkey != null ? sessionPubkey : member.pubkey();
+    }
+
+    public String presenceId() {
+        return presenceId;
+    }
+
+    public String meshId() {
+        return mesh.meshId;
+    }
+
+    public Member member() {
+        return member;
+    }
+
+    public String status() {
+        return status;
+    }
+
+    public Long pid() {
+        return pid;
+    }
+
+    public String cwd() {
+        return cwd;
+    }
+
+    public long connectedAtMs() {
+        return connectedAtMs;
+    }
+
+    public boolean isLive() {
+        return live;
+    }
+
+    MeshState mesh() {
+        return mesh;
+    }
+
+    /** True when a DM of {@code priority} may be pushed to this lease now (PROTOCOL §4.3). */
+    boolean deliverable(String priority) {
+        if ("idle".equals(status)) {
+            return true;
+        }
+        return "now".equals(priority);
+    }
+
+    boolean inGroup(String group) {
+        for (int i = 0; i < groups.size(); i++) {
+            String n = groups.get(i).name();
+            if (n.equals(group) || (n.length() > group.length() && n.startsWith(group) && n.charAt(group.length()) == '/')) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

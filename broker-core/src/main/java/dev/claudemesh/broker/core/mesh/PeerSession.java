@@ -1,0 +1,125 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.Frames;
+import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.port.PeerConnection;
+
+import java.util.ArrayDeque;
+
+/**
+ * The domain side of one socket: authenticates it, then hands its frames, in arrival order, to the owning
+ * mesh's loop. {@link #onFrame} and {@link #onClosed} are called on the socket's own thread, in order;
+ * {@link #lease} is read and written only on the mesh loop once authenticated.
+ */
+public final class PeerSession {
+
+    enum State { NEW, AUTHENTICATING, AUTHENTICATED, CLOSED }
+
+    /** Frames buffered while a hello is being checked; more than this closes the socket. */
+    static final int MAX_BUFFERED_FRAMES = 256;
+
+    final Broker broker;
+    final PeerConnection conn;
+    private State state = State.NEW;
+    private ArrayDeque<Inbound> buffered;
+    /** The mesh this socket authenticated (or tries to authenticate) to; set on the socket thread. */
+    volatile MeshState mesh;
+    /** Set on the mesh loop when the lease is registered. */
+    Lease lease;
+    /** True once the socket is closed; written on the socket thread, read on the mesh loop. */
+    volatile boolean closed;
+    /** Set on the mesh loop when a newer socket replaced this one: its close must not touch the lease. */
+    volatile boolean replaced;
+
+    PeerSession(Broker broker, PeerConnection conn) {
+        this.broker = broker;
+        this.conn = conn;
+    }
+
+    public PeerConnection connection() {
+        return conn;
+    }
+
+    /** True once the hello succeeded (socket thread). */
+    public boolean authenticated() {
+        return state == State.AUTHENTICATED;
+    }
+
+    /** One inbound frame's UTF-8 bytes; called on the socket's thread in arrival order. */
+    public void onFrame(byte[] data, int off, int len) {
+        onEnvelope(EnvelopeDecoder.decode(data, off, len));
+    }
+
+    void onEnvelope(Inbound in) {
+        switch (state) {
+            case NEW -> {
+                if (in.type == Inbound.Type.HELLO || in.type == Inbound.Type.SESSION_HELLO) {
+                    state = State.AUTHENTICATING;
+                    broker.authenticator.authenticate(this, in);
+                } else if (in.type == Inbound.Type.MALFORMED) {
+                    conn.send(Frames.error("bad_request", in.error, in));
+                } else {
+                    conn.send(Frames.error("no_hello", "must send hello first", in));
+                }
+            }
+            case AUTHENTICATING -> {
+                if (buffered == null) {
+                    buffered = new ArrayDeque<>();
+                }
+                if (buffered.size() >= MAX_BUFFERED_FRAMES) {
+                    conn.close(1008, "too_many_frames_before_hello_ack");
+                    return;
+                }
+                buffered.add(in);
+            }
+            case AUTHENTICATED -> {
+                if (in.type == Inbound.Type.HELLO || in.type == Inbound.Type.SESSION_HELLO) {
+                    conn.send(Frames.error("already_authenticated", "this socket is already authenticated", in));
+                    return;
+                }
+                MeshState m = mesh;
+                m.loop.execute(() -> m.handle(this, in));
+            }
+            case CLOSED -> {
+                // late frames after close: dropped
+            }
+        }
+    }
+
+    /** Called (via the socket thread) when the hello was rejected: the socket is being closed. */
+    void authFailed() {
+        state = State.CLOSED;
+        buffered = null;
+    }
+
+    /** Called (via the socket thread) when the lease is registered: process the frames that waited. */
+    void authSucceeded() {
+        if (state != State.AUTHENTICATING) {
+            return;
+        }
+        state = State.AUTHENTICATED;
+        ArrayDeque<Inbound> waiting = buffered;
+        buffered = null;
+        if (waiting != null) {
+            for (Inbound in : waiting) {
+                onEnvelope(in);
+            }
+        }
+    }
+
+    /** The socket closed; called on the socket's thread. */
+    public void onClosed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state = State.CLOSED;
+        buffered = null;
+        broker.metrics.connectionsActive.decrementAndGet();
+        MeshState m = mesh;
+        if (m != null) {
+            m.loop.execute(() -> m.socketClosed(this));
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.envelope.Frames;
+import dev.claudemesh.broker.core.model.StoredMessage;
+
+/** A DM waiting in a recipient queue, with its claim (pushed, not yet client-acked). Mesh-loop confined. */
+final class QueuedDm {
+
+    final StoredMessage message;
+    private byte[] pushFrame;
+    /** The lease it was pushed to, or null when unclaimed. */
+    Lease claimedBy;
+    PeerSession claimedSession;
+    long claimedAtMs;
+
+    QueuedDm(StoredMessage message) {
+        this.message = message;
+    }
+
+    /** The push frame, encoded once and reused for redelivery. */
+    byte[] pushFrame() {
+        if (pushFrame == null) {
+            pushFrame = Frames.dmPush(message);
+        }
+        return pushFrame;
+    }
+}

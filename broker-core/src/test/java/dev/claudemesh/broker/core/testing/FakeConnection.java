@@ -1,0 +1,72 @@
+package dev.claudemesh.broker.core.testing;
+
+import dev.claudemesh.broker.core.port.PeerConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A connection that records frames and closes; its "own thread" is the test's {@link ManualLoop}. */
+public final class FakeConnection implements PeerConnection {
+
+    private static long nextId = 1;
+    private final long id = nextId++;
+    private final ManualLoop loop;
+    public final List<String> frames = new ArrayList<>();
+    public Integer closeCode;
+    public String closeReason;
+
+    public FakeConnection(ManualLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return "127.0.0.1:" + id;
+    }
+
+    @Override
+    public synchronized void send(byte[] utf8Json) {
+        if (closeCode == null) {
+            frames.add(new String(utf8Json, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public synchronized void close(int code, String reason) {
+        if (closeCode == null) {
+            closeCode = code;
+            closeReason = reason;
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closeCode == null;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    /** Frames whose text contains {@code needle}. */
+    public synchronized List<String> framesContaining(String needle) {
+        List<String> out = new ArrayList<>();
+        for (String f : frames) {
+            if (f.contains(needle)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    public synchronized String last() {
+        return frames.isEmpty() ? null : frames.get(frames.size() - 1);
+    }
+}

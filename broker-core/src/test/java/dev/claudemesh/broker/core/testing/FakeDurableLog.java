@@ -1,0 +1,70 @@
+package dev.claudemesh.broker.core.testing;
+
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Records ops; "commits" them when the test calls {@link #commitAll}, running callbacks then. */
+public final class FakeDurableLog implements DurableLog {
+
+    public final List<DurableOp> committed = new ArrayList<>();
+    private final List<DurableOp> pending = new ArrayList<>();
+    private final List<Runnable> callbacks = new ArrayList<>();
+
+    @Override
+    public synchronized void submit(DurableOp op, Runnable onCommitted) {
+        pending.add(op);
+        if (onCommitted != null) {
+            callbacks.add(onCommitted);
+        }
+    }
+
+    public void commitAll() {
+        List<Runnable> run;
+        synchronized (this) {
+            committed.addAll(pending);
+            pending.clear();
+            run = new ArrayList<>(callbacks);
+            callbacks.clear();
+        }
+        run.forEach(Runnable::run);
+    }
+
+    public synchronized int pendingCount() {
+        return pending.size();
+    }
+
+    @Override
+    public boolean aboveHighWater() {
+        return false;
+    }
+
+    @Override
+    public void onPressureChange(Consumer<Boolean> listener) {
+    }
+
+    @Override
+    public boolean databaseHealthy() {
+        return true;
+    }
+
+    @Override
+    public int backlog() {
+        return pending.size();
+    }
+
+    @Override
+    public List<StoredMessage> loadUndelivered(long nowMs) {
+        return List.of();
+    }
+
+    @Override
+    public boolean flush(long timeoutMs) {
+        commitAll();
+        return true;
+    }
+}

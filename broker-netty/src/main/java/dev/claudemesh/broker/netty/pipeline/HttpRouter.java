@@ -1,0 +1,143 @@
+package dev.claudemesh.broker.netty.pipeline;
+
+import dev.claudemesh.broker.core.mesh.Broker;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslHandler;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Routes one HTTP request: an upgrade to exactly {@code /ws} (query string ignored) becomes a WebSocket — the
+ * HTTP handlers leave the pipeline and the frame handlers take their place — and everything else goes to the
+ * {@link HttpHandler}. An upgrade to any other path gets 404 and no 101 (PROTOCOL §2). One per channel; runs on
+ * the channel's loop.
+ */
+public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    /** Answers plain HTTP requests (health, metrics, hooks, admin, join). */
+    public interface HttpHandler {
+        void handle(ChannelHandlerContext ctx, FullHttpRequest request);
+    }
+
+    private final Broker broker;
+    private final HttpHandler http;
+    private final PipelineLimits limits;
+
+    public HttpRouter(Broker broker, HttpHandler http, PipelineLimits limits) {
+        this.broker = broker;
+        this.http = http;
+        this.limits = limits;
+    }
+
+    private io.netty.util.concurrent.ScheduledFuture<?> requestDeadline;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        armDeadline(ctx);
+    }
+
+    /** Slow or idle HTTP clients (slowloris) are closed when no complete request arrives in time. */
+    private void armDeadline(ChannelHandlerContext ctx) {
+        if (requestDeadline != null) {
+            requestDeadline.cancel(false);
+        }
+        requestDeadline = ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                ctx.close();
+            }
+        }, limits.httpRequestTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (requestDeadline != null) {
+            requestDeadline.cancel(false);
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        armDeadline(ctx);
+        if (!req.decoderResult().isSuccess()) {
+            sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
+            return;
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        String path = q >= 0 ? uri.substring(0, q) : uri;
+        boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && req.headers().contains(HttpHeaderNames.UPGRADE);
+        if (upgrade) {
+            if (!"/ws".equals(path) || req.method() != HttpMethod.GET
+                    || !"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
+                sendPlain(ctx, HttpResponseStatus.NOT_FOUND, "{\"error\":\"not found\"}");
+                return;
+            }
+            upgrade(ctx, req);
+            return;
+        }
+        http.handle(ctx, req.retain());
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
+        String url = (tls ? "wss://" : "ws://") + req.headers().get(HttpHeaderNames.HOST, "localhost") + "/ws";
+        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(limits.maxFrameBytes())
+                .allowExtensions(false)
+                .allowMaskMismatch(false)
+                .expectMaskedFrames(true)
+                // UTF-8 is validated by the JSON decoder (bad input gets bad_request); skipping Netty's pass saves a
+                // quarter of a relay's CPU per message.
+                .withUTF8Validator(false)
+                .closeOnProtocolViolation(false)
+                .build();
+        WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url, null, decoderConfig);
+        WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        handshaker.handshake(ctx.channel(), req).addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+        });
+        // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole
+        p.addBefore(ctx.name(), HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
+                limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket()));
+        if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {
+            p.remove(HandlerNames.HTTP_AGGREGATOR);
+        }
+    }
+
+    /** Writes a JSON response with CORS and closes if the request was not keep-alive. */
+    public static void sendPlain(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        HttpUtil.setContentLength(res, res.content().readableBytes());
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+}

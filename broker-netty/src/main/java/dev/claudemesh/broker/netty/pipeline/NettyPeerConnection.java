@@ -1,0 +1,114 @@
+package dev.claudemesh.broker.netty.pipeline;
+
+import dev.claudemesh.broker.core.port.PeerConnection;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The transport side of {@link PeerConnection}: writes text frames to one channel. Writes from any thread hop
+ * onto the channel's loop; flushes are coalesced to one per loop turn (FlushConsolidationHandler's idea without
+ * its per-read coupling). A peer that stops reading is closed once {@link #maxPendingBytes} are queued for it,
+ * so a slow consumer cannot grow the broker's memory without bound.
+ */
+public final class NettyPeerConnection implements PeerConnection {
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final Channel channel;
+    private final long id = IDS.incrementAndGet();
+    private final long maxPendingBytes;
+    private final Runnable flushTask = this::flushNow;
+    /** Loop-confined. */
+    private boolean flushScheduled;
+    private volatile boolean closing;
+
+    public NettyPeerConnection(Channel channel, long maxPendingBytes) {
+        this.channel = channel;
+        this.maxPendingBytes = maxPendingBytes;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void send(byte[] utf8Json) {
+        if (closing) {
+            return;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            write(utf8Json);
+        } else {
+            channel.eventLoop().execute(() -> write(utf8Json));
+        }
+    }
+
+    private void write(byte[] utf8Json) {
+        if (closing || !channel.isActive()) {
+            return;
+        }
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > maxPendingBytes) {
+            close(1008, "slow_consumer");
+            return;
+        }
+        channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json)), channel.voidPromise());
+        if (!flushScheduled) {
+            flushScheduled = true;
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        channel.flush();
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (channel.eventLoop().inEventLoop()) {
+            doClose(code, reason);
+        } else {
+            channel.eventLoop().execute(() -> doClose(code, reason));
+        }
+    }
+
+    private void doClose(int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (!channel.isActive()) {
+            return;
+        }
+        CloseWebSocketFrame frame = reason == null || reason.isEmpty()
+                ? new CloseWebSocketFrame(code, null) : new CloseWebSocketFrame(code, reason);
+        channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closing && channel.isActive();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        channel.eventLoop().execute(task);
+    }
+}
