@@ -42,7 +42,8 @@ public record BrokerConfig(
         String tlsKey,
         String logFormat,
         long graceMs,
-        long redeliveryMs) {
+        long redeliveryMs,
+        long helloTimeoutMs) {
 
     /** A configuration error; its message is shown to the operator as is. */
     public static final class ConfigException extends RuntimeException {
@@ -82,6 +83,7 @@ public record BrokerConfig(
         DEFAULTS.put("BROKER_LOG_FORMAT", "text");
         DEFAULTS.put("BROKER_GRACE_MS", "90000");
         DEFAULTS.put("BROKER_REDELIVERY_MS", "30000");
+        DEFAULTS.put("BROKER_HELLO_TIMEOUT_MS", "10000");
     }
 
     /** The flag for a variable: {@code --status-ttl-seconds} for {@code STATUS_TTL_SECONDS}. */
@@ -174,7 +176,8 @@ public record BrokerConfig(
                 tlsKey,
                 logFormat,
                 intIn(v, "BROKER_GRACE_MS", 1, 86_400_000),
-                intIn(v, "BROKER_REDELIVERY_MS", 1, 86_400_000));
+                intIn(v, "BROKER_REDELIVERY_MS", 1, 86_400_000),
+                intIn(v, "BROKER_HELLO_TIMEOUT_MS", 1, 3_600_000));
     }
 
     private static void readable(String name, String path) {
@@ -242,6 +245,7 @@ public record BrokerConfig(
         parts.add("logFormat=" + logFormat);
         parts.add("graceMs=" + graceMs);
         parts.add("redeliveryMs=" + redeliveryMs);
+        parts.add("helloTimeoutMs=" + helloTimeoutMs);
         return String.join(" ", parts);
     }
 

@@ -3,7 +3,8 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.mesh.Broker;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 
@@ -12,15 +13,17 @@ import io.netty.handler.ssl.SslContext;
  * {@code [tls] → httpCodec → httpAggregator → httpRouter}; after an upgrade at {@code /ws} the router turns it
  * into {@code [tls] → wsdecoder → wsencoder → wsAggregator → peer}.
  */
-public final class BrokerChannelInitializer extends ChannelInitializer<SocketChannel> {
+public final class BrokerChannelInitializer extends ChannelInitializer<Channel> {
 
     private final Broker broker;
     private final HttpRouter.HttpHandler http;
     private final PipelineLimits limits;
     private final SslContext sslContext;
+    private final ChannelGroup channels;
 
     public BrokerChannelInitializer(Broker broker, HttpRouter.HttpHandler http, PipelineLimits limits,
-                                    SslContext sslContext) {
+                                    SslContext sslContext, ChannelGroup channels) {
+        this.channels = channels;
         this.broker = broker;
         this.http = http;
         this.limits = limits;
@@ -28,7 +31,10 @@ public final class BrokerChannelInitializer extends ChannelInitializer<SocketCha
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
+        if (channels != null) {
+            channels.add(ch);
+        }
         ChannelPipeline p = ch.pipeline();
         if (sslContext != null) {
             p.addLast(HandlerNames.TLS, sslContext.newHandler(ch.alloc()));

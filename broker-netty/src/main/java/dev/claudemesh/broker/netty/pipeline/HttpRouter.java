@@ -82,11 +82,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q >= 0 ? uri.substring(0, q) : uri;
-        boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && req.headers().contains(HttpHeaderNames.UPGRADE);
-        if (upgrade) {
-            if (!"/ws".equals(path) || req.method() != HttpMethod.GET
-                    || !"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
+        // Only a WebSocket upgrade counts; other upgrade offers (e.g. h2c from HTTP clients) are ignored and the
+        // request is served as plain HTTP/1.1.
+        boolean wsUpgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))
+                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        if (wsUpgrade) {
+            if (!"/ws".equals(path) || req.method() != HttpMethod.GET) {
                 sendPlain(ctx, HttpResponseStatus.NOT_FOUND, "{\"error\":\"not found\"}");
                 return;
             }

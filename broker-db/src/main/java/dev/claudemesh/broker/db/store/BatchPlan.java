@@ -1,0 +1,66 @@
+package dev.claudemesh.broker.db.store;
+
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableOp;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one batch of ops does to the database, grouped into one statement per kind while keeping the outcome of
+ * applying the ops one by one in submission order:
+ * <ol>
+ *   <li>queue inserts first: a delivery mark for a DM always follows its enqueue (the DM is pushed only after
+ *       it was submitted), so marks in the same batch find their row;</li>
+ *   <li>presence ops are folded per presence id: the last upsert wins, and a disconnect survives only if no upsert
+ *       follows it (a multi-row upsert may not touch one row twice anyway);</li>
+ *   <li>delivery marks;</li>
+ *   <li>audit appends, in submission order (the chain order).</li>
+ * </ol>
+ * Confined to the writer thread.
+ */
+final class BatchPlan {
+
+    /** An audit append with its payload already in canonical JSON (computed, and validated, at submit). */
+    record Audit(DurableOp.AppendAudit op, String canonicalPayload) {
+    }
+
+    final List<StoredMessage> enqueues = new ArrayList<>();
+    final Map<String, DurableOp.UpsertPresence> upserts = new LinkedHashMap<>();
+    final Map<String, Long> disconnectAtMsByPresenceId = new LinkedHashMap<>();
+    final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
+    final List<Audit> audits = new ArrayList<>();
+
+    /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
+    void add(DurableOp op, String canonicalPayload) {
+        if (op instanceof DurableOp.EnqueueMessage e) {
+            enqueues.add(e.message());
+        } else if (op instanceof DurableOp.MarkDelivered m) {
+            marks.add(m);
+        } else if (op instanceof DurableOp.UpsertPresence u) {
+            upserts.put(u.presenceId(), u);
+            disconnectAtMsByPresenceId.remove(u.presenceId());
+        } else if (op instanceof DurableOp.DisconnectPresence d) {
+            disconnectAtMsByPresenceId.put(d.presenceId(), d.disconnectedAtMs());
+        } else if (op instanceof DurableOp.AppendAudit a) {
+            audits.add(new Audit(a, canonicalPayload));
+        } else {
+            throw new IllegalArgumentException("unknown op: " + op.getClass().getName());
+        }
+    }
+
+    boolean isEmpty() {
+        return enqueues.isEmpty() && upserts.isEmpty() && disconnectAtMsByPresenceId.isEmpty() && marks.isEmpty()
+                && audits.isEmpty();
+    }
+
+    void clear() {
+        enqueues.clear();
+        upserts.clear();
+        disconnectAtMsByPresenceId.clear();
+        marks.clear();
+        audits.clear();
+    }
+}

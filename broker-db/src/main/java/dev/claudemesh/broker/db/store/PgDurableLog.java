@@ -1,0 +1,701 @@
+package dev.claudemesh.broker.db.store;
+
+import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.db.Database;
+import dev.claudemesh.broker.db.jooq.mesh.tables.AuditLog;
+import dev.claudemesh.broker.db.jooq.mesh.tables.MessageQueue;
+import dev.claudemesh.broker.db.jooq.mesh.tables.Presence;
+import org.jooq.BatchBindStep;
+import org.jooq.DSLContext;
+import org.jooq.InsertValuesStep14;
+import org.jooq.InsertValuesStep11;
+import org.jooq.InsertValuesStep7;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.PRESENCE;
+import static org.jooq.impl.DSL.excluded;
+
+/**
+ * The single writer of durable state (DESIGN "Data flow" step 5, STYLE habit 9): submitters put ops on an
+ * unbounded queue that never drops work; one daemon thread drains up to {@link Config#maxBatch()} ops, applies them
+ * in ONE transaction (multi-row inserts and JDBC batches, see {@link BatchPlan}), commits, and only then runs the
+ * ops' callbacks, in submission order. When the backlog passes {@link Config#highWaterOps()} the pressure listeners
+ * hear {@code true} (the transport stops reading from peers) and {@code false} once it drops below
+ * {@link Config#lowWaterOps()}.
+ *
+ * <p>On any failure the transaction is rolled back, {@link #databaseHealthy()} turns false and the same batch is
+ * retried with exponential backoff ({@link Config#retryInitialMs()} to {@link Config#retryMaxMs()}) until it
+ * commits: no op is dropped and no callback runs for uncommitted work. Every statement is idempotent (inserts skip
+ * existing keys, updates set the same values), so re-applying a batch whose commit did reach the server before the
+ * connection broke changes nothing. While idle the writer probes the database every
+ * {@link Config#healthProbeIntervalMs()} so that health follows the database without traffic.</p>
+ *
+ * <p>Audit chain: this writer is the only writer of {@code audit_log}. It caches the last hash of every mesh it has
+ * written to (loaded from the database on first use), computes each event's hash with {@link AuditChain} over the
+ * canonical JSON that it stores verbatim, and restores the cache to its pre-batch state when a batch fails.</p>
+ *
+ * <p>Threads: {@link #submit}, {@link #flush}, {@link #backlog()} and the getters may be called from any thread;
+ * submit never blocks (it computes an audit payload's canonical JSON, which also validates it). Callbacks and
+ * listeners run on the writer thread (pressure {@code true} on the submitting thread) and must not block. Owns its
+ * thread; not the {@link DataSource}.</p>
+ */
+public final class PgDurableLog implements DurableLog, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PgDurableLog.class);
+
+    /** Rows per multi-row INSERT: keeps each statement far below PostgreSQL's 65535 bind parameters. */
+    static final int ROWS_PER_STATEMENT = 1_000;
+
+    /**
+     * Writer configuration. Immutable, validated at construction.
+     *
+     * @param maxBatch              most ops applied in one transaction
+     * @param highWaterOps          backlog above which pressure turns on
+     * @param lowWaterOps           backlog below which pressure turns off again ({@code < highWaterOps})
+     * @param retryInitialMs        first wait after a failed batch
+     * @param retryMaxMs            longest wait between retries (the wait doubles up to this)
+     * @param healthProbeIntervalMs idle time after which the writer runs {@code SELECT 1}
+     * @param closeTimeoutMs        how long {@link #close()} waits for the backlog to drain
+     * @param threadName            name of the writer thread
+     */
+    public record Config(int maxBatch, int highWaterOps, int lowWaterOps, long retryInitialMs, long retryMaxMs,
+                         long healthProbeIntervalMs, long closeTimeoutMs, String threadName) {
+
+        public Config {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch: " + maxBatch + " (expected: > 0)");
+            }
+            if (lowWaterOps < 0 || lowWaterOps >= highWaterOps) {
+                throw new IllegalArgumentException("lowWaterOps: " + lowWaterOps + " (expected: 0 <= lowWaterOps < "
+                        + "highWaterOps=" + highWaterOps + ")");
+            }
+            if (retryInitialMs < 1) {
+                throw new IllegalArgumentException("retryInitialMs: " + retryInitialMs + " (expected: > 0)");
+            }
+            if (retryMaxMs < retryInitialMs) {
+                throw new IllegalArgumentException("retryMaxMs: " + retryMaxMs + " (expected: >= retryInitialMs="
+                        + retryInitialMs + ")");
+            }
+            if (healthProbeIntervalMs < 1) {
+                throw new IllegalArgumentException("healthProbeIntervalMs: " + healthProbeIntervalMs
+                        + " (expected: > 0)");
+            }
+            if (closeTimeoutMs < 0) {
+                throw new IllegalArgumentException("closeTimeoutMs: " + closeTimeoutMs + " (expected: >= 0)");
+            }
+            Objects.requireNonNull(threadName, "threadName");
+        }
+
+        /** 512 ops per batch, water marks 50 000 / 25 000, retry 100 ms to 2 s, probe every 2 s, close waits 5 s. */
+        public static Config defaults() {
+            return new Config(512, 50_000, 25_000, 100, 2_000, 2_000, 5_000, "broker-db-writer");
+        }
+
+        /** A copy with another {@link #maxBatch()}. */
+        public Config withMaxBatch(int n) {
+            return new Config(n, highWaterOps, lowWaterOps, retryInitialMs, retryMaxMs, healthProbeIntervalMs,
+                    closeTimeoutMs, threadName);
+        }
+
+        /** A copy with other water marks. */
+        public Config withWaterMarks(int high, int low) {
+            return new Config(maxBatch, high, low, retryInitialMs, retryMaxMs, healthProbeIntervalMs,
+                    closeTimeoutMs, threadName);
+        }
+
+        /** A copy with other retry waits. */
+        public Config withRetry(long initialMs, long maxMs) {
+            return new Config(maxBatch, highWaterOps, lowWaterOps, initialMs, maxMs, healthProbeIntervalMs,
+                    closeTimeoutMs, threadName);
+        }
+
+        /** A copy with another {@link #healthProbeIntervalMs()}. */
+        public Config withHealthProbeIntervalMs(long ms) {
+            return new Config(maxBatch, highWaterOps, lowWaterOps, retryInitialMs, retryMaxMs, ms, closeTimeoutMs,
+                    threadName);
+        }
+
+        /** A copy with another {@link #closeTimeoutMs()}. */
+        public Config withCloseTimeoutMs(long ms) {
+            return new Config(maxBatch, highWaterOps, lowWaterOps, retryInitialMs, retryMaxMs, healthProbeIntervalMs,
+                    ms, threadName);
+        }
+    }
+
+    /** A queued op, or a marker (op null) whose callback completes a {@link #flush}. */
+    private record Pending(DurableOp op, String canonicalPayload, Runnable callback) {
+    }
+
+    private static final Pending STOP = new Pending(null, null, null);
+
+    private final DataSource dataSource;
+    private final Config config;
+    private final Settings settings = Database.settings();
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final AtomicInteger backlog = new AtomicInteger();
+    private final List<Consumer<Boolean>> pressureListeners = new CopyOnWriteArrayList<>();
+    private final Object pressureLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread thread;
+
+    private volatile boolean aboveHighWater;
+    private volatile boolean healthy = true;
+    /** Set by close() when the backlog could not be drained in time: stop retrying. */
+    private volatile boolean abandon;
+
+    // Metrics: written by the writer thread only, read from anywhere.
+    private volatile int lastBatchSize;
+    private volatile long lastCommitLatencyMicros;
+    private volatile long committedOps;
+    private volatile long committedBatches;
+    private volatile long failedAttempts;
+    private volatile long callbackFailures;
+
+    // Confined to the writer thread.
+    private final Map<String, String> lastHashByMesh = new HashMap<>();
+    private final BatchPlan plan = new BatchPlan();
+
+    private PgDurableLog(DataSource dataSource, Config config) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.config = Objects.requireNonNull(config, "config");
+        this.thread = new Thread(this::run, config.threadName());
+        this.thread.setDaemon(true);
+    }
+
+    /** Creates the writer over {@code dataSource} and starts its thread. */
+    public static PgDurableLog start(DataSource dataSource, Config config) {
+        PgDurableLog writer = new PgDurableLog(dataSource, config);
+        writer.thread.start();
+        log.info("durable writer started: maxBatch={}, highWaterOps={}, lowWaterOps={}, retry={}..{} ms, "
+                        + "healthProbeIntervalMs={}", config.maxBatch(), config.highWaterOps(), config.lowWaterOps(),
+                config.retryInitialMs(), config.retryMaxMs(), config.healthProbeIntervalMs());
+        return writer;
+    }
+
+    /**
+     * Queues {@code op}. Validates it first, on the caller's thread, so that a malformed op fails here instead of
+     * failing its batch over and over.
+     *
+     * @throws NullPointerException     when a required field of {@code op} is null
+     * @throws IllegalArgumentException when an audit payload holds a non-metadata value
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    @Override
+    public void submit(DurableOp op, Runnable onCommitted) {
+        String canonical = validate(op);
+        if (closed.get()) {
+            throw new IllegalStateException("durable log closed");
+        }
+        int n = backlog.incrementAndGet();
+        queue.add(new Pending(op, canonical, onCommitted));
+        if (n > config.highWaterOps() && !aboveHighWater) {
+            updatePressure();
+        }
+    }
+
+    @Override
+    public boolean aboveHighWater() {
+        return aboveHighWater;
+    }
+
+    @Override
+    public void onPressureChange(Consumer<Boolean> listener) {
+        pressureListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public boolean databaseHealthy() {
+        return healthy;
+    }
+
+    @Override
+    public int backlog() {
+        return backlog.get();
+    }
+
+    /** Loads every undelivered DM with {@code expires_at > nowMs}, oldest first. Blocking; not on an event loop. */
+    @Override
+    public List<StoredMessage> loadUndelivered(long nowMs) {
+        MessageQueue q = MESSAGE_QUEUE;
+        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings);
+        List<StoredMessage> out = new ArrayList<>();
+        for (Record r : dsl.select(q.ID, q.MESH_ID, q.SENDER_MEMBER_ID, q.SENDER_MEMBER_PUBKEY, q.SENDER_PUBKEY,
+                        q.SENDER_NAME, q.TARGET_KEY, q.PRIORITY, q.NONCE, q.CIPHERTEXT, q.CLIENT_MESSAGE_ID,
+                        q.REQUEST_FINGERPRINT, q.CREATED_AT, q.EXPIRES_AT)
+                .from(q)
+                .where(q.DELIVERED_AT.isNull())
+                .and(q.EXPIRES_AT.gt(Rows.time(nowMs)))
+                .orderBy(q.CREATED_AT, q.ID)
+                .fetch()) {
+            out.add(new StoredMessage(r.get(q.ID), r.get(q.MESH_ID), r.get(q.SENDER_MEMBER_ID),
+                    r.get(q.SENDER_MEMBER_PUBKEY), r.get(q.SENDER_PUBKEY), r.get(q.SENDER_NAME), r.get(q.TARGET_KEY),
+                    r.get(q.PRIORITY), r.get(q.NONCE).getBytes(StandardCharsets.US_ASCII),
+                    r.get(q.CIPHERTEXT).getBytes(StandardCharsets.US_ASCII), r.get(q.CLIENT_MESSAGE_ID),
+                    r.get(q.REQUEST_FINGERPRINT), Rows.millis(r.get(q.CREATED_AT)), Rows.millis(r.get(q.EXPIRES_AT))));
+        }
+        return out;
+    }
+
+    /**
+     * Waits until every op submitted before this call is committed (and its callback has run), or
+     * {@code timeoutMs} passes. Must not be called from the writer thread (i.e. from a callback).
+     */
+    @Override
+    public boolean flush(long timeoutMs) {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("flush() from the writer thread would wait for itself");
+        }
+        if (!thread.isAlive()) {
+            return backlog.get() == 0;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        queue.add(new Pending(null, null, done::countDown));
+        try {
+            return done.await(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Stops accepting ops, waits up to {@link Config#closeTimeoutMs()} for the backlog to commit, then stops the
+     * writer thread. Ops still uncommitted then (database down) are logged as lost. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        boolean drained = flush(config.closeTimeoutMs());
+        if (!drained) {
+            abandon = true;
+            thread.interrupt();
+        }
+        queue.add(STOP);
+        try {
+            thread.join(Math.max(1_000, config.closeTimeoutMs()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = backlog.get();
+        if (left > 0) {
+            log.error("durable writer closed with {} ops not committed (database unavailable)", left);
+        } else {
+            log.info("durable writer closed: {} ops in {} batches committed", committedOps, committedBatches);
+        }
+    }
+
+    /** Number of real ops in the last committed batch. */
+    public int lastBatchSize() {
+        return lastBatchSize;
+    }
+
+    /** Wall time of the last successful transaction (statements and commit), in microseconds. */
+    public long lastCommitLatencyMicros() {
+        return lastCommitLatencyMicros;
+    }
+
+    /** Ops committed since start. */
+    public long committedOps() {
+        return committedOps;
+    }
+
+    /** Transactions committed since start. */
+    public long committedBatches() {
+        return committedBatches;
+    }
+
+    /** Failed attempts (each is rolled back and retried) since start. */
+    public long failedAttempts() {
+        return failedAttempts;
+    }
+
+    /** Callbacks that threw (logged and skipped) since start. */
+    public long callbackFailures() {
+        return callbackFailures;
+    }
+
+    // ------------------------------------------------------------------------------------------ submit side
+
+    private static String validate(DurableOp op) {
+        Objects.requireNonNull(op, "op");
+        if (op instanceof DurableOp.EnqueueMessage e) {
+            StoredMessage m = Objects.requireNonNull(e.message(), "message");
+            Objects.requireNonNull(m.messageId(), "messageId");
+            Objects.requireNonNull(m.meshId(), "meshId");
+            Objects.requireNonNull(m.targetKey(), "targetKey");
+            Objects.requireNonNull(m.priority(), "priority");
+            Objects.requireNonNull(m.nonce(), "nonce");
+            Objects.requireNonNull(m.ciphertext(), "ciphertext");
+        } else if (op instanceof DurableOp.MarkDelivered m) {
+            Objects.requireNonNull(m.messageId(), "messageId");
+        } else if (op instanceof DurableOp.UpsertPresence u) {
+            Objects.requireNonNull(u.presenceId(), "presenceId");
+            Objects.requireNonNull(u.meshId(), "meshId");
+            Objects.requireNonNull(u.memberId(), "memberId");
+        } else if (op instanceof DurableOp.DisconnectPresence d) {
+            Objects.requireNonNull(d.presenceId(), "presenceId");
+        } else if (op instanceof DurableOp.AppendAudit a) {
+            Objects.requireNonNull(a.meshId(), "meshId");
+            Objects.requireNonNull(a.eventType(), "eventType");
+            return AuditChain.canonicalJson(a.payload());
+        }
+        return null;
+    }
+
+    private void updatePressure() {
+        synchronized (pressureLock) {
+            int n = backlog.get();
+            boolean next = aboveHighWater ? n >= config.lowWaterOps() : n > config.highWaterOps();
+            if (next == aboveHighWater) {
+                return;
+            }
+            aboveHighWater = next;
+            if (next) {
+                log.warn("durable backlog {} ops above high-water mark {}: pressure on", n, config.highWaterOps());
+            } else {
+                log.info("durable backlog {} ops below low-water mark {}: pressure off", n, config.lowWaterOps());
+            }
+            for (Consumer<Boolean> l : pressureListeners) {
+                try {
+                    l.accept(next);
+                } catch (RuntimeException e) {
+                    log.error("pressure listener failed", e);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ writer thread
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(config.maxBatch());
+        try {
+            while (true) {
+                Pending first;
+                try {
+                    first = queue.poll(config.healthProbeIntervalMs(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    if (abandon) {
+                        return;
+                    }
+                    continue;
+                }
+                if (first == STOP) {
+                    return;
+                }
+                if (first == null) {
+                    probe();
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, config.maxBatch() - 1);
+                boolean stop = batch.get(batch.size() - 1) == STOP;
+                if (stop) {
+                    batch.remove(batch.size() - 1);
+                }
+                if (!writeWithRetry(batch)) {
+                    return;
+                }
+                batch.clear();
+                if (stop) {
+                    return;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("durable writer thread died; nothing more will be written", e);
+            healthy = false;
+            throw e;
+        }
+    }
+
+    /** Commits {@code batch}, retrying until it succeeds; false when abandoned by {@link #close()}. */
+    private boolean writeWithRetry(List<Pending> batch) {
+        long backoffMs = config.retryInitialMs();
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            Map<String, String> undo = new HashMap<>();
+            long t0 = System.nanoTime();
+            try {
+                if (writeOnce(batch, undo)) {
+                    lastCommitLatencyMicros = (System.nanoTime() - t0) / 1_000;
+                    setHealthy(true);
+                }
+                break;
+            } catch (Exception e) {
+                restore(undo);
+                failedAttempts++;
+                if (healthy || attempt == 1) {
+                    log.warn("durable batch of {} ops failed, rolled back, retrying in {} ms: {}", batch.size(),
+                            backoffMs, Rows.describe(e));
+                } else if (attempt % 20 == 0) {
+                    log.warn("durable batch still failing after {} attempts, backlog {}: {}", attempt,
+                            backlog.get(), Rows.describe(e));
+                }
+                setHealthy(false);
+                if (abandon) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    if (abandon) {
+                        return false;
+                    }
+                }
+                backoffMs = Math.min(backoffMs * 2, config.retryMaxMs());
+            }
+        }
+        if (attempt > 1) {
+            log.info("durable batch committed after {} attempts", attempt);
+        }
+        int ops = 0;
+        for (Pending p : batch) {
+            if (p.op() != null) {
+                ops++;
+            }
+        }
+        if (ops > 0) {
+            lastBatchSize = ops;
+            committedOps += ops;
+            committedBatches++;
+        }
+        int left = backlog.addAndGet(-ops);
+        for (Pending p : batch) {
+            Runnable cb = p.callback();
+            if (cb == null) {
+                continue;
+            }
+            try {
+                cb.run();
+            } catch (RuntimeException e) {
+                callbackFailures++;
+                log.error("durable callback failed", e);
+            }
+        }
+        if (aboveHighWater && left < config.lowWaterOps()) {
+            updatePressure();
+        }
+        return true;
+    }
+
+    /** Applies the batch in one transaction; false when it held only flush markers (nothing to write). */
+    private boolean writeOnce(List<Pending> batch, Map<String, String> undo) throws SQLException {
+        plan.clear();
+        for (Pending p : batch) {
+            if (p.op() != null) {
+                plan.add(p.op(), p.canonicalPayload());
+            }
+        }
+        if (plan.isEmpty()) {
+            return false;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, settings);
+                insertMessages(tx, plan.enqueues);
+                upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
+                disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
+                markDelivered(tx, plan.marks);
+                appendAudits(tx, plan.audits, undo);
+                c.commit();
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException re) {
+                    e.addSuppressed(re);
+                }
+                throw e;
+            }
+        } finally {
+            plan.clear();
+        }
+    }
+
+    private static void insertMessages(DSLContext tx, List<StoredMessage> messages) {
+        MessageQueue q = MESSAGE_QUEUE;
+        for (int from = 0; from < messages.size(); from += ROWS_PER_STATEMENT) {
+            int to = Math.min(messages.size(), from + ROWS_PER_STATEMENT);
+            InsertValuesStep14<?, String, String, String, String, String, String, String, String, String, String,
+                    String, String, OffsetDateTime, OffsetDateTime> step = tx.insertInto(q, q.ID, q.MESH_ID,
+                    q.SENDER_MEMBER_ID, q.SENDER_MEMBER_PUBKEY, q.SENDER_PUBKEY, q.SENDER_NAME, q.TARGET_KEY,
+                    q.PRIORITY, q.NONCE, q.CIPHERTEXT, q.CLIENT_MESSAGE_ID, q.REQUEST_FINGERPRINT, q.CREATED_AT,
+                    q.EXPIRES_AT);
+            for (int i = from; i < to; i++) {
+                StoredMessage m = messages.get(i);
+                step = step.values(m.messageId(), m.meshId(), m.senderMemberId(), m.senderMemberPubkey(),
+                        m.senderPubkey(), Rows.clean(m.senderName()), m.targetKey(), m.priority(),
+                        new String(m.nonce(), StandardCharsets.US_ASCII),
+                        new String(m.ciphertext(), StandardCharsets.US_ASCII), Rows.clean(m.clientMessageId()),
+                        Rows.clean(m.requestFingerprint()), Rows.time(m.createdAtMs()), Rows.time(m.expiresAtMs()));
+            }
+            step.onConflict(q.ID).doNothing().execute();
+        }
+    }
+
+    private static void upsertPresences(DSLContext tx, List<DurableOp.UpsertPresence> upserts) {
+        Presence p = PRESENCE;
+        for (int from = 0; from < upserts.size(); from += ROWS_PER_STATEMENT) {
+            int to = Math.min(upserts.size(), from + ROWS_PER_STATEMENT);
+            InsertValuesStep11<?, String, String, String, String, String, String, String, Long, String, String,
+                    OffsetDateTime> step = tx.insertInto(p, p.ID, p.MESH_ID, p.MEMBER_ID, p.SESSION_PUBKEY,
+                    p.SESSION_ID, p.DISPLAY_NAME, p.CWD, p.PID, p.STATUS, p.PEER_ROLE, p.CONNECTED_AT);
+            for (int i = from; i < to; i++) {
+                DurableOp.UpsertPresence u = upserts.get(i);
+                step = step.values(Rows.clean(u.presenceId()), u.meshId(), u.memberId(), Rows.clean(u.sessionPubkey()),
+                        Rows.clean(u.sessionId()), Rows.clean(u.displayName()), Rows.clean(u.cwd()), u.pid(),
+                        Rows.clean(u.status()), Rows.clean(u.peerRole()), Rows.time(u.connectedAtMs()));
+            }
+            step.onConflict(p.ID).doUpdate()
+                    .set(p.MESH_ID, excluded(p.MESH_ID))
+                    .set(p.MEMBER_ID, excluded(p.MEMBER_ID))
+                    .set(p.SESSION_PUBKEY, excluded(p.SESSION_PUBKEY))
+                    .set(p.SESSION_ID, excluded(p.SESSION_ID))
+                    .set(p.DISPLAY_NAME, excluded(p.DISPLAY_NAME))
+                    .set(p.CWD, excluded(p.CWD))
+                    .set(p.PID, excluded(p.PID))
+                    .set(p.STATUS, excluded(p.STATUS))
+                    .set(p.PEER_ROLE, excluded(p.PEER_ROLE))
+                    .set(p.CONNECTED_AT, excluded(p.CONNECTED_AT))
+                    .set(p.DISCONNECTED_AT, (OffsetDateTime) null)
+                    .execute();
+        }
+    }
+
+    private static void disconnectPresences(DSLContext tx, Map<String, Long> atMsByPresenceId) {
+        if (atMsByPresenceId.isEmpty()) {
+            return;
+        }
+        Presence p = PRESENCE;
+        BatchBindStep batch = tx.batch(tx.update(p)
+                .set(p.DISCONNECTED_AT, (OffsetDateTime) null)
+                .where(p.ID.eq((String) null)));
+        atMsByPresenceId.forEach((id, atMs) -> batch.bind(Rows.time(atMs), Rows.clean(id)));
+        batch.execute();
+    }
+
+    private static void markDelivered(DSLContext tx, List<DurableOp.MarkDelivered> marks) {
+        if (marks.isEmpty()) {
+            return;
+        }
+        MessageQueue q = MESSAGE_QUEUE;
+        BatchBindStep batch = tx.batch(tx.update(q)
+                .set(q.DELIVERED_AT, (OffsetDateTime) null)
+                .where(q.ID.eq((String) null))
+                .and(q.DELIVERED_AT.isNull()));
+        for (DurableOp.MarkDelivered m : marks) {
+            batch.bind(Rows.time(m.deliveredAtMs()), Rows.clean(m.messageId()));
+        }
+        batch.execute();
+    }
+
+    private void appendAudits(DSLContext tx, List<BatchPlan.Audit> audits, Map<String, String> undo) {
+        if (audits.isEmpty()) {
+            return;
+        }
+        AuditLog a = AUDIT_LOG;
+        for (int from = 0; from < audits.size(); from += ROWS_PER_STATEMENT) {
+            int to = Math.min(audits.size(), from + ROWS_PER_STATEMENT);
+            InsertValuesStep7<?, String, String, String, String, OffsetDateTime, String, String> step =
+                    tx.insertInto(a, a.MESH_ID, a.EVENT_TYPE, a.ACTOR_ID, a.PAYLOAD_CANONICAL, a.CREATED_AT,
+                            a.PREV_HASH, a.HASH);
+            for (int i = from; i < to; i++) {
+                DurableOp.AppendAudit op = audits.get(i).op();
+                String meshId = Rows.clean(op.meshId());
+                String eventType = Rows.clean(op.eventType());
+                String actorId = Rows.clean(op.actorId());
+                String payload = audits.get(i).canonicalPayload();
+                long createdAtMs = op.createdAtMs();
+                String prev = lastHash(tx, meshId, undo);
+                String hash = AuditChain.hash(prev, meshId, eventType, actorId, payload, createdAtMs);
+                step = step.values(meshId, eventType, actorId, payload, Rows.time(createdAtMs), prev, hash);
+                lastHashByMesh.put(meshId, hash);
+            }
+            step.onConflict(a.MESH_ID, a.HASH).doNothing().execute();
+        }
+    }
+
+    /** The mesh's last hash, loaded on first use; records the pre-batch cache state in {@code undo}. */
+    private String lastHash(DSLContext tx, String meshId, Map<String, String> undo) {
+        String cached = lastHashByMesh.get(meshId);
+        if (!undo.containsKey(meshId)) {
+            undo.put(meshId, cached);
+        }
+        if (cached != null) {
+            return cached;
+        }
+        String last = tx.select(AUDIT_LOG.HASH).from(AUDIT_LOG)
+                .where(AUDIT_LOG.MESH_ID.eq(meshId))
+                .orderBy(AUDIT_LOG.ID.desc())
+                .limit(1)
+                .fetchOne(AUDIT_LOG.HASH);
+        String prev = last == null ? AuditChain.GENESIS : last;
+        lastHashByMesh.put(meshId, prev);
+        return prev;
+    }
+
+    /** Puts the audit cache back to where it was before a failed batch (null = not loaded). */
+    private void restore(Map<String, String> undo) {
+        undo.forEach((meshId, before) -> {
+            if (before == null) {
+                lastHashByMesh.remove(meshId);
+            } else {
+                lastHashByMesh.put(meshId, before);
+            }
+        });
+    }
+
+    private void probe() {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
+            setHealthy(true);
+        } catch (SQLException | RuntimeException e) {
+            if (healthy) {
+                log.warn("database health probe failed: {}", Rows.describe(e));
+            }
+            setHealthy(false);
+        }
+    }
+
+    private void setHealthy(boolean now) {
+        if (healthy != now) {
+            healthy = now;
+            if (now) {
+                log.info("database reachable again");
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.claudemesh.broker.db.store;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.port.MemberDirectory;
+import dev.claudemesh.broker.db.Database;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.exception.DataAccessException;
+
+import javax.sql.DataSource;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MEMBER;
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESH_TABLE;
+
+/**
+ * {@link MemberDirectory} over the {@code member} table with a Caffeine cache in front: lookups that hit the cache
+ * complete at once; misses run a query on a small pool of daemon JDBC threads (never on the caller's event loop) and
+ * complete the future there. A found member is cached for {@link Config#expireAfterWriteMs()}, an absent one for
+ * the shorter {@link Config#negativeExpireAfterWriteMs()} (so a member just added by an operator is let in soon even
+ * if nobody calls {@link #invalidate}). A failed lookup completes its future exceptionally and is not cached.
+ *
+ * <p>Thread-safe. Owns its JDBC threads ({@link #close()} stops them); not the {@link DataSource}.</p>
+ */
+public final class PgMemberDirectory implements MemberDirectory, AutoCloseable {
+
+    /**
+     * Cache and pool settings. Immutable, validated at construction.
+     *
+     * @param threads                    JDBC threads running lookups
+     * @param expireAfterWriteMs         how long a found member stays cached
+     * @param negativeExpireAfterWriteMs how long "no such member" stays cached
+     * @param maximumSize                most cached entries
+     */
+    public record Config(int threads, long expireAfterWriteMs, long negativeExpireAfterWriteMs, long maximumSize) {
+        public Config {
+            if (threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("threads: " + threads + " (expected: 1..64)");
+            }
+            if (expireAfterWriteMs < 0) {
+                throw new IllegalArgumentException("expireAfterWriteMs: " + expireAfterWriteMs + " (expected: >= 0)");
+            }
+            if (negativeExpireAfterWriteMs < 0) {
+                throw new IllegalArgumentException("negativeExpireAfterWriteMs: " + negativeExpireAfterWriteMs
+                        + " (expected: >= 0)");
+            }
+            if (maximumSize < 1) {
+                throw new IllegalArgumentException("maximumSize: " + maximumSize + " (expected: > 0)");
+            }
+        }
+
+        /** 3 threads, members cached 30 s, absences 2 s, at most 100 000 entries. */
+        public static Config defaults() {
+            return new Config(3, 30_000, 2_000, 100_000);
+        }
+    }
+
+    private record Key(String meshId, String pubkey) {
+    }
+
+    private final DSLContext dsl;
+    private final ExecutorService executor;
+    private final AsyncLoadingCache<Key, Optional<Member>> cache;
+
+    /** Creates the directory and its JDBC threads over {@code dataSource}. */
+    public PgMemberDirectory(DataSource dataSource, Config config) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(config, "config");
+        this.dsl = Database.dsl(dataSource);
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(config.threads(), r -> {
+            Thread t = new Thread(r, "broker-db-members-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        long presentNanos = TimeUnit.MILLISECONDS.toNanos(config.expireAfterWriteMs());
+        long absentNanos = TimeUnit.MILLISECONDS.toNanos(config.negativeExpireAfterWriteMs());
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(config.maximumSize())
+                // Cache upkeep is cheap and runs on the calling thread; only the queries go to the JDBC threads
+                // (so that upkeep never hits a pool that close() has shut down).
+                .executor(Runnable::run)
+                .expireAfter(new Expiry<Key, Optional<Member>>() {
+                    @Override
+                    public long expireAfterCreate(Key key, Optional<Member> value, long currentTime) {
+                        return value.isPresent() ? presentNanos : absentNanos;
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(Key key, Optional<Member> value, long currentTime,
+                                                  long currentDuration) {
+                        return value.isPresent() ? presentNanos : absentNanos;
+                    }
+
+                    @Override
+                    public long expireAfterRead(Key key, Optional<Member> value, long currentTime,
+                                                long currentDuration) {
+                        return currentDuration;
+                    }
+                })
+                .buildAsync((key, ignored) -> CompletableFuture.supplyAsync(() -> load(key), executor));
+    }
+
+    /**
+     * Finds the member of {@code meshId} with {@code pubkey} (compared in lowercase), revoked or not; an active row
+     * wins over a revoked one. The future completes on a JDBC thread (or at once on a cache hit).
+     */
+    @Override
+    public CompletableFuture<Optional<Member>> findByPubkey(String meshId, String pubkey) {
+        Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(pubkey, "pubkey");
+        if (executor.isShutdown()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("member directory closed"));
+        }
+        return cache.get(new Key(meshId, pubkey.toLowerCase(Locale.ROOT)));
+    }
+
+    @Override
+    public void invalidate(String meshId, String pubkey) {
+        Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(pubkey, "pubkey");
+        cache.synchronous().invalidate(new Key(meshId, pubkey.toLowerCase(Locale.ROOT)));
+    }
+
+    /** Drops every cached entry (e.g. after a CLI subcommand changed members behind the broker's back). */
+    public void invalidateAll() {
+        cache.synchronous().invalidateAll();
+    }
+
+    /** Stops the JDBC threads; lookups after this fail. */
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    private Optional<Member> load(Key key) {
+        try {
+            return query(key);
+        } catch (DataAccessException e) {
+            // After a database restart the pool may hand out a connection the server has already closed (HikariCP
+            // skips validation for connections used in the last 500 ms): one retry gets a fresh one.
+            if (Rows.isConnectionLoss(e)) {
+                return query(key);
+            }
+            throw e;
+        }
+    }
+
+    private Optional<Member> query(Key key) {
+        Record r = dsl.select(Rows.MEMBER_FIELDS)
+                .from(MEMBER)
+                .join(MESH_TABLE).on(MESH_TABLE.ID.eq(MEMBER.MESH_ID))
+                .where(MEMBER.MESH_ID.eq(key.meshId()))
+                .and(MEMBER.PEER_PUBKEY.eq(key.pubkey()))
+                // An active row wins over a revoked one; then the newest.
+                .orderBy(MEMBER.REVOKED_AT.desc().nullsFirst(), MEMBER.CREATED_AT.desc())
+                .limit(1)
+                .fetchOne();
+        return r == null ? Optional.empty() : Optional.of(Rows.member(r));
+    }
+}

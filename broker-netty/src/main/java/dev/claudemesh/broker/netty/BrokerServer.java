@@ -1,0 +1,246 @@
+package dev.claudemesh.broker.netty;
+
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.Clock;
+import dev.claudemesh.broker.core.mesh.Broker;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.db.Database;
+import dev.claudemesh.broker.db.DatabaseConfig;
+import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.store.PgDurableLog;
+import dev.claudemesh.broker.db.store.PgMemberDirectory;
+import dev.claudemesh.broker.netty.http.HttpApi;
+import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
+import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
+import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running broker: database, writer, member directory, domain, Netty server, HTTP routes — wired in
+ * {@link #start} and torn down in order by {@link #close} (stop accepting, close sockets 1001, flush the writer,
+ * mark presences disconnected). Thread-safe to close from any thread, once.
+ */
+public final class BrokerServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+    public static final String VERSION = "0.1.0";
+
+    private final BrokerConfig config;
+    private final Database database;
+    private final PgDurableLog durable;
+    private final PgMemberDirectory directory;
+    private final Broker broker;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ExecutorService blocking;
+    private final ChannelGroup channels;
+    private final Channel serverChannel;
+    private final int port;
+    private volatile boolean closed;
+
+    private BrokerServer(BrokerConfig config, Database database, PgDurableLog durable, PgMemberDirectory directory,
+                         Broker broker, EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService blocking,
+                         ChannelGroup channels, Channel serverChannel) {
+        this.config = config;
+        this.database = database;
+        this.durable = durable;
+        this.directory = directory;
+        this.broker = broker;
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.blocking = blocking;
+        this.channels = channels;
+        this.serverChannel = serverChannel;
+        this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Starts a broker with {@code config}; blocks until it listens. */
+    public static BrokerServer start(BrokerConfig config) throws Exception {
+        return start(config, Clock.SYSTEM);
+    }
+
+    public static BrokerServer start(BrokerConfig config, Clock clock) throws Exception {
+        long startedAt = clock.millis();
+        log.info("claudemesh-broker {} starting: {}", VERSION, config.describe());
+        DatabaseConfig dbConfig = DatabaseConfig.defaults().withDataDir(Path.of(config.dataDir()));
+        if (config.databaseUrl() != null) {
+            dbConfig = dbConfig.withDatabaseUrl(config.databaseUrl());
+        }
+        Database database = Database.open(dbConfig);
+        PgDurableLog durable = null;
+        PgMemberDirectory directory = null;
+        EventLoopGroup boss = null;
+        EventLoopGroup workers = null;
+        ExecutorService blocking = null;
+        try {
+            AdminRepository admin = new AdminRepository(database.dataSource());
+            int stale = admin.closeOpenPresences(clock.millis());
+            if (stale > 0) {
+                log.info("marked {} presences of a previous run disconnected", stale);
+            }
+            durable = PgDurableLog.start(database.dataSource(),
+                    PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize()));
+            directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
+
+            boolean epoll = BrokerConfig.epollPreferred() && Epoll.isAvailable();
+            int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
+                    : Runtime.getRuntime().availableProcessors();
+            boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept"),
+                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("broker-loop"),
+                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
+                    : NioServerSocketChannel.class;
+            blocking = Executors.newFixedThreadPool(4, new DefaultThreadFactory("broker-blocking", true));
+
+            BrokerMetrics metrics = new BrokerMetrics();
+            Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
+                    durable, metrics);
+            List<StoredMessage> pending = durable.loadUndelivered(clock.millis());
+            broker.restore(pending);
+            log.info("restored {} undelivered DMs", pending.size());
+
+            ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
+            int[] boundPort = new int[1];
+            ServerContext ctx = new ServerContext(config, broker, durable, database.dataSource(), blocking,
+                    () -> boundPort[0], clock, startedAt, VERSION, metrics);
+            HttpApi http = new HttpApi(ctx);
+            PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(), 16 * 1024,
+                    30_000, 30_000, 75_000, config.helloTimeoutMs(), 16L * 1024 * 1024);
+            SslContext ssl = null;
+            if (config.tlsCert() != null) {
+                ssl = SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
+            }
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelClass)
+                    .option(ChannelOption.SO_BACKLOG, config.backlog())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                    .childHandler(new BrokerChannelInitializer(broker, http, limits, ssl, channels));
+            Channel server = b.bind(config.bindAddress(), config.port()).sync().channel();
+            BrokerServer s = new BrokerServer(config, database, durable, directory, broker, boss, workers, blocking,
+                    channels, server);
+            boundPort[0] = s.port;
+            durable.onPressureChange(high -> s.setReading(!high));
+            log.info("listening on {}:{} ({}, {} event loops{})", config.bindAddress(), s.port,
+                    epoll ? "epoll" : "nio", threads, ssl != null ? ", TLS" : "");
+            return s;
+        } catch (Exception | Error e) {
+            if (workers != null) {
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            if (boss != null) {
+                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            if (blocking != null) {
+                blocking.shutdownNow();
+            }
+            if (directory != null) {
+                directory.close();
+            }
+            if (durable != null) {
+                durable.close();
+            }
+            database.close();
+            throw e;
+        }
+    }
+
+    /** Back-pressure from the writer: stop (or resume) reading from every peer socket. */
+    private void setReading(boolean read) {
+        log.warn("writer backlog {}: {} reading from peers", durable.backlog(), read ? "resuming" : "pausing");
+        for (Channel ch : channels) {
+            ch.eventLoop().execute(() -> {
+                ch.config().setAutoRead(read);
+                if (read) {
+                    ch.read();
+                }
+            });
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public PgDurableLog durable() {
+        return durable;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Graceful stop: stop accepting, close sockets 1001, flush the writer, mark presences disconnected. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("shutting down");
+        serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        broker.shutdown(3_000);
+        boolean flushed = durable.flush(5_000);
+        if (!flushed) {
+            log.error("writer did not drain within 5 s; {} ops left", durable.backlog());
+        }
+        channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        blocking.shutdown();
+        directory.close();
+        durable.close();
+        database.close();
+        log.info("stopped");
+    }
+
+    /** Abrupt stop for crash tests: drop everything without flushing or closing sockets politely. */
+    public synchronized void kill() {
+        closed = true;
+        serverChannel.close();
+        channels.close();
+        workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        blocking.shutdownNow();
+    }
+}

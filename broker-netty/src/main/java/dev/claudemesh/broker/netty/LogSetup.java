@@ -1,0 +1,31 @@
+package dev.claudemesh.broker.netty;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import org.slf4j.LoggerFactory;
+
+/** Switches Logback to one-JSON-object-per-line output when {@code BROKER_LOG_FORMAT=json}. */
+final class LogSetup {
+
+    private LogSetup() {
+    }
+
+    static void apply(String format) {
+        if (!"json".equals(format) || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(ctx);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(ctx);
+        appender.setName("JSON");
+        appender.setEncoder(encoder);
+        appender.start();
+        root.addAppender(appender);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The plain HTTP routes on the broker's port (PROTOCOL §6, DESIGN "Membership administration"):
+ * {@link dev.claudemesh.broker.netty.http.HttpApi} answers {@code /health}, {@code /metrics},
+ * {@code /hook/set-status} and {@code /admin/*}; {@link dev.claudemesh.broker.netty.http.BrokerMetricsExporter}
+ * turns the domain's counters into the Prometheus text format. The WebSocket upgrade is handled before these
+ * routes, by the pipeline's router. No JDBC runs on an event loop: admin work goes to the blocking executor.
+ */
+package dev.claudemesh.broker.netty.http;

@@ -1,0 +1,54 @@
+package dev.claudemesh.broker.netty.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Interop with the JavaScript libraries real claudemesh clients use ({@code ws} and {@code libsodium-wrappers},
+ * driven by Node): two clients sign real session_hellos with libsodium, one seals a DM with crypto_box_easy to the
+ * other's session key, the other receives the push through this broker, decrypts it and client_acks it
+ * ({@code src/test/node/interop.mjs}). Node and the npm packages are required: the test fails, not skips, without them.
+ */
+class NodeInteropIT {
+
+    private static final Path NODE_DIR = Path.of("src/test/node");
+
+    @Test
+    void shouldInteroperateWithWsAndLibsodiumClients() throws Exception {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
+            run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        }
+        try (BrokerFixture broker = new BrokerFixture()) {
+            String out = run(List.of("node", "interop.mjs", "--url", "ws://127.0.0.1:" + broker.port() + "/ws",
+                    "--admin-url", "http://127.0.0.1:" + broker.port(), "--admin-token", BrokerFixture.ADMIN_TOKEN), 60);
+            assertThat(out).contains("{\"ok\":true").contains("\"decrypted\":true").contains("\"delivered\":true");
+            String meshId = BrokerFixture.jsonField(out, "meshId");
+            String messageId = out.replaceAll("(?s).*\"dm\":\\{\"messageId\":\"([0-9A-Za-z]{32})\".*", "$1");
+            // bob's client_ack reached the broker: the DM is marked delivered in PostgreSQL
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where mesh_id = '" + meshId
+                    + "' and id = '" + messageId + "' and delivered_at is not null", 1);
+        }
+    }
+
+    private static String run(List<String> command, int timeoutS) throws Exception {
+        File log = File.createTempFile("node-interop", ".log");
+        Process p = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
+                .redirectOutput(log).start();
+        boolean done = p.waitFor(timeoutS, TimeUnit.SECONDS);
+        String out = Files.readString(log.toPath(), StandardCharsets.UTF_8);
+        if (!done) {
+            p.destroyForcibly();
+            throw new AssertionError(command + " timed out: " + out);
+        }
+        assertThat(p.exitValue()).as(command + " output: " + out).isZero();
+        return out;
+    }
+}
