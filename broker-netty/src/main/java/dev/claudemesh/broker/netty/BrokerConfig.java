@@ -43,7 +43,8 @@ public record BrokerConfig(
         String logFormat,
         long graceMs,
         long redeliveryMs,
-        long helloTimeoutMs) {
+        long helloTimeoutMs,
+        long statusSweepMs) {
 
     /** A configuration error; its message is shown to the operator as is. */
     public static final class ConfigException extends RuntimeException {
@@ -84,6 +85,8 @@ public record BrokerConfig(
         DEFAULTS.put("BROKER_GRACE_MS", "90000");
         DEFAULTS.put("BROKER_REDELIVERY_MS", "30000");
         DEFAULTS.put("BROKER_HELLO_TIMEOUT_MS", "10000");
+        // hidden knob, like the two above: the period of the status TTL sweep (PROTOCOL §5: 15 s); tests shorten it
+        DEFAULTS.put("BROKER_STATUS_SWEEP_MS", "15000");
     }
 
     /** The flag for a variable: {@code --status-ttl-seconds} for {@code STATUS_TTL_SECONDS}. */
@@ -177,7 +180,8 @@ public record BrokerConfig(
                 logFormat,
                 intIn(v, "BROKER_GRACE_MS", 1, 86_400_000),
                 intIn(v, "BROKER_REDELIVERY_MS", 1, 86_400_000),
-                intIn(v, "BROKER_HELLO_TIMEOUT_MS", 1, 3_600_000));
+                intIn(v, "BROKER_HELLO_TIMEOUT_MS", 1, 3_600_000),
+                intIn(v, "BROKER_STATUS_SWEEP_MS", 1, 3_600_000));
     }
 
     private static void readable(String name, String path) {
@@ -207,7 +211,7 @@ public record BrokerConfig(
         return new BrokerSettings(maxConnectionsPerMesh, maxMessageBytes, sendRateLimitPerMin, sendRateBurst,
                 statusTtlSeconds * 1000L, hookFreshWindowSeconds * 1000L, hookRateLimitPerMin, graceMs,
                 d.skewMs(), d.attestationMaxMs(), redeliveryMs, d.pendingHookMs(), d.dmExpiryMs(),
-                d.idempotencyWindowMs(), d.statusSweepMs());
+                d.idempotencyWindowMs(), statusSweepMs);
     }
 
     /** The WebSocket frame limit: {@code MAX_MESSAGE_BYTES + 16384} (PROTOCOL §2). */
@@ -246,6 +250,7 @@ public record BrokerConfig(
         parts.add("graceMs=" + graceMs);
         parts.add("redeliveryMs=" + redeliveryMs);
         parts.add("helloTimeoutMs=" + helloTimeoutMs);
+        parts.add("statusSweepMs=" + statusSweepMs);
         return String.join(" ", parts);
     }
 

@@ -25,13 +25,19 @@ public final class Main {
         if (args.length > 0 && ADMIN_COMMANDS.contains(args[0])) {
             System.exit(AdminCli.run(args, System.getenv(), System.out, System.err));
         }
+        if (args.length > 0 && "keygen".equals(args[0])) {
+            // an ed25519 key pair for enrolling a member by hand (README worked example, load-test fixtures)
+            var kp = dev.claudemesh.broker.core.crypto.Ed25519.generate();
+            System.out.println("{\"publicKey\":\"" + kp.publicKeyHex() + "\",\"secretKey\":\"" + kp.secretKeyHex() + "\"}");
+            return;
+        }
         List<String> rest = Arrays.asList(args);
         if (!rest.isEmpty() && "serve".equals(rest.get(0))) {
             rest = rest.subList(1, rest.size());
         }
         if (rest.contains("--help") || rest.contains("-h")) {
             System.out.println("usage: java -jar claudemesh-broker.jar [serve] [--port N] [--database-url URL] …");
-            System.out.println("       java -jar claudemesh-broker.jar mesh|member|audit|invite …");
+            System.out.println("       java -jar claudemesh-broker.jar mesh|member|audit|invite … | keygen");
             System.out.println("flags: " + String.join(" ", BrokerConfig.DEFAULTS.keySet().stream().map(BrokerConfig::flagOf).toList()));
             return;
         }

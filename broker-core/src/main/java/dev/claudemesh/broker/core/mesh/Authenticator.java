@@ -28,7 +28,8 @@ final class Authenticator {
     void authenticate(PeerSession s, Inbound in) {
         String err = in.type == Inbound.Type.HELLO ? checkHello(in) : checkSessionHello(in);
         if (err != null) {
-            reject(s, in, err, null, null);
+            // audited only for meshes this broker already serves, so random mesh ids cannot create chains
+            reject(s, in, err, null, broker.existingMesh(in.meshId));
             return;
         }
         String meshId = in.meshId;
