@@ -244,4 +244,45 @@ class BrokerTest {
         assertThat(c.frames.get(1)).contains("\"code\":\"bad_request\"");
         assertThat(c.closeCode).isNull();
     }
+
+    @Test
+    void shouldExpireUndeliveredDmsAfterSevenDays() {
+        Peer a = connectSession(alice, Ed25519.generate(), "s-a");
+        Ed25519.KeyPair bobKey = Ed25519.generate();
+        Peer b = connectSession(bob, bobKey, "s-b");
+        b.session.onClosed();
+        loop.runAll();
+        frame(a.session, Identities.send("e1", bobKey.publicKeyHex(), "now", "bm9uY2U=", "Y2lwaGVy"));
+        loop.runAll();
+        durable.commitAll();
+        assertThat(broker.queuedMessages()).isEqualTo(1);
+        clock.advance(7L * 24 * 3600_000 + 1);
+        loop.advance(61_000);
+        assertThat(broker.queuedMessages()).isZero();
+    }
+
+    @Test
+    void shouldKeepDndAgainstHooksAndRankHookAboveManualInsideWindow() {
+        Peer b = connectSession(bob, Ed25519.generate(), "s-b");
+        frame(b.session, "{\"type\":\"set_status\",\"status\":\"dnd\"}");
+        loop.runAll();
+        broker.hooks().setStatus("/w", 5150L, "working");
+        loop.runAll();
+        frame(b.session, "{\"type\":\"list_peers\"}");
+        loop.runAll();
+        assertThat(b.conn.last()).contains("\"status\":\"dnd\"");
+        frame(b.session, "{\"type\":\"set_status\",\"status\":\"idle\"}");
+        loop.runAll();
+        broker.hooks().setStatus("/w", 5150L, "working");
+        loop.runAll();
+        frame(b.session, "{\"type\":\"set_status\",\"status\":\"idle\"}");
+        frame(b.session, "{\"type\":\"list_peers\"}");
+        loop.runAll();
+        assertThat(b.conn.last()).contains("\"status\":\"working\"");
+        loop.advance(31_000);
+        frame(b.session, "{\"type\":\"set_status\",\"status\":\"idle\"}");
+        frame(b.session, "{\"type\":\"list_peers\"}");
+        loop.runAll();
+        assertThat(b.conn.last()).contains("\"status\":\"idle\"");
+    }
 }
