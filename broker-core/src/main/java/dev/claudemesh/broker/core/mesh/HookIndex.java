@@ -41,16 +41,26 @@ public final class HookIndex {
         unindexLease(l);
         String cwd = l.cwd;
         if (cwd != null) {
-            leasesByCwd.computeIfAbsent(cwd, k -> ConcurrentHashMap.newKeySet()).add(l);
+            // add inside compute: a concurrent removal of an emptied set cannot orphan this lease
+            leasesByCwd.compute(cwd, (k, set) -> {
+                Set<Lease> s = set != null ? set : ConcurrentHashMap.newKeySet();
+                s.add(l);
+                return s;
+            });
+            l.indexedCwd = cwd;
         }
     }
 
     void unindexLease(Lease l) {
-        for (var e : leasesByCwd.entrySet()) {
-            if (e.getValue().remove(l) && e.getValue().isEmpty()) {
-                leasesByCwd.remove(e.getKey(), e.getValue());
-            }
+        String cwd = l.indexedCwd;
+        if (cwd == null) {
+            return;
         }
+        l.indexedCwd = null;
+        leasesByCwd.computeIfPresent(cwd, (k, set) -> {
+            set.remove(l);
+            return set.isEmpty() ? null : set;
+        });
     }
 
     /** True when a request for this pid:cwd may proceed (token bucket); false means 429. */

@@ -28,6 +28,8 @@ public final class Lease {
     String displayName;
     volatile Long pid;
     volatile String cwd;
+    /** The cwd under which {@link HookIndex} indexed this lease (mesh loop only). */
+    String indexedCwd;
     String hostname;
     String peerType;
     String channel;
