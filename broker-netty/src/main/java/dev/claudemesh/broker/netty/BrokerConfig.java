@@ -44,7 +44,11 @@ public record BrokerConfig(
         long graceMs,
         long redeliveryMs,
         long helloTimeoutMs,
-        long statusSweepMs) {
+        long statusSweepMs,
+        long httpRequestTimeoutMs,
+        int writerHighWaterOps,
+        int writerLowWaterOps,
+        long maxPendingBytesPerSocket) {
 
     /** A configuration error; its message is shown to the operator as is. */
     public static final class ConfigException extends RuntimeException {
@@ -87,6 +91,13 @@ public record BrokerConfig(
         DEFAULTS.put("BROKER_HELLO_TIMEOUT_MS", "10000");
         // hidden knob, like the two above: the period of the status TTL sweep (PROTOCOL §5: 15 s); tests shorten it
         DEFAULTS.put("BROKER_STATUS_SWEEP_MS", "15000");
+        // hidden knobs for fault tests (docs/RELIABILITY.md): the writer's back-pressure marks, in queued ops, and
+        // the outbound bytes one peer may have pending before it is closed 1008 slow_consumer
+        DEFAULTS.put("BROKER_WRITER_HIGH_WATER", "50000");
+        DEFAULTS.put("BROKER_WRITER_LOW_WATER", "25000");
+        DEFAULTS.put("BROKER_MAX_PENDING_BYTES_PER_SOCKET", String.valueOf(16 * 1024 * 1024));
+        // hidden knob: an HTTP request (headers and body) must arrive within this (slowloris guard); tests shorten it
+        DEFAULTS.put("BROKER_HTTP_REQUEST_TIMEOUT_MS", "30000");
     }
 
     /** The flag for a variable: {@code --status-ttl-seconds} for {@code STATUS_TTL_SECONDS}. */
@@ -154,6 +165,12 @@ public record BrokerConfig(
         if (!"text".equals(logFormat) && !"json".equals(logFormat)) {
             throw new ConfigException("BROKER_LOG_FORMAT: '" + logFormat + "' (expected: text or json)");
         }
+        int highWater = intIn(v, "BROKER_WRITER_HIGH_WATER", 2, 100_000_000);
+        int lowWater = intIn(v, "BROKER_WRITER_LOW_WATER", 1, 100_000_000);
+        if (lowWater >= highWater) {
+            throw new ConfigException("BROKER_WRITER_LOW_WATER: " + lowWater + " (expected: < BROKER_WRITER_HIGH_WATER="
+                    + highWater + ")");
+        }
         return new BrokerConfig(
                 intIn(v, "BROKER_PORT", 0, 65535),
                 v.get("BROKER_BIND"),
@@ -181,7 +198,11 @@ public record BrokerConfig(
                 intIn(v, "BROKER_GRACE_MS", 1, 86_400_000),
                 intIn(v, "BROKER_REDELIVERY_MS", 1, 86_400_000),
                 intIn(v, "BROKER_HELLO_TIMEOUT_MS", 1, 3_600_000),
-                intIn(v, "BROKER_STATUS_SWEEP_MS", 1, 3_600_000));
+                intIn(v, "BROKER_STATUS_SWEEP_MS", 1, 3_600_000),
+                intIn(v, "BROKER_HTTP_REQUEST_TIMEOUT_MS", 1, 3_600_000),
+                highWater,
+                lowWater,
+                intIn(v, "BROKER_MAX_PENDING_BYTES_PER_SOCKET", 1024, 1024 * 1024 * 1024));
     }
 
     private static void readable(String name, String path) {
@@ -251,6 +272,9 @@ public record BrokerConfig(
         parts.add("redeliveryMs=" + redeliveryMs);
         parts.add("helloTimeoutMs=" + helloTimeoutMs);
         parts.add("statusSweepMs=" + statusSweepMs);
+        parts.add("writerWaterMarks=" + writerHighWaterOps + "/" + writerLowWaterOps);
+        parts.add("maxPendingBytesPerSocket=" + maxPendingBytesPerSocket);
+        parts.add("httpRequestTimeoutMs=" + httpRequestTimeoutMs);
         return String.join(" ", parts);
     }
 

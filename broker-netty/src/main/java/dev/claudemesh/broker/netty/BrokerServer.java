@@ -12,6 +12,7 @@ import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
+import dev.claudemesh.broker.netty.pipeline.PeerFrameHandler;
 import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -107,7 +108,8 @@ public final class BrokerServer implements AutoCloseable {
                 log.info("marked {} presences of a previous run disconnected", stale);
             }
             durable = PgDurableLog.start(database.dataSource(),
-                    PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize()));
+                    PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize())
+                            .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()));
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
 
             boolean epoll = BrokerConfig.epollPreferred() && Epoll.isAvailable();
@@ -134,7 +136,8 @@ public final class BrokerServer implements AutoCloseable {
                     () -> boundPort[0], clock, startedAt, VERSION, metrics);
             HttpApi http = new HttpApi(ctx);
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(), 16 * 1024,
-                    30_000, 30_000, 75_000, config.helloTimeoutMs(), 16L * 1024 * 1024);
+                    config.httpRequestTimeoutMs(), 30_000, 75_000, config.helloTimeoutMs(),
+                    config.maxPendingBytesPerSocket());
             SslContext ssl = null;
             if (config.tlsCert() != null) {
                 ssl = SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
@@ -177,11 +180,17 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    /** Back-pressure from the writer: stop (or resume) reading from every peer socket. */
+    /**
+     * Back-pressure from the writer: stop (or resume) reading from every WebSocket peer. Plain HTTP connections keep
+     * reading: {@code /health} must answer 503 exactly while the database is down, also on a kept-alive connection.
+     */
     private void setReading(boolean read) {
         log.warn("writer backlog {}: {} reading from peers", durable.backlog(), read ? "resuming" : "pausing");
         for (Channel ch : channels) {
             ch.eventLoop().execute(() -> {
+                if (ch.pipeline().get(PeerFrameHandler.class) == null) {
+                    return;
+                }
                 ch.config().setAutoRead(read);
                 if (read) {
                     ch.read();

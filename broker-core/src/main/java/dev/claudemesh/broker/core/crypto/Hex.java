@@ -28,11 +28,25 @@ public final class Hex {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
+            if (digit(s.charAt(i)) < 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The value of an ASCII hex digit, or -1; unlike {@link Character#digit} it rejects non-ASCII digits. */
+    private static int digit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     /** Decodes hex of either case; throws IllegalArgumentException on bad input. */
@@ -42,8 +56,8 @@ public final class Hex {
         }
         byte[] out = new byte[s.length() / 2];
         for (int i = 0; i < out.length; i++) {
-            int hi = Character.digit(s.charAt(2 * i), 16);
-            int lo = Character.digit(s.charAt(2 * i + 1), 16);
+            int hi = digit(s.charAt(2 * i));
+            int lo = digit(s.charAt(2 * i + 1));
             if (hi < 0 || lo < 0) {
                 throw new IllegalArgumentException("not hex at " + (2 * i));
             }

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.claudemesh.broker.core.model.GroupRole;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +39,9 @@ public final class EnvelopeDecoder {
     /** Decodes {@code len} bytes of {@code data} from {@code off}. */
     public static Inbound decode(byte[] data, int off, int len) {
         try (JsonParser p = FACTORY.createParser(data, off, len)) {
+            if (!isValidUtf8(data, off, len)) {
+                return Inbound.malformed("invalid UTF-8");
+            }
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return Inbound.malformed("frame must be a JSON object");
             }
@@ -59,6 +65,67 @@ public final class EnvelopeDecoder {
         return decode(data, 0, data.length);
     }
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). jackson-core checks
+     * only the continuation bytes of the strings it decodes, so it accepts overlong and surrogate encodings; Netty's
+     * validator is off for speed (docs/ARCHITECTURE.md), so this is the one check. ASCII, which base64 payloads are,
+     * is skipped eight bytes at a time.
+     */
+    static boolean isValidUtf8(byte[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            while (i <= end - 8 && (((long) LONGS.get(b, i)) & 0x8080808080808080L) == 0) {
+                i += 8;
+            }
+            while (i < end && b[i] >= 0) {
+                i++;
+                if ((i & 7) == 0) {
+                    break;
+                }
+            }
+            if (i >= end || b[i] >= 0) {
+                continue;
+            }
+            int c = b[i] & 0xFF;
+            if (c < 0xC2) {
+                return false; // a continuation byte without a lead, or an overlong 2-byte form
+            } else if (c < 0xE0) {
+                if (i + 1 >= end || (b[i + 1] & 0xC0) != 0x80) {
+                    return false;
+                }
+                i += 2;
+            } else if (c < 0xF0) {
+                if (i + 2 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xFF;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80
+                        || (c == 0xE0 && c1 < 0xA0) // overlong
+                        || (c == 0xED && c1 > 0x9F)) { // UTF-16 surrogates
+                    return false;
+                }
+                i += 3;
+            } else if (c < 0xF5) {
+                if (i + 3 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xFF;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80 || (b[i + 3] & 0xC0) != 0x80
+                        || (c == 0xF0 && c1 < 0x90) // overlong
+                        || (c == 0xF4 && c1 > 0x8F)) { // above U+10FFFF
+                    return false;
+                }
+                i += 4;
+            } else {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void readObject(JsonParser p, Inbound in) throws IOException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -75,7 +142,8 @@ public final class EnvelopeDecoder {
                         in.reqId = p.getText();
                     } else if (v == JsonToken.VALUE_NUMBER_INT) {
                         in.reqId = p.getText();
-                        in.reqIdNumeric = true;
+                        // echoed as a JSON number, which the writer holds as a long; a bigger one is echoed as text
+                        in.reqIdNumeric = p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
                     } else {
                         p.skipChildren();
                     }

@@ -1,8 +1,11 @@
 /**
  * Adapters of the core's storage ports on PostgreSQL with jOOQ: the single batched writer
  * ({@link dev.claudemesh.broker.db.store.PgDurableLog}), the cached member lookup
- * ({@link dev.claudemesh.broker.db.store.PgMemberDirectory}) and the blocking operator operations
- * ({@link dev.claudemesh.broker.db.store.AdminRepository}).
+ * ({@link dev.claudemesh.broker.db.store.PgMemberDirectory}), the blocking operator operations
+ * ({@link dev.claudemesh.broker.db.store.AdminRepository}) and enrolment: mesh owner keys
+ * ({@link dev.claudemesh.broker.db.store.MeshKeys}), invites and {@code /join}
+ * ({@link dev.claudemesh.broker.db.store.InviteRepository}), whose audit events reach the chain through the
+ * {@link dev.claudemesh.broker.db.store.AuditOutbox}.
  *
  * <p>Nothing here logs {@code nonce}, {@code ciphertext}, bind values or secrets: error logs carry the SQL state and
  * the first line of the driver's message only (the data source is configured with

@@ -18,6 +18,7 @@ import dev.claudemesh.broker.db.store.NotFoundException;
 import dev.claudemesh.broker.netty.http.AdminFormats;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,10 @@ import java.util.Set;
  *   member add    --mesh MESH_ID --pubkey HEX64 --name NAME [--role-tag TAG] [--groups be:lead,fe]
  *   member revoke --mesh MESH_ID --member MEMBER_ID
  *   audit verify  --mesh MESH_ID
+ *   invite create --mesh MESH_ID [--max-uses N] [--expires-in 7d|12h|30m|3600s] [--role member|admin]
+ *   invite revoke --mesh MESH_ID --invite INVITE_ID
  * </pre>
+ * (the {@code invite} subcommands, which print a link rather than JSON, are {@link InviteCommands}).
  * Every subcommand also takes {@code --database-url URL} and {@code --data-dir DIR}, overriding
  * {@code DATABASE_URL} and {@code BROKER_DATA_DIR} (unset URL: the embedded PostgreSQL in the data directory, which
  * must not be in use by a running broker). Results are printed to {@code out} as one JSON object; messages to
@@ -61,6 +65,8 @@ public final class AdminCli {
             "  member add    --mesh MESH_ID --pubkey HEX64 --name NAME [--role-tag TAG] [--groups be:lead,fe]",
             "  member revoke --mesh MESH_ID --member MEMBER_ID",
             "  audit verify  --mesh MESH_ID",
+            "  invite create --mesh MESH_ID [--max-uses N] [--expires-in 7d|12h|30m|3600s] [--role member|admin]",
+            "  invite revoke --mesh MESH_ID --invite INVITE_ID",
             "The database is DATABASE_URL (or --database-url); unset, the embedded PostgreSQL in BROKER_DATA_DIR",
             "(or --data-dir, default ./data), which a running broker must not be using at the same time.",
             "Exit codes: 0 done, 1 failed (or audit chain broken), 2 bad usage.");
@@ -76,7 +82,9 @@ public final class AdminCli {
         MEMBER_ADD("member add", Set.of("mesh", "pubkey", "name", "role-tag", "groups"),
                 Set.of("mesh", "pubkey", "name")),
         MEMBER_REVOKE("member revoke", Set.of("mesh", "member"), Set.of("mesh", "member")),
-        AUDIT_VERIFY("audit verify", Set.of("mesh"), Set.of("mesh"));
+        AUDIT_VERIFY("audit verify", Set.of("mesh"), Set.of("mesh")),
+        INVITE_CREATE("invite create", Set.of("mesh", "max-uses", "expires-in", "role"), Set.of("mesh")),
+        INVITE_REVOKE("invite revoke", Set.of("mesh", "invite"), Set.of("mesh", "invite"));
 
         final String words;
         final Set<String> flags;
@@ -132,7 +140,7 @@ public final class AdminCli {
         }
         Operation op;
         try {
-            op = prepare(command, flags);
+            op = prepare(command, flags, env);
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
             return USAGE;
@@ -157,7 +165,7 @@ public final class AdminCli {
             return FAILED;
         }
         try (db) {
-            return op.run(new AdminRepository(db.dataSource()), out, err);
+            return op.run(db.dataSource(), out, err);
         } catch (NotFoundException | DuplicateException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return FAILED;
@@ -171,10 +179,15 @@ public final class AdminCli {
     @FunctionalInterface
     interface Operation {
         int run(AdminRepository repo, PrintStream out, PrintStream err);
+
+        /** Runs against the open database; operations needing more than the repository override it. */
+        default int run(DataSource dataSource, PrintStream out, PrintStream err) {
+            return run(new AdminRepository(dataSource), out, err);
+        }
     }
 
     /** Validates the flags' values (everything that needs no database) and returns the operation. */
-    static Operation prepare(Command command, Map<String, String> f) throws UsageException {
+    static Operation prepare(Command command, Map<String, String> f, Map<String, String> env) throws UsageException {
         return switch (command) {
             case MESH_CREATE -> {
                 String name = f.get("name");
@@ -230,6 +243,8 @@ public final class AdminCli {
                     return OK;
                 };
             }
+            case INVITE_CREATE -> InviteCommands.create(f, env);
+            case INVITE_REVOKE -> InviteCommands.revoke(f);
             case AUDIT_VERIFY -> {
                 String meshId = meshId(f);
                 yield (repo, out, err) -> {

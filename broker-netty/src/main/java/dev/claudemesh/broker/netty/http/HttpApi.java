@@ -46,10 +46,10 @@ import java.util.function.Supplier;
 
 /**
  * The plain HTTP routes of PROTOCOL §6 and DESIGN "Membership administration": {@code GET /health},
- * {@code GET /metrics}, {@code POST /hook/set-status} and, when {@code BROKER_ADMIN_TOKEN} is set, the
- * {@code /admin/*} routes. Every answer is JSON (the metrics text excepted) with
- * {@code Access-Control-Allow-Origin: *}; {@code OPTIONS} on any path is a 204 preflight answer; an unknown path is
- * 404 {@code {"error":"not found"}} and a known path with the wrong method 405 {@code {"error":"method not allowed"}}.
+ * {@code GET /metrics}, {@code POST /hook/set-status}, {@code POST /join} ({@link Enrolment}) and, when
+ * {@code BROKER_ADMIN_TOKEN} is set, the {@code /admin/*} routes. Every answer is JSON (the metrics text excepted)
+ * with {@code Access-Control-Allow-Origin: *}; {@code OPTIONS} on any path is a 204 preflight answer; an unknown path
+ * is 404 {@code {"error":"not found"}} and a known path with the wrong method 405 {@code {"error":"method not allowed"}}.
  * Keep-alive is honoured: the connection is closed after the answer only when the request did not ask to keep it.
  *
  * <p>Threads: {@link #handle} runs on the channel's event loop. The request body is parsed there and the request
@@ -94,6 +94,8 @@ public final class HttpApi implements HttpRouter.HttpHandler {
     private final byte[] adminToken;
     /** Null when the admin API is off or no database is configured (tests). */
     private final AdminRepository admin;
+    /** {@code POST /join} and the admin invite routes (PROTOCOL §9). */
+    private final Enrolment enrolment;
 
     /** Creates the routes over {@code server}; builds the metrics registry once. */
     public HttpApi(ServerContext server) {
@@ -104,6 +106,7 @@ public final class HttpApi implements HttpRouter.HttpHandler {
         this.adminToken = tokenBytes(server.config().adminToken());
         this.admin = adminToken != null && server.dataSource() != null
                 ? new AdminRepository(server.dataSource()) : null;
+        this.enrolment = new Enrolment(server);
     }
 
     /** The metrics registry behind {@code GET /metrics}. */
@@ -145,6 +148,11 @@ public final class HttpApi implements HttpRouter.HttpHandler {
             case "/hook/set-status" -> {
                 if (x.requireMethod(method, HttpMethod.POST)) {
                     hookSetStatus(x, req);
+                }
+            }
+            case "/join" -> {
+                if (x.requireMethod(method, HttpMethod.POST)) {
+                    enrolment.join(x.ctx(), req, x::send);
                 }
             }
             default -> {
@@ -285,6 +293,14 @@ public final class HttpApi implements HttpRouter.HttpHandler {
             if (x.requireMethod(method, HttpMethod.GET)) {
                 peers(x, seg[2]);
             }
+        } else if (seg.length == 4 && "invites".equals(seg[3])) {
+            if (x.requireMethod(method, HttpMethod.POST)) {
+                enrolment.createInvite(req, seg[2], x::send);
+            }
+        } else if (seg.length == 6 && "invites".equals(seg[3]) && "revoke".equals(seg[5])) {
+            if (x.requireMethod(method, HttpMethod.POST)) {
+                enrolment.revokeInvite(seg[2], seg[4], x::send);
+            }
         } else if (seg.length == 5 && "audit".equals(seg[3]) && "verify".equals(seg[4])) {
             if (x.requireMethod(method, HttpMethod.GET)) {
                 verifyAudit(x, seg[2]);
@@ -314,6 +330,7 @@ public final class HttpApi implements HttpRouter.HttpHandler {
         }
         onBlocking(x, () -> {
             Mesh mesh = admin.createMesh(name, slug);
+            enrolment.meshCreated(mesh.id()); // its owner key pair and root key (PROTOCOL §9)
             log.info("admin: mesh {} created (slug {})", mesh.id(), mesh.slug());
             return new Answer(HttpResponseStatus.CREATED, AdminFormats.meshJson(mesh));
         });

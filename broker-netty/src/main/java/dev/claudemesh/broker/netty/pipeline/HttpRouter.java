@@ -19,8 +19,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -35,6 +39,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     public interface HttpHandler {
         void handle(ChannelHandlerContext ctx, FullHttpRequest request);
     }
+
+    private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
 
     private final Broker broker;
     private final HttpHandler http;
@@ -129,6 +135,23 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {
             p.remove(HandlerNames.HTTP_AGGREGATOR);
         }
+    }
+
+    /**
+     * Errors before a request is routed (STYLE habit 11). TLS failures (a plaintext or untrusting client on the TLS
+     * port) and I/O errors are the client's doing: DEBUG, and without the exception message, which for a plaintext
+     * request holds its bytes, Authorization header included. Anything else is logged once at ERROR. Either way the
+     * connection is closed.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof IOException) { // SSLException (NotSslRecordException, handshake failures) included
+            log.debug("http channel {} closed: {}", ctx.channel().id(), c.getClass().getSimpleName());
+        } else {
+            log.error("http channel {} unexpected error, closing", ctx.channel().id(), cause);
+        }
+        ctx.close();
     }
 
     /** Writes a JSON response with CORS and closes if the request was not keep-alive. */

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,7 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NettyPeerConnection implements PeerConnection {
 
+    private static final Logger log = LoggerFactory.getLogger(NettyPeerConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
+    /** How long a close frame may wait behind pending output before the socket is closed without it. */
+    static final long CLOSE_FLUSH_TIMEOUT_MS = 5_000;
 
     private final Channel channel;
     private final long id = IDS.incrementAndGet();
@@ -65,6 +71,8 @@ public final class NettyPeerConnection implements PeerConnection {
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         if (out != null && out.totalPendingWriteBytes() > maxPendingBytes) {
+            log.warn("conn {} slow consumer: {} outbound bytes pending > {}, closing 1008 slow_consumer", id,
+                    out.totalPendingWriteBytes(), maxPendingBytes);
             close(1008, "slow_consumer");
             return;
         }
@@ -100,6 +108,14 @@ public final class NettyPeerConnection implements PeerConnection {
         CloseWebSocketFrame frame = reason == null || reason.isEmpty()
                 ? new CloseWebSocketFrame(code, null) : new CloseWebSocketFrame(code, reason);
         channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+        // A peer that does not read never lets the close frame out (it is queued behind everything pending), and
+        // the socket, its pending bytes and its lease would stay until the stale timeout: drop it after a while.
+        channel.eventLoop().schedule(() -> {
+            if (channel.isOpen()) {
+                log.info("conn {} did not take its close frame within {} ms, dropping it", id, CLOSE_FLUSH_TIMEOUT_MS);
+                channel.close();
+            }
+        }, CLOSE_FLUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -91,16 +91,28 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
                     session.onFrame(bytes, 0, len);
                 }
             } else if (msg instanceof PingWebSocketFrame ping) {
-                ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                // A ping flood from a peer that does not read would queue pongs without bound. RFC 6455 §5.5.3 lets
+                // an endpoint answer only the most recent ping, so pongs are skipped while the socket is unwritable.
+                if (ctx.channel().isWritable()) {
+                    ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                }
             } else if (msg instanceof PongWebSocketFrame) {
                 // liveness only
             } else if (msg instanceof CloseWebSocketFrame close) {
-                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() == -1 ? 1000 : close.statusCode(), null))
-                        .addListener(ChannelFutureListener.CLOSE);
+                int code = close.statusCode();
+                // echo a valid code (none → 1000); a code RFC 6455 §7.4 does not allow on the wire → 1002. Netty's
+                // decoder reads the code as a signed short and lets 5000..65535 through.
+                int reply = code == -1 ? 1000 : validCloseCode(code) ? code : 1002;
+                ctx.writeAndFlush(new CloseWebSocketFrame(reply, null)).addListener(ChannelFutureListener.CLOSE);
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** Close codes a peer may send (RFC 6455 §7.4): 1000–1003, 1007–1014 (IANA registry), 3000–4999. */
+    static boolean validCloseCode(int code) {
+        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
     }
 
     @Override

@@ -1,0 +1,73 @@
+package dev.claudemesh.broker.bench.jmh;
+
+import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.crypto.Hex;
+import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.Inbound;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CPU cost of authenticating a {@code session_hello} (PROTOCOL §3.2): one ed25519 verification, and the
+ * whole stateless part the broker runs on the socket's loop (decode, format checks, the attestation and the hello
+ * signatures, as {@code Authenticator.checkSessionHello} does). This bounds connect-storm throughput per core.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class HelloVerifyBenchmark {
+
+    private Samples.Hello hello;
+    private String helloMessage;
+    private String helloSignature;
+
+    @Setup
+    public void setUp() {
+        hello = Samples.sessionHello();
+        Inbound in = EnvelopeDecoder.decode(hello.frame());
+        helloMessage = "claudemesh-session-hello|" + in.meshId + "|" + in.parentMemberPubkey + "|" + in.sessionPubkey
+                + "|" + in.timestamp;
+        helloSignature = in.signature;
+        if (!verifySignature() || !sessionHello()) {
+            throw new IllegalStateException("sample hello does not verify");
+        }
+    }
+
+    @Benchmark
+    public boolean verifySignature() {
+        return Ed25519.verify(hello.session().publicKeyHex(), helloSignature, helloMessage);
+    }
+
+    /** Decode + every stateless check of a session_hello, both signatures included. */
+    @Benchmark
+    public boolean sessionHello() {
+        Inbound in = EnvelopeDecoder.decode(hello.frame(), 0, hello.frame().length);
+        if (!Hex.isLowerHex(in.sessionPubkey, 64) || !Hex.isLowerHex(in.parentMemberPubkey, 64)
+                || !in.hasAttestation || !in.sessionPubkey.equals(in.attSessionPubkey)
+                || !in.parentMemberPubkey.equals(in.attParentMemberPubkey) || in.attExpiresAt == null
+                || !Hex.isHex(in.attSignature, 128) || !Hex.isHex(in.signature, 128)) {
+            return false;
+        }
+        String att = "claudemesh-session-attest|" + in.parentMemberPubkey + "|" + in.sessionPubkey + "|"
+                + in.attExpiresAt;
+        if (!Ed25519.verify(in.parentMemberPubkey, in.attSignature, att)) {
+            return false;
+        }
+        String msg = "claudemesh-session-hello|" + in.meshId + "|" + in.parentMemberPubkey + "|"
+                + in.sessionPubkey + "|" + in.timestamp;
+        return Ed25519.verify(in.sessionPubkey, in.signature, msg);
+    }
+}

@@ -1,0 +1,267 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.bench.jmh.Samples;
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.model.GroupRole;
+import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.MemberDirectory;
+import dev.claudemesh.broker.core.port.MeshLoop;
+import dev.claudemesh.broker.core.port.PeerConnection;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Routing on the mesh loop ({@code MeshState.handle}) with 10, 100 and 10 000 live session leases of distinct
+ * members: a DM (lease lookup by session key, queue + claim, push encode, ack, then the recipient's
+ * {@code client_ack} that dequeues it), a {@code @group} multicast (one lease in ten holds the group) and a
+ * {@code *} broadcast (to every other lease). The ports are no-ops except the durable log, which does on the
+ * caller's thread what {@code PgDurableLog.submit} does there (the audit payload's canonical JSON) and then runs the
+ * commit callback at once. No sockets, no Netty.
+ *
+ * <p>Lives in {@code dev.claudemesh.broker.core.mesh} (a split package, on the class path only) because the
+ * mesh state is package-private; nothing in broker-core was opened up for it.</p>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class RoutingBenchmark {
+
+    @Param({"10", "100", "10000"})
+    public int leases;
+
+    private MeshState mesh;
+    private PeerSession[] sessions;
+    private String[] sessionKeys;
+    private final BenchDurableLog durable = new BenchDurableLog();
+    private Inbound send;
+    private Inbound ack;
+    /** Distinct client message ids, more than the broker's idempotency map keeps (100 000), used in turn. */
+    private final String[] clientIds = new String[1 << 18];
+    private int next;
+
+    @Setup
+    public void setUp() {
+        for (int i = 0; i < clientIds.length; i++) {
+            clientIds[i] = "c-" + i;
+        }
+        BrokerSettings settings = BrokerSettings.defaults().withMaxConnectionsPerMesh(leases + 1).withSendRate(0, 10);
+        InlineLoop loop = new InlineLoop();
+        Broker broker = new Broker(settings, () -> Samples.NOW_MS, meshId -> loop, new NoDirectory(), durable,
+                new BrokerMetrics());
+        mesh = broker.mesh(Samples.MESH_ID);
+        sessions = new PeerSession[leases];
+        sessionKeys = new String[leases];
+        for (int i = 0; i < leases; i++) {
+            String memberKey = Samples.hex64(1_000_000 + i);
+            Member m = new Member(String.format("M%031d", i), Samples.MESH_ID, "bench", memberKey, "peer-" + i, null,
+                    List.of(), Map.of(), "push", false);
+            Inbound hello = new Inbound();
+            hello.type = Inbound.Type.SESSION_HELLO;
+            hello.sessionPubkey = Samples.hex64(2_000_000 + i);
+            hello.sessionId = "s-" + i;
+            hello.displayName = "peer-" + i;
+            hello.groups = List.of(new GroupRole(i % 10 == 0 ? "bench" : "other", null));
+            PeerSession s = broker.open(new NullConnection());
+            String rejected = mesh.register(s, hello, m);
+            if (rejected != null || s.lease == null) {
+                throw new IllegalStateException("lease " + i + " rejected: " + rejected);
+            }
+            sessions[i] = s;
+            sessionKeys[i] = hello.sessionPubkey;
+        }
+        send = EnvelopeDecoder.decode(Samples.sendFrame(256));
+        ack = new Inbound();
+        ack.type = Inbound.Type.CLIENT_ACK;
+    }
+
+    private String nextClientId() {
+        String id = clientIds[next++ & (clientIds.length - 1)];
+        send.id = id;
+        send.clientMessageId = id;
+        return id;
+    }
+
+    /** One DM from sender to recipient (round robin over the leases) and the recipient's client_ack. */
+    @Benchmark
+    public int dmSendAndAck() {
+        int n = next;
+        int from = n % leases;
+        int to = (from + 1 + (n / leases) % (leases - 1)) % leases;
+        String id = nextClientId();
+        send.targetSpec = sessionKeys[to];
+        mesh.handle(sessions[from], send);
+        ack.clientMessageId = id;
+        ack.brokerMessageId = durable.lastMessageId;
+        mesh.handle(sessions[to], ack);
+        return durable.ops;
+    }
+
+    /** A {@code @bench} multicast: one lease in ten holds the group; the sender is one of them. */
+    @Benchmark
+    public int group() {
+        nextClientId();
+        send.targetSpec = "@bench";
+        mesh.handle(sessions[0], send);
+        return durable.ops;
+    }
+
+    /** A {@code *} broadcast to every other lease. */
+    @Benchmark
+    public int broadcast() {
+        nextClientId();
+        send.targetSpec = "*";
+        mesh.handle(sessions[0], send);
+        return durable.ops;
+    }
+
+    /** Runs tasks at once on the calling thread; timers never fire (the benchmark needs none). */
+    static final class InlineLoop implements MeshLoop {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public Cancellable schedule(Runnable task, long delayMs) {
+            return () -> { };
+        }
+
+        @Override
+        public Cancellable scheduleAtFixedRate(Runnable task, long periodMs) {
+            return () -> { };
+        }
+
+        @Override
+        public boolean inLoop() {
+            return true;
+        }
+    }
+
+    /** A socket that drops what it is sent (counting it, so the JIT keeps the calls). */
+    static final class NullConnection implements PeerConnection {
+        private static long ids;
+        private final long id = ++ids;
+        long frames;
+        long bytes;
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "bench";
+        }
+
+        @Override
+        public void send(byte[] utf8Json) {
+            frames++;
+            bytes += utf8Json.length;
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
+
+    /** Never used: leases are registered directly. */
+    static final class NoDirectory implements MemberDirectory {
+        @Override
+        public CompletableFuture<Optional<Member>> findByPubkey(String meshId, String pubkey) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+
+        @Override
+        public void invalidate(String meshId, String pubkey) {
+        }
+    }
+
+    /**
+     * Does what {@code PgDurableLog.submit} does on the caller's thread (canonical JSON of audit payloads), then
+     * "commits" at once: runs the callback. Remembers the last enqueued DM id for the client_ack.
+     */
+    static final class BenchDurableLog implements DurableLog {
+        String lastMessageId;
+        int ops;
+
+        @Override
+        public void submit(DurableOp op, Runnable onCommitted) {
+            ops++;
+            if (op instanceof DurableOp.EnqueueMessage e) {
+                StoredMessage m = e.message();
+                lastMessageId = m.messageId();
+            } else if (op instanceof DurableOp.AppendAudit a) {
+                ops += AuditChain.canonicalJson(a.payload()).length();
+            }
+            if (onCommitted != null) {
+                onCommitted.run();
+            }
+        }
+
+        @Override
+        public boolean aboveHighWater() {
+            return false;
+        }
+
+        @Override
+        public void onPressureChange(Consumer<Boolean> listener) {
+        }
+
+        @Override
+        public boolean databaseHealthy() {
+            return true;
+        }
+
+        @Override
+        public int backlog() {
+            return 0;
+        }
+
+        @Override
+        public List<StoredMessage> loadUndelivered(long nowMs) {
+            return List.of();
+        }
+
+        @Override
+        public boolean flush(long timeoutMs) {
+            return true;
+        }
+    }
+}
