@@ -56,8 +56,8 @@ class MigratorIT {
                 tables.add(rs.getString(1));
             }
         }
-        assertThat(tables).containsExactly("audit_log", "member", "mesh", "message_queue", "presence",
-                "schema_version");
+        assertThat(tables).containsExactly("audit_log", "audit_outbox", "invite", "member", "mesh", "mesh_key",
+                "message_queue", "presence", "schema_version");
     }
 
     @Test

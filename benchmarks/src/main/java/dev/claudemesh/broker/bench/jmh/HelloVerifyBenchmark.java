@@ -15,6 +15,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.EdECPoint;
+import java.security.spec.EdECPublicKeySpec;
+import java.security.spec.NamedParameterSpec;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +42,9 @@ public class HelloVerifyBenchmark {
     private Samples.Hello hello;
     private String helloMessage;
     private String helloSignature;
+    private PublicKey jdkSessionKey;
+    private byte[] helloMessageBytes;
+    private byte[] helloSignatureBytes;
 
     @Setup
     public void setUp() {
@@ -41,8 +53,41 @@ public class HelloVerifyBenchmark {
         helloMessage = "claudemesh-session-hello|" + in.meshId + "|" + in.parentMemberPubkey + "|" + in.sessionPubkey
                 + "|" + in.timestamp;
         helloSignature = in.signature;
-        if (!verifySignature() || !sessionHello()) {
+        helloMessageBytes = helloMessage.getBytes(StandardCharsets.UTF_8);
+        helloSignatureBytes = Hex.decode(helloSignature);
+        jdkSessionKey = jdkPublicKey(Hex.decode(hello.session().publicKeyHex()));
+        if (!verifySignature() || !sessionHello() || !verifySignatureJdk()) {
             throw new IllegalStateException("sample hello does not verify");
+        }
+    }
+
+    /** The JDK's own ed25519 (SunEC, JDK 15+) for comparison with Tink: same key, message and signature. */
+    @Benchmark
+    public boolean verifySignatureJdk() {
+        try {
+            Signature s = Signature.getInstance("Ed25519");
+            s.initVerify(jdkSessionKey);
+            s.update(helloMessageBytes);
+            return s.verify(helloSignatureBytes);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** An RFC 8032 encoded public key (little-endian y, x's parity in the top bit) as a JDK {@link PublicKey}. */
+    static PublicKey jdkPublicKey(byte[] encoded) {
+        byte[] le = encoded.clone();
+        boolean xOdd = (le[31] & 0x80) != 0;
+        le[31] &= 0x7F;
+        byte[] be = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            be[i] = le[31 - i];
+        }
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePublic(
+                    new EdECPublicKeySpec(NamedParameterSpec.ED25519, new EdECPoint(xOdd, new BigInteger(1, be))));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.function.IntFunction;
 /**
  * The end-to-end load generator (docs/BENCHMARKS.md): provisions or reads members, opens peers with
  * {@code session_hello}, runs one scenario for a bounded time and reports what it saw. Also the bare relay server
- * ({@code relay-server}) and a fixture writer ({@code provision}). Usage: {@link Options#USAGE}.
+ * ({@code relay-server}), a fixture writer ({@code provision}) and a flight-recording summary ({@code jfr-summary}).
+ * Usage: {@link Options#USAGE}.
  */
 public final class LoadGen {
 
@@ -29,6 +30,10 @@ public final class LoadGen {
                 relayServer(Arrays.copyOfRange(args, 1, args.length));
                 return;
             }
+            if (args.length > 0 && args[0].equals("jfr-summary")) {
+                JfrSummary.main(Arrays.copyOfRange(args, 1, args.length));
+                return;
+            }
             if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
                 System.out.println(Options.USAGE);
                 return;
@@ -39,7 +44,8 @@ public final class LoadGen {
                 if (o.fixtureOut() == null) {
                     throw new IllegalArgumentException("provision needs --out FILE");
                 }
-                Topology t = Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), runId());
+                Topology t = Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), o.membersPerMesh(),
+                        runId());
                 t.writeFixture(o.fixtureOut());
                 System.out.println("wrote " + o.fixtureOut() + ": " + o.peers() + " members in " + o.meshes()
                         + " mesh(es)");
@@ -94,7 +100,7 @@ public final class LoadGen {
             log("provisioning " + o.peers() + " members"
                     + (o.fixture() != null ? " from " + o.fixture() : " in " + o.meshes() + " mesh(es) via " + o.adminUrl()));
             topology = o.fixture() != null ? Topology.readFixture(o.fixture())
-                    : Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), runId);
+                    : Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), o.membersPerMesh(), runId);
         }
         int meshCount = relay ? 1 : topology.meshes.size();
         Peer[] peers = peers(o, topology, meshCount);
@@ -253,6 +259,6 @@ public final class LoadGen {
     }
 
     private static void log(String s) {
-        System.err.println("[loadgen] " + s);
+        System.err.printf(Locale.ROOT, "[loadgen %tT.%<tL] %s%n", System.currentTimeMillis(), s);
     }
 }

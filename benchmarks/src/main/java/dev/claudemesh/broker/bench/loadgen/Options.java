@@ -31,11 +31,13 @@ import java.util.Objects;
  * @param groupFraction group scenario: fraction of peers that join {@code @bench}
  * @param metricsUrl    the broker's {@code /metrics}, derived from {@code url} unless given
  * @param fixtureOut    {@code provision}: where to write the fixture
+ * @param membersPerMesh admin provisioning: members per mesh, 0 = one per peer; peers beyond it share members
+ *                      (as sessions of one member do)
  */
 public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Scenario scenario, int peers,
                       int sizeBytes, double ratePerSec, long durationMs, long warmupMs, long drainMs, long brokerPid,
                       Path json, int meshes, int window, int threads, int concurrency, double groupFraction,
-                      URI metricsUrl, Path fixtureOut) {
+                      URI metricsUrl, Path fixtureOut, int membersPerMesh) {
 
     /** The scenarios of docs/BENCHMARKS.md. */
     public enum Scenario {
@@ -73,17 +75,21 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
               java -jar loadgen.jar --url ws://HOST:PORT/ws (--admin-url http://HOST:PORT --admin-token TOKEN | --fixture FILE)
                    --scenario dm|broadcast|group|connect-storm|idle --peers N --size BYTES [--rate MSGS_PER_S]
                    --duration 30s [--warmup 5s] [--broker-pid PID] [--json OUT.json]
-                   [--meshes M] [--window W] [--threads T] [--concurrency C] [--group-fraction F] [--drain 5s]
+                   [--meshes M] [--members-per-mesh K] [--window W] [--threads T] [--concurrency C]
+                   [--group-fraction F] [--drain 5s]
                    [--metrics-url http://HOST:PORT/metrics]
               java -jar loadgen.jar relay-server --port P [--threads T]
               java -jar loadgen.jar --url ws://HOST:P/ws --scenario relay --peers N --size BYTES [--rate R] --duration 30s
-              java -jar loadgen.jar provision --admin-url URL --admin-token TOKEN --peers N --out FIXTURE.json
+              java -jar loadgen.jar provision --admin-url URL --admin-token TOKEN --peers N [--meshes M] --out FIXTURE.json
+              java -jar loadgen.jar jfr-summary RECORDING.jfr [TOP]
 
             --rate absent: closed loop, each peer keeps --window (default 16) messages in flight (max throughput).
             --rate R: open loop, R sends/s over all peers at fixed intervals; latency is measured from the
                       intended send time (no coordinated omission).
             --size is the ciphertext size in bytes before base64; the nonce is 24 random bytes.
             --meshes defaults to one mesh per 100 peers (the broker's default MAX_CONNECTIONS_PER_MESH).
+            --members-per-mesh K provisions K members per mesh and makes the other peers further sessions of
+                      them (fewer admin calls for big idle runs); default: one member per peer.
             """;
 
     /** Parses the arguments of a run (everything after an optional subcommand). */
@@ -108,6 +114,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         double groupFraction = 0.5;
         URI metricsUrl = null;
         Path out = null;
+        int membersPerMesh = 0;
         List<String> a = new ArrayList<>(List.of(args));
         for (int i = 0; i < a.size(); i++) {
             String flag = a.get(i);
@@ -151,6 +158,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                 }
                 case "--metrics-url" -> metricsUrl = URI.create(v);
                 case "--out" -> out = Path.of(v);
+                case "--members-per-mesh" -> membersPerMesh = positiveInt(flag, v);
                 default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
             }
         }
@@ -187,7 +195,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
             throw new IllegalArgumentException("--meshes: " + meshes + " (expected: <= --peers " + peers + ")");
         }
         return new Options(url, adminUrl, adminToken, fixture, scenario, peers, size, rate, duration, warmup, drain,
-                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out);
+                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, membersPerMesh);
     }
 
     /** True when sends are scheduled at a fixed rate (open loop). */

@@ -89,10 +89,12 @@ final class Topology {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
 
     /**
-     * Creates {@code meshCount} meshes and one member per peer through the admin API ({@code POST /admin/meshes},
+     * Creates {@code meshCount} meshes and one member per peer (at most {@code membersPerMesh} per mesh when it is
+     * not 0) through the admin API ({@code POST /admin/meshes},
      * {@code POST /admin/meshes/{id}/members}), at most 8 requests at a time. Blocking.
      */
-    static Topology provision(URI adminUrl, String token, int peers, int meshCount, String runId) throws Exception {
+    static Topology provision(URI adminUrl, String token, int peers, int meshCount, int membersPerMesh, String runId)
+            throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         List<String> meshIds = new ArrayList<>();
         for (int m = 0; m < meshCount; m++) {
@@ -102,13 +104,24 @@ final class Topology {
                     HttpResponse.BodyHandlers.ofString());
             meshIds.add(idOf(r, "create mesh"));
         }
-        Ed25519.KeyPair[] keys = new Ed25519.KeyPair[peers];
+        // Member j of mesh m serves that mesh's peers j, j+K, j+2K, …: members are provisioned for the first K peers
+        // of every mesh.
+        int[] seen = new int[meshCount];
+        List<Integer> owners = new ArrayList<>();
+        for (int i = 0; i < peers; i++) {
+            int m = meshOf(i, peers, meshCount);
+            if (membersPerMesh == 0 || seen[m]++ < membersPerMesh) {
+                owners.add(i);
+            }
+        }
+        Ed25519.KeyPair[] keys = new Ed25519.KeyPair[owners.size()];
         Arrays.parallelSetAll(keys, i -> Ed25519.generate());
         Semaphore inFlight = new Semaphore(8);
-        List<CompletableFuture<Member>> futures = new ArrayList<>(peers);
-        for (int i = 0; i < peers; i++) {
+        List<CompletableFuture<Member>> futures = new ArrayList<>(owners.size());
+        for (int k = 0; k < owners.size(); k++) {
+            int i = owners.get(k);
             String meshId = meshIds.get(meshOf(i, peers, meshCount));
-            Ed25519.KeyPair kp = keys[i];
+            Ed25519.KeyPair kp = keys[k];
             String body = "{\"pubkey\":\"" + kp.publicKeyHex() + "\",\"displayName\":\"lg-" + i + "\"}";
             inFlight.acquire();
             futures.add(http.sendAsync(post(adminUrl.resolve("/admin/meshes/" + meshId + "/members"), token, body),
@@ -120,9 +133,9 @@ final class Topology {
         for (String meshId : meshIds) {
             out.add(new MeshMembers(meshId, new ArrayList<>()));
         }
-        for (int i = 0; i < peers; i++) {
-            Member m = futures.get(i).join();
-            out.get(meshOf(i, peers, meshCount)).members().add(m);
+        for (int k = 0; k < owners.size(); k++) {
+            Member m = futures.get(k).join();
+            out.get(meshOf(owners.get(k), peers, meshCount)).members().add(m);
         }
         return new Topology(out, false);
     }

@@ -115,6 +115,11 @@ public final class Broker {
         }
     }
 
+    /** A member was enrolled: forget any cached "no such member" so it can connect at once. */
+    public void memberAdded(String meshId, String memberPubkey) {
+        directory.invalidate(meshId, memberPubkey);
+    }
+
     /** Number of undelivered DMs held in memory across meshes (approximate while traffic runs). */
     public long queuedMessages() {
         return metrics.queueDepth.get();

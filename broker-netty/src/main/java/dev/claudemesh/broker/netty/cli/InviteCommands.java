@@ -91,8 +91,14 @@ final class InviteCommands {
             @Override
             public int run(DataSource dataSource, PrintStream out, PrintStream err) {
                 InviteRepository invites = new InviteRepository(dataSource, new MeshKeys(dataSource, encryptionKey));
-                CreatedInvite inv = invites.create(meshId, brokerUrl, maxUses, expiresInS, role, InvitePreset.NONE,
-                        VIA, System.currentTimeMillis());
+                CreatedInvite inv;
+                try {
+                    inv = invites.create(meshId, brokerUrl, maxUses, expiresInS, role, InvitePreset.NONE, VIA,
+                            System.currentTimeMillis());
+                } catch (MeshKeys.KeyUnavailableException e) {
+                    err.println("error: " + e.getMessage());
+                    return AdminCli.FAILED;
+                }
                 out.println(inv.link());
                 out.println("claudemesh join " + inv.link());
                 err.println("invite " + inv.id() + " for mesh " + inv.payload().meshSlug() + " (" + meshId + "): role "

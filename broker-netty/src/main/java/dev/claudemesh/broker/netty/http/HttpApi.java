@@ -372,6 +372,7 @@ public final class HttpApi implements HttpRouter.HttpHandler {
         }
         onBlocking(x, () -> {
             Member m = admin.addMember(meshId, pubkey, displayName, roleTag, groups, grants);
+            server.broker().memberAdded(meshId, m.pubkey());
             log.info("admin: member {} added to mesh {}", m.id(), meshId);
             return new Answer(HttpResponseStatus.CREATED, AdminFormats.memberJson(m));
         });

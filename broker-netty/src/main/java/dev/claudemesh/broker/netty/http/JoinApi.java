@@ -5,6 +5,7 @@ import dev.claudemesh.broker.db.store.InvitePayload;
 import dev.claudemesh.broker.db.store.InviteRepository;
 import dev.claudemesh.broker.db.store.JoinOutcome;
 import dev.claudemesh.broker.netty.ServerContext;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -111,6 +112,7 @@ final class JoinApi {
         }
         String key = pubkey.substring(0, 12);
         if (outcome instanceof JoinOutcome.Joined j) {
+            server.broker().memberAdded(payload.meshId(), pubkey);
             audit.drain();
             log.info("join: member {} ({}…) enrolled in mesh {} with invite {}", j.memberId(), key, payload.meshId(),
                     j.inviteId());
@@ -138,10 +140,13 @@ final class JoinApi {
             return InvitePayload.fromMap(map);
         }
         if (raw instanceof String s) {
+            ByteBuf json = Unpooled.wrappedBuffer(bytes(s));
             try {
-                return InvitePayload.fromMap(JsonBody.parseObject(Unpooled.wrappedBuffer(bytes(s))));
+                return InvitePayload.fromMap(JsonBody.parseObject(json));
             } catch (JsonBody.BadJsonException e) {
                 return null;
+            } finally {
+                json.release();
             }
         }
         return null;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -151,7 +152,8 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
         } else if (cause instanceof CorruptedFrameException) {
             log.info("conn {} corrupted frame, closing 1002", conn.id());
             conn.close(1002, null);
-        } else if (cause instanceof IOException) {
+        } else if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+            // the peer went away (mid-message, for the aggregator's exception): its doing, not ours, so no ERROR
             log.debug("conn {} io error: {}", conn.id(), cause.toString());
             ctx.close();
         } else {
