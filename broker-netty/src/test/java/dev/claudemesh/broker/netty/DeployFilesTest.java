@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Keeps the operator files in step with the code: the systemd unit ({@code deploy/claudemesh-broker.service}) keeps
- * its hardening and stop settings, and every variable {@code docs/DEPLOY.md} tells operators to set is one the
+ * its hardening and stop settings, and every variable the README's "Deploy on a VPS" section tells operators to set is one the
  * broker reads. (The unit was checked by hand with {@code systemd-analyze verify} and
  * {@code systemd-analyze security --offline=true}; that tool is not assumed on build machines.)
  */
@@ -74,7 +74,7 @@ class DeployFilesTest {
 
     @Test
     void shouldDocumentOnlyVariablesTheBrokerReads() throws Exception {
-        String doc = Files.readString(repoRoot().resolve("docs/DEPLOY.md"));
+        String doc = Files.readString(repoRoot().resolve("README.md"));
         Set<String> documented = new LinkedHashSet<>();
         Matcher m = Pattern.compile("(?m)^((?:BROKER|DATABASE|STATUS|HOOK|MAX|SEND|JOIN)_[A-Z_]+)=").matcher(doc);
         while (m.find()) {
@@ -86,7 +86,7 @@ class DeployFilesTest {
 
     @Test
     void shouldProxyWebSocketUpgradesInTheNginxSnippet() throws Exception {
-        String doc = Files.readString(repoRoot().resolve("docs/DEPLOY.md"));
+        String doc = Files.readString(repoRoot().resolve("README.md"));
         int start = doc.indexOf("```nginx");
         assertThat(start).isNotNegative();
         String nginx = doc.substring(start, doc.indexOf("```", start + 3));
