@@ -8,7 +8,8 @@
 # Needs: broker-netty/target/claudemesh-broker.jar and benchmarks/target/{loadgen,benchmarks}.jar built
 # (./mvnw -pl broker-core,broker-db,broker-netty,benchmarks package -DskipTests). Everything listens on 127.0.0.1.
 # Knobs (environment): JAVA, RUNS (3), DURATION (30, seconds), WARMUP (10), PEERS (100), SIZE (256), STORM_PEERS (2000),
-# IDLE_PEERS (19000), IDLE_SECONDS (20), SKIP (space-separated steps to skip: relay dm broadcast storm idle jmh),
+# IDLE_PEERS (19000), IDLE_SECONDS (20), SKIP (space-separated steps to skip: relay dm dmbatch broadcast storm idle
+# jmh),
 # JMH_ARGS (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc), JFR (1: record the broker during the first max-dm run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,11 +48,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_broker() { # [MAX_CONNECTIONS_PER_MESH]
+start_broker() { # [MAX_CONNECTIONS_PER_MESH] [BROKER_WRITER_BATCH_SIZE]
   local data="$OUT/broker-data"
   rm -rf "$data"
+  if curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1; then
+    log "port $PORT is taken by another server: stop it first"; exit 1
+  fi
   BROKER_PORT=$PORT BROKER_BIND=127.0.0.1 BROKER_ADMIN_TOKEN=$TOKEN SEND_RATE_LIMIT_PER_MIN=0 \
-    MAX_CONNECTIONS_PER_MESH=${1:-1000} BROKER_DATA_DIR="$data" \
+    MAX_CONNECTIONS_PER_MESH=${1:-1000} BROKER_WRITER_BATCH_SIZE=${2:-512} BROKER_DATA_DIR="$data" \
     "$JAVA" "${JOPTS[@]}" -jar "$BROKER_JAR" >> "$OUT/broker.log" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 1 120); do
@@ -74,7 +78,10 @@ loadgen() { # NAME ARGS...
 }
 
 broker_args() {
-  echo --url ws://127.0.0.1:$PORT/ws --admin-url http://127.0.0.1:$PORT --admin-token $TOKEN --broker-pid "$BROKER_PID"
+  local db
+  db=$(head -1 "$OUT/broker-data/postgres/postmaster.pid" 2>/dev/null || true)
+  echo --url ws://127.0.0.1:$PORT/ws --admin-url http://127.0.0.1:$PORT --admin-token $TOKEN --broker-pid "$BROKER_PID" \
+    ${db:+--db-pid $db}
 }
 
 # median of field $2 over files $1 (a glob)
@@ -115,10 +122,22 @@ if ! skip dm; then
     loadgen "dm-max-$r" $(broker_args) --scenario dm --peers "$PEERS" --size "$SIZE" \
       --duration "${DURATION}s" --warmup "${WARMUP}s"
   done
-  HALF=$(python3 -c "print(max(1, int(float('$(median "$OUT/dm-max-*.json" ackedPerSec)') / 2)))")
+  MAX=$(median "$OUT/dm-max-*.json" ackedPerSec)
+  [[ "$MAX" == n/a ]] && { log "no dm-max result"; exit 1; }
+  HALF=$(python3 -c "print(max(1, int(float('$MAX') / 2)))")
   log "dm half rate: $HALF msg/s"
   for r in $(seq 1 "$RUNS"); do
     loadgen "dm-half-$r" $(broker_args) --scenario dm --peers "$PEERS" --size "$SIZE" --rate "$HALF" \
+      --duration "${DURATION}s" --warmup "${WARMUP}s"
+  done
+  stop_broker
+fi
+
+if ! skip dmbatch; then
+  # The same max-throughput dm run with a bigger writer batch (the writer's commit rate bounds acked DMs/s).
+  start_broker 1000 4096
+  for r in $(seq 1 "$RUNS"); do
+    loadgen "dm-batch4096-$r" $(broker_args) --scenario dm --peers "$PEERS" --size "$SIZE" \
       --duration "${DURATION}s" --warmup "${WARMUP}s"
   done
   stop_broker
@@ -162,11 +181,12 @@ fi
 
 {
   echo "medians of $RUNS runs ($(nproc) cores; load at end $(cut -d' ' -f1-3 /proc/loadavg))"
-  for s in relay dm-max dm-half broadcast; do
+  for s in relay dm-max dm-half dm-batch4096 broadcast; do
     ls "$OUT"/$s-*.json > /dev/null 2>&1 || continue
     echo "$s: ackedPerSec=$(median "$OUT/$s-*.json" ackedPerSec) pushedPerSec=$(median "$OUT/$s-*.json" pushedPerSec)" \
       "framesPerSec=$(median "$OUT/$s-*.json" framesPerSec) pushP99ms=$(median "$OUT/$s-*.json" pushLatencyMs.p99)" \
       "ackP99ms=$(median "$OUT/$s-*.json" ackLatencyMs.p99) brokerCpuPct=$(median "$OUT/$s-*.json" brokerCpuPct)" \
+      "dbCpuS=$(median "$OUT/$s-*.json" dbCpuS) loadgenCpuS=$(median "$OUT/$s-*.json" loadgenCpuS)" \
       "errors=$(median "$OUT/$s-*.json" errors) lost=$(median "$OUT/$s-*.json" lost)"
   done
   ls "$OUT"/storm-*.json > /dev/null 2>&1 && echo "connect-storm: hellosPerSec=$(median "$OUT/storm-*.json" hellosPerSec)" \

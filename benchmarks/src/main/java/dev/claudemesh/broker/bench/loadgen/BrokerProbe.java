@@ -22,15 +22,17 @@ final class BrokerProbe {
     private static final double CLOCK_TICKS = 100.0;
 
     /** One reading; absent values are NaN / -1. */
-    record Sample(long atNanos, double brokerCpuS, long brokerRssBytes, double selfCpuS) {
+    record Sample(long atNanos, double brokerCpuS, long brokerRssBytes, double selfCpuS, double dbCpuS) {
     }
 
     private final long pid;
+    private final long dbPid;
     private final URI metricsUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    BrokerProbe(long pid, URI metricsUrl) {
+    BrokerProbe(long pid, long dbPid, URI metricsUrl) {
         this.pid = pid;
+        this.dbPid = dbPid;
         this.metricsUrl = metricsUrl;
     }
 
@@ -40,7 +42,32 @@ final class BrokerProbe {
 
     Sample sample() {
         return new Sample(System.nanoTime(), pid > 0 ? cpuSeconds(Long.toString(pid)) : Double.NaN,
-                pid > 0 ? rssBytes(pid) : -1, cpuSeconds("self"));
+                pid > 0 ? rssBytes(pid) : -1, cpuSeconds("self"), dbPid > 0 ? treeCpuSeconds(dbPid) : Double.NaN);
+    }
+
+    /** CPU time of {@code root} and its direct children (a postmaster and its backends). */
+    static double treeCpuSeconds(long root) {
+        double total = cpuSeconds(Long.toString(root));
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Long.parseLong(f[1]) == root) {
+                        total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+        return total;
     }
 
     static double cpuSeconds(String pid) {

@@ -97,14 +97,15 @@ public final class LoadGen {
         boolean relay = s == Options.Scenario.RELAY;
         Topology topology = null;
         if (!relay) {
-            log("provisioning " + o.peers() + " members"
-                    + (o.fixture() != null ? " from " + o.fixture() : " in " + o.meshes() + " mesh(es) via " + o.adminUrl()));
+            log("members for " + o.peers() + " peers"
+                    + (o.fixture() != null ? " from " + o.fixture() : ": provisioning " + o.meshes() + " mesh(es) via "
+                    + o.adminUrl()));
             topology = o.fixture() != null ? Topology.readFixture(o.fixture())
                     : Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), o.membersPerMesh(), runId);
         }
         int meshCount = relay ? 1 : topology.meshes.size();
         Peer[] peers = peers(o, topology, meshCount);
-        BrokerProbe probe = new BrokerProbe(o.brokerPid(), o.metricsUrl());
+        BrokerProbe probe = new BrokerProbe(o.brokerPid(), o.dbPid(), o.metricsUrl());
         Wire wire = s.traffic() ? new Wire(runId, o.sizeBytes(), runId.hashCode()) : null;
 
         try (ClientTransport transport = new ClientTransport(o.threads())) {

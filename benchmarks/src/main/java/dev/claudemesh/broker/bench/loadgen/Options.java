@@ -31,13 +31,14 @@ import java.util.Objects;
  * @param groupFraction group scenario: fraction of peers that join {@code @bench}
  * @param metricsUrl    the broker's {@code /metrics}, derived from {@code url} unless given
  * @param fixtureOut    {@code provision}: where to write the fixture
+ * @param dbPid         PostgreSQL postmaster pid: its and its backends' CPU time is reported too, 0 = none
  * @param membersPerMesh admin provisioning: members per mesh, 0 = one per peer; peers beyond it share members
  *                      (as sessions of one member do)
  */
 public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Scenario scenario, int peers,
                       int sizeBytes, double ratePerSec, long durationMs, long warmupMs, long drainMs, long brokerPid,
                       Path json, int meshes, int window, int threads, int concurrency, double groupFraction,
-                      URI metricsUrl, Path fixtureOut, int membersPerMesh) {
+                      URI metricsUrl, Path fixtureOut, long dbPid, int membersPerMesh) {
 
     /** The scenarios of docs/BENCHMARKS.md. */
     public enum Scenario {
@@ -77,7 +78,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                    --duration 30s [--warmup 5s] [--broker-pid PID] [--json OUT.json]
                    [--meshes M] [--members-per-mesh K] [--window W] [--threads T] [--concurrency C]
                    [--group-fraction F] [--drain 5s]
-                   [--metrics-url http://HOST:PORT/metrics]
+                   [--metrics-url http://HOST:PORT/metrics] [--db-pid POSTMASTER_PID]
               java -jar loadgen.jar relay-server --port P [--threads T]
               java -jar loadgen.jar --url ws://HOST:P/ws --scenario relay --peers N --size BYTES [--rate R] --duration 30s
               java -jar loadgen.jar provision --admin-url URL --admin-token TOKEN --peers N [--meshes M] --out FIXTURE.json
@@ -115,6 +116,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         URI metricsUrl = null;
         Path out = null;
         int membersPerMesh = 0;
+        long dbPid = 0;
         List<String> a = new ArrayList<>(List.of(args));
         for (int i = 0; i < a.size(); i++) {
             String flag = a.get(i);
@@ -159,6 +161,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                 case "--metrics-url" -> metricsUrl = URI.create(v);
                 case "--out" -> out = Path.of(v);
                 case "--members-per-mesh" -> membersPerMesh = positiveInt(flag, v);
+                case "--db-pid" -> dbPid = positiveInt(flag, v);
                 default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
             }
         }
@@ -195,7 +198,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
             throw new IllegalArgumentException("--meshes: " + meshes + " (expected: <= --peers " + peers + ")");
         }
         return new Options(url, adminUrl, adminToken, fixture, scenario, peers, size, rate, duration, warmup, drain,
-                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, membersPerMesh);
+                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, dbPid, membersPerMesh);
     }
 
     /** True when sends are scheduled at a fixed rate (open loop). */

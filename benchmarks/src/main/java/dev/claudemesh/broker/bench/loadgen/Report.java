@@ -86,6 +86,7 @@ final class Report {
     double brokerCpuS = Double.NaN;
     double brokerCpuPct = Double.NaN;
     double loadgenCpuS = Double.NaN;
+    double dbCpuS = Double.NaN;
     final Map<String, Long> errorSamples = new TreeMap<>();
 
     static Report base(Options o, Wire wire) {
@@ -97,7 +98,7 @@ final class Report {
         r.ciphertextChars = wire == null ? 0 : wire.ciphertextChars();
         r.mode = o.scenario().traffic() ? (o.openLoop() ? "open-loop" : "closed-loop") : "connect";
         r.targetRate = o.openLoop() ? o.ratePerSec() : Double.NaN;
-        r.window = o.openLoop() ? 0 : o.window();
+        r.window = o.openLoop() || !o.scenario().traffic() ? 0 : o.window();
         r.jvm = System.getProperty("java.vm.version");
         return r;
     }
@@ -109,6 +110,7 @@ final class Report {
         brokerCpuPct = windowS > 0 ? 100 * brokerCpuS / windowS : Double.NaN;
         brokerRssMb = after.brokerRssBytes() < 0 ? Double.NaN : after.brokerRssBytes() / 1048576.0;
         loadgenCpuS = after.selfCpuS() - before.selfCpuS();
+        dbCpuS = after.dbCpuS() - before.dbCpuS();
     }
 
     // ------------------------------------------------------------------------------------------ output
@@ -147,6 +149,9 @@ final class Report {
         row(out, "broker CPU s (% of one core)", fmt(brokerCpuS) + " (" + fmt(brokerCpuPct) + " %)");
         row(out, "broker RSS MB", fmt(brokerRssMb));
         row(out, "loadgen CPU s", fmt(loadgenCpuS));
+        if (!Double.isNaN(dbCpuS)) {
+            row(out, "PostgreSQL CPU s (all backends)", fmt(dbCpuS));
+        }
         row(out, "client transport / jvm", transport + " / " + jvm);
         for (Map.Entry<String, Long> e : errorSamples.entrySet()) {
             row(out, "  error x" + e.getValue(), e.getKey());
@@ -221,6 +226,7 @@ final class Report {
             num(g, "brokerCpuS", brokerCpuS);
             num(g, "brokerCpuPct", brokerCpuPct);
             num(g, "loadgenCpuS", loadgenCpuS);
+            num(g, "dbCpuS", dbCpuS);
             g.writeNumberField("systemPushes", systemPushes);
             g.writeNumberField("foreignFrames", foreignFrames);
             g.writeStringField("transport", transport);

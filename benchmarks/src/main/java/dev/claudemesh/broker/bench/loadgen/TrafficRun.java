@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TrafficRun implements ClientTransport.Events {
 
-    static final long TICK_MICROS = 100;
+    /** Closed loop: the fallback refill period (completions on the sender's own loop refill at once). */
+    static final long TICK_MICROS = 1_000;
     static final long MIN_SLEEP_NANOS = 20_000;
     /** Most sends per peer per tick in open loop, so that a stalled loop catches up without starving reads. */
     private static final int MAX_BURST = 256;
@@ -178,7 +179,7 @@ final class TrafficRun implements ClientTransport.Events {
     /**
      * Sends what is due on this loop. Open loop: then sleeps until the earliest next intended send (at least
      * {@value #MIN_SLEEP_NANOS} ns), so an idle schedule costs no wake-ups; closed loop: runs every
-     * {@value #TICK_MICROS} µs.
+     * {@value #TICK_MICROS} µs, refilling windows whose completions arrived on another loop.
      */
     private void tick(Worker w) {
         if (w.stopped) {
@@ -203,10 +204,8 @@ final class TrafficRun implements ClientTransport.Events {
                     earliest = Math.min(earliest, p.nextIntendedNanos);
                 }
             } else if (now < end) {
-                while (p.inFlight.get() < window) {
-                    if (!send(w, p, now)) {
-                        break;
-                    }
+                while (p.inFlight.get() < window && send(w, p, now)) {
+                    // fill the window
                 }
             }
             if (p.unflushed) {
@@ -411,11 +410,45 @@ final class TrafficRun implements ClientTransport.Events {
         }
     }
 
-    /** One awaited event of row {@code o} arrived; the last one frees the sender's window slot. */
+    /**
+     * One awaited event of row {@code o} arrived; the last one frees the sender's window slot. In closed loop, when
+     * the sender lives on this loop, its window is refilled at once (flushed once at the end of this read burst);
+     * otherwise the sender's ticker refills it.
+     */
     private void complete(MessageTable.Chunk c, int o) {
         if (c.remaining.decrementAndGet(o) == 0) {
-            peers[c.sender[o]].inFlight.decrementAndGet();
+            Peer sender = peers[c.sender[o]];
+            sender.inFlight.decrementAndGet();
             completedAll.increment();
+            if (!options.openLoop() && sender.worker != null && sender.worker.loop.inEventLoop()) {
+                refill(sender.worker, sender, System.nanoTime());
+            }
+        }
+    }
+
+    /** Closed loop: tops {@code p}'s window up while sending; marks it for the end-of-burst flush. */
+    private void refill(Worker w, Peer p, long now) {
+        if (now >= sendEndNanos || !p.ready() || w.stopped) {
+            return;
+        }
+        int window = options.window();
+        boolean sent = false;
+        while (p.inFlight.get() < window && send(w, p, now)) {
+            sent = true;
+        }
+        if (sent && !w.flushScheduled) {
+            w.flushScheduled = true;
+            w.loop.execute(() -> flushAll(w));
+        }
+    }
+
+    private static void flushAll(Worker w) {
+        w.flushScheduled = false;
+        for (Peer p : w.peers) {
+            if (p.unflushed) {
+                p.unflushed = false;
+                p.channel.flush();
+            }
         }
     }
 

@@ -27,6 +27,8 @@ final class Worker {
     ScheduledFuture<?> ticker;
     /** Set when the run stops sending: the ticker no longer reschedules itself. */
     boolean stopped;
+    /** A flush of this loop's peers is queued (closed-loop refills from completions). */
+    boolean flushScheduled;
 
     Worker(EventLoop loop, long seed) {
         this.loop = loop;

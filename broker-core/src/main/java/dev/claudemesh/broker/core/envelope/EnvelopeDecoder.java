@@ -171,6 +171,9 @@ public final class EnvelopeDecoder {
                     if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
                         in.id = p.getText();
                         in.hasId = true;
+                        // echoed as given (PROTOCOL §4.1): a number as a number, when it fits the writer's long
+                        in.idNumeric = v == JsonToken.VALUE_NUMBER_INT
+                                && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
                     } else {
                         wrong(p, v, in, field);
                     }

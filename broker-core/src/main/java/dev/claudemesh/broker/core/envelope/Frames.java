@@ -51,7 +51,9 @@ public final class Frames {
 
     private static void ackId(JsonOut o, Inbound send) {
         o.name("id");
-        if (send.hasId) {
+        if (send.hasId && send.idNumeric) {
+            o.value(Long.parseLong(send.id));
+        } else if (send.hasId) {
             o.value(send.id);
         } else {
             o.nullValue();

@@ -67,6 +67,8 @@ public final class Inbound {
     public String id;
     /** True when {@code id} was present as a string or number. */
     public boolean hasId;
+    /** True when {@code id} was a JSON number that fits a long (echoed as a number). */
+    public boolean idNumeric;
     public String clientMessageId;
     public String requestFingerprint;
     public String targetSpec;

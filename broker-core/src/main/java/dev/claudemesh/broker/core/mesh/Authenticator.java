@@ -106,7 +106,9 @@ final class Authenticator {
     }
 
     private String checkHello(Inbound in) {
-        if (in.sessionPubkey != null && !in.sessionPubkey.isEmpty() && !Hex.isLowerHex(in.sessionPubkey, 64)) {
+        // a non-string sessionPubkey (the decoder leaves it null) is present and not 64 hex: rejected, not ignored
+        if ("sessionPubkey".equals(in.wrongTypeField)
+                || (in.sessionPubkey != null && !in.sessionPubkey.isEmpty() && !Hex.isLowerHex(in.sessionPubkey, 64))) {
             return "bad_session_pubkey";
         }
         if (in.meshId == null || broker.atCapacity(in.meshId, in.sessionPubkey)) {

@@ -41,6 +41,10 @@ class EnvelopeDecoderFuzzTest {
             // echoed as a JSON number by Frames and MeshState: must fit a long
             Long.parseLong(in.reqId);
         }
+        if (in.idNumeric) {
+            // echoed as a JSON number in acks
+            Long.parseLong(in.id);
+        }
         if (in.groups != null) {
             assertThat(in.groups).hasSizeLessThanOrEqualTo(64).allSatisfy(g -> assertThat(g.name()).isNotEmpty());
         }

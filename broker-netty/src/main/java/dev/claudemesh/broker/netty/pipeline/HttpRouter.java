@@ -15,9 +15,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
@@ -82,7 +85,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         armDeadline(ctx);
         if (!req.decoderResult().isSuccess()) {
-            sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
+            // the codec refused the request (smuggling-prone framing, oversized head, bad syntax); answer and close
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof TooLongHttpHeaderException) {
+                sendPlain(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "{\"error\":\"headers too large\"}");
+            } else if (cause instanceof TooLongHttpLineException) {
+                sendPlain(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "{\"error\":\"request line too long\"}");
+            } else {
+                sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
+            }
             return;
         }
         String uri = req.uri();
@@ -123,11 +134,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         ChannelPipeline p = ctx.pipeline();
-        handshaker.handshake(ctx.channel(), req).addListener(f -> {
-            if (!f.isSuccess()) {
-                ctx.close();
-            }
-        });
+        try {
+            handshaker.handshake(ctx.channel(), req).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ctx.close();
+                }
+            });
+        } catch (WebSocketServerHandshakeException e) {
+            // e.g. no Sec-WebSocket-Key: the client's error, not ours (no ERROR log); thrown before any pipeline change
+            sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
+            return;
+        }
         // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole
         p.addBefore(ctx.name(), HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()));
         p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
