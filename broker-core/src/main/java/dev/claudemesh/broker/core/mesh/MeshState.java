@@ -94,7 +94,13 @@ public final class MeshState {
         String skey = in.sessionPubkey == null || in.sessionPubkey.isEmpty() ? null : in.sessionPubkey;
         Lease existing = skey == null ? null : leaseBySessionKey.get(skey);
         if (existing != null && !existing.member.id().equals(m.id())) {
-            return "session_pubkey_in_use";
+            if (!sessionHello || !"control-plane".equals(existing.peerRole)) {
+                return "session_pubkey_in_use";
+            }
+            // a session_hello proves possession of the key; a hello only claims it. The proven owner wins and the
+            // unproven claim of another member is dropped, so a key cannot be squatted after its lease was evicted.
+            dropUnprovenClaim(existing);
+            existing = null;
         }
         Lease reattach = existing;
         if (reattach == null && !sessionHello && in.sessionId != null) {
@@ -207,6 +213,22 @@ public final class MeshState {
         broker.hooks.applyPending(l);
         drainFor(l);
         drainMemberQueue(l.member.pubkey());
+    }
+
+    private void dropUnprovenClaim(Lease squatter) {
+        long now = broker.clock.millis();
+        PeerSession s = squatter.session;
+        if (s != null) {
+            s.replaced = true;
+            unclaimAll(s);
+            s.conn.close(1008, "session_pubkey_in_use");
+        }
+        log.warn("mesh {}: presence {} claimed a session key it could not prove; dropped for its owner", meshId,
+                squatter.presenceId);
+        removeLease(squatter);
+        broker.durable.submit(new DurableOp.DisconnectPresence(squatter.presenceId, now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", squatter.member.id(), Map.of(), now));
+        sendPeerLeft(squatter, now);
     }
 
     private static void applyHelloFields(Lease l, Inbound in) {

@@ -285,4 +285,22 @@ class BrokerTest {
         loop.runAll();
         assertThat(b.conn.last()).contains("\"status\":\"idle\"");
     }
+
+    @Test
+    void shouldLetProvenSessionKeyOwnerEvictAnUnprovenHelloClaim() {
+        Ed25519.KeyPair bobKey = Ed25519.generate();
+        Peer b = connectSession(bob, bobKey, "s-b");
+        b.session.onClosed();
+        loop.advance(91_000);
+        // alice's daemon claims bob's (now free) session key with a plain hello, which proves nothing about it
+        FakeConnection squatter = new FakeConnection(loop);
+        PeerSession sq = broker.open(squatter);
+        frame(sq, Identities.hello(alice, bobKey.publicKeyHex(), "d-1", clock.millis(), "alice"));
+        loop.runAll();
+        assertThat(squatter.frames.get(0)).contains("hello_ack");
+        Peer back = connectSession(bob, bobKey, "s-b2");
+        assertThat(back.conn.frames.get(0)).contains("hello_ack");
+        assertThat(squatter.closeCode).isEqualTo(1008);
+        assertThat(squatter.closeReason).isEqualTo("session_pubkey_in_use");
+    }
 }

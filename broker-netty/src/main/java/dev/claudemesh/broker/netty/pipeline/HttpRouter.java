@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,7 +164,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (c instanceof IOException) { // SSLException (NotSslRecordException, handshake failures) included
+        // SSLException (NotSslRecordException, handshake failures) included; a client gone mid-body (e.g. closed by
+        // the request deadline) makes the aggregator raise PrematureChannelClosureException: the client's doing too
+        if (c instanceof IOException || c instanceof PrematureChannelClosureException) {
             log.debug("http channel {} closed: {}", ctx.channel().id(), c.getClass().getSimpleName());
         } else {
             log.error("http channel {} unexpected error, closing", ctx.channel().id(), cause);

@@ -205,6 +205,7 @@ public final class SoakMain {
                 peakActive = Math.max(peakActive, (long) broker.metric("broker_connections_active"));
                 peakFds = Math.max(peakFds, broker.openFds());
                 traffic(Math.min(o.trafficSeconds * 1000L, Math.max(1_000, deadline - System.currentTimeMillis())));
+                awaitAnswers(30_000);
                 int dropped = churn(o.churn);
                 log("wave %d: %d connected in %d ms, dms sent=%d acked=%d pushes=%d, %d disconnected", waves, ok,
                         connectMs, ledger.sent(), ledger.acked.sum(), ledger.pushes.sum(), dropped);
@@ -359,6 +360,15 @@ public final class SoakMain {
                     }
                 }
                 Thread.sleep(tickMs);
+            }
+        }
+
+        /** Waits (bounded) until every DM sent so far has its ack, so that a sender leaving does not lose it. */
+        private void awaitAnswers(long timeoutMs) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            while (ledger.acked.sum() + ledger.rejected.sum() < ledger.sent()
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
             }
         }
 
