@@ -180,7 +180,8 @@ class DatabaseOutageIT {
                             + ", firstAckOfOutageSendAfterRestart=+%d ms"
                             + ", multicastPushedAfterStop=+%d ms, highWater=%d, peakBacklog down=%d recovery=%d"
                             + ", duringPressure3s: sent=%d routed=%d, storedAcked=%d/%d%n",
-                    upAtMs - stoppedAtMs, 1000 / SEND_PERIOD_MS, PEERS, r, sentInOutage, ackedInOutage, lateAcksOfEarlierSends,
+                    upAtMs - stoppedAtMs, 1000 / SEND_PERIOD_MS, PEERS, r, sentInOutage, ackedInOutage,
+                    lateAcksOfEarlierSends,
                     firstAckAfter - restartAtMs, multicastAt - stoppedAtMs, HIGH_WATER, maxBacklogDown.get(),
                     maxBacklogRecovery.get(),
                     sentDuringPressure, routedDuringPressure, acked.stream().filter(stored::contains).count(),

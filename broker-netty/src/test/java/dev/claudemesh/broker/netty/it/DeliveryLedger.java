@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import static dev.claudemesh.broker.netty.it.BrokerFixture.jsonField;
@@ -170,7 +171,7 @@ final class DeliveryLedger {
     }
 
     /** Waits (bounded) for {@code condition}; false on timeout. */
-    static boolean await(long timeoutMs, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    static boolean await(long timeoutMs, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {

@@ -30,7 +30,6 @@ final class RawWsPeer implements AutoCloseable {
     private volatile int closeCode;
     private volatile String closeReason;
     private volatile boolean ended;
-    private volatile String lastText;
 
     private RawWsPeer(Socket socket) throws IOException {
         this.socket = socket;
@@ -49,7 +48,8 @@ final class RawWsPeer implements AutoCloseable {
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
         String req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
+                + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
         s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
         StringBuilder head = new StringBuilder();
         InputStream in = s.getInputStream();
@@ -193,9 +193,7 @@ final class RawWsPeer implements AutoCloseable {
             writeFrame(0xA, payload);
             return "";
         }
-        String text = new String(payload, StandardCharsets.UTF_8);
-        lastText = text;
-        return text;
+        return new String(payload, StandardCharsets.UTF_8);
     }
 
     private int readByte() throws IOException {
@@ -204,10 +202,6 @@ final class RawWsPeer implements AutoCloseable {
             throw new EOFException();
         }
         return b;
-    }
-
-    String lastText() {
-        return lastText;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.claudemesh.broker.netty.it;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.netty.pipeline.NettyPeerConnection;
@@ -158,6 +159,11 @@ class SlowConsumerIT {
             }
             long stallTo = System.nanoTime();
             assertThat(slowLines).as("slow consumer detected").isNotEmpty();
+            // the peer reads again, before the broker gives up on the close frame (5 s): everything the kernel and
+            // the broker had queued for it, then the close frame
+            long framesBeforeResume = slow.framesRead();
+            long bytesBeforeResume = slow.bytesRead();
+            slow.resume();
             // the comparison window: the stall, the close, and what follows, at least as long as the baseline
             Thread.sleep(Math.max(500, TimeUnit.NANOSECONDS.toMillis(stallFrom + TimeUnit.MILLISECONDS.toNanos(PHASE_MS)
                     - System.nanoTime())));
@@ -167,8 +173,6 @@ class SlowConsumerIT {
             floodTarget.set("@healthy");
             flooder.send("{\"type\":\"list_peers\",\"_reqId\":\"flood-drained\"}").get(30, TimeUnit.SECONDS);
 
-            // the peer reads again: everything the kernel and the broker had queued for it, then the close frame
-            slow.resume();
             assertThat(DeliveryLedger.await(10_000, slow::ended)).as("stuck socket closed").isTrue();
             assertThat(slow.closeCode()).isEqualTo(1008);
             assertThat(slow.closeReason()).isEqualTo("slow_consumer");
@@ -198,15 +202,15 @@ class SlowConsumerIT {
             long baselineMedian = DeliveryLedger.median(baseline);
             long duringMedian = DeliveryLedger.median(during);
             DeliveryLedger.Report r = ledger.report();
-            System.out.printf("[reliability] slow-consumer: limit=%d B, flood=%d B every %d ms (baseline: %d pushes read by"
-                            + " a healthy peer), ring=%d DMs/s over %d peers; stuck peer closed 1008 %s %d ms after"
+            System.out.printf("[reliability] slow-consumer: limit=%d B, flood=%d B every %d ms (baseline: %d pushes"
+                            + " read by a healthy peer), ring=%d DMs/s over %d peers; stuck peer closed 1008 %s %d ms after"
                             + " the flood turned to it, with %d B pending (it drained %d frames, %d B, afterwards);"
                             + " DMs to the stuck peer %d; %s; ring send→ack median baseline=%d us (n=%d)"
                             + " during=%d us (n=%d)%n",
                     MAX_PENDING, FLOOD_BYTES, FLOOD_PERIOD_MS, healthyFloods, 1000 / RING_PERIOD_MS, RING,
                     slow.closeReason(), TimeUnit.NANOSECONDS.toMillis(stallTo - stallFrom), pendingAtClose,
-                    slow.framesRead(), slow.bytesRead(), dmsToSlow, r, baselineMedian, baseline.size(), duringMedian,
-                    during.size());
+                    slow.framesRead() - framesBeforeResume, slow.bytesRead() - bytesBeforeResume, dmsToSlow, r,
+                    baselineMedian, baseline.size(), duringMedian, during.size());
 
             assertThat(r.lost()).isZero();
             assertThat(r.corrupt()).isZero();
@@ -216,6 +220,46 @@ class SlowConsumerIT {
             assertThat(during).hasSizeGreaterThan(100);
             // "within 2x of the baseline"; the 1 ms floor keeps sub-millisecond jitter from deciding the outcome
             assertThat(duringMedian).isLessThanOrEqualTo(Math.max(2 * baselineMedian, baselineMedian + 1_000));
+        }
+    }
+
+    /**
+     * The close frame of a peer that never reads is queued behind everything pending and never goes out; the broker
+     * must not keep that socket (and its pending bytes, and a live lease) until the 75 s stale timeout.
+     */
+    @Test
+    @Timeout(60)
+    void shouldDropAStuckPeerThatNeverTakesItsCloseFrame() throws Exception {
+        try (BrokerFixture broker = new BrokerFixture(Map.of(
+                "SEND_RATE_LIMIT_PER_MIN", "0",
+                "BROKER_MAX_PENDING_BYTES_PER_SOCKET", String.valueOf(256 * 1024)))) {
+            String mesh = broker.createMesh("stuck");
+            DeliveryLedger ledger = new DeliveryLedger("dm-", 16);
+            LoadPeer flooder = LoadPeer.connect(broker.port(), ledger, broker.addMember(mesh, "flooder"),
+                    Ed25519.generate(), "f", null);
+            peers.add(flooder);
+            slow = RawWsPeer.connect(broker.port(), 16 * 1024);
+            slow.sendText(Identities.sessionHello(broker.addMember(mesh, "stuck"), Ed25519.generate(), "stuck",
+                    System.currentTimeMillis(), 3_600_000, "stuck", "[{\"name\":\"stuck\"}]"));
+            slow.readUntil("\"type\":\"hello_ack\"");
+            BrokerMetrics metrics = broker.server().broker().metrics();
+            long activeBefore = metrics.connectionsActive.get();
+
+            String payload = Base64.getEncoder().encodeToString(new byte[FLOOD_BYTES]);
+            long t0 = System.nanoTime();
+            long closedAfterMs = -1;
+            for (int i = 0; System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(40); i++) {
+                flooder.send(Identities.send("fl-" + i, "@stuck", "low", "bm9uY2U=", payload));
+                Thread.sleep(10);
+                if (metrics.connectionsActive.get() < activeBefore) {
+                    closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    break;
+                }
+            }
+            System.out.printf("[reliability] slow-consumer (never reads again): socket dropped %d ms after the flood "
+                    + "began%n", closedAfterMs);
+            // filling the kernel buffers and the limit takes a few seconds, then at most 5 s for the close frame
+            assertThat(closedAfterMs).as("stuck socket dropped").isBetween(0L, 30_000L);
         }
     }
 }

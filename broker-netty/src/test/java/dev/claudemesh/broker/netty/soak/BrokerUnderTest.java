@@ -41,9 +41,26 @@ final class BrokerUnderTest implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts {@code java -jar jar} with the given extra environment and waits for {@code /health}. */
+    /**
+     * Starts {@code java -jar jar} with the given extra environment and waits for {@code /health}. A free port can be
+     * taken between choosing it and binding it (a client socket's ephemeral port): then it tries another, three times.
+     */
     static BrokerUnderTest launch(Path jar, String heap, Map<String, String> extraEnv, long graceMs, Path workDir)
             throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return launchOnce(jar, heap, extraEnv, graceMs, workDir);
+            } catch (IllegalStateException e) {
+                String log = Files.readString(workDir.resolve("broker.log"));
+                if (attempt >= 3 || !log.contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static BrokerUnderTest launchOnce(Path jar, String heap, Map<String, String> extraEnv, long graceMs,
+                                              Path workDir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

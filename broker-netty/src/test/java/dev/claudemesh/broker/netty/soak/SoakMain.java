@@ -240,11 +240,11 @@ public final class SoakMain {
             boolean heapOk = heapAfter <= heapBefore + (o.heapSlackMb << 20);
             boolean lostOk = lost == 0 && ledger.wrongRecipient.sum() == 0;
             boolean pass = leasesOk && activeOk && fdsOk && heapOk && lostOk;
-            System.out.printf("[soak] %s: peers=%d meshes=%d duration=%ds waves=%d connects=%d helloFailures=%d "
-                            + "connectFailures=%d | dms sent=%d acked=%d rejected=%d delivered=%d lost=%d duplicates=%d "
-                            + "wrongRecipient=%d multicasts sent=%d pushed=%d | peak connections_active=%d fds=%d | "
-                            + "after grace: leases=%d%s connections_active %d->%d%s fds %d->%d%s heapAfterGc %d->%d MiB%s"
-                            + " | errors=%s%n",
+            System.out.printf("[soak] %s: peers=%d meshes=%d duration=%ds waves=%d connects=%d helloFailures=%d"
+                            + " connectFailures=%d | dms sent=%d acked=%d rejected=%d delivered=%d lost=%d"
+                            + " duplicates=%d wrongRecipient=%d multicasts sent=%d pushed=%d | peak"
+                            + " connections_active=%d fds=%d | after grace: leases=%d%s connections_active %d->%d%s"
+                            + " fds %d->%d%s heapAfterGc %d->%d MiB%s | errors=%s%n",
                     pass ? "PASS" : "FAIL", peers.size(), meshIds.size(), (System.currentTimeMillis() - t0) / 1000,
                     waves, ledger.connects.sum(), ledger.helloFailures.sum(), ledger.connectFailures.sum(),
                     ledger.sent(), ledger.acked.sum(), ledger.rejected.sum(), ledger.delivered(), lost,
