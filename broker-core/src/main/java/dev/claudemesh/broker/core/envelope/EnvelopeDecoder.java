@@ -138,6 +138,9 @@ public final class EnvelopeDecoder {
                     in.type = typeOf(s);
                 }
                 case "_reqId" -> {
+                    // a repeated key wins as in JSON.parse: every branch resets what an earlier value set
+                    in.reqIdNumeric = false;
+                    in.reqId = null;
                     if (v == JsonToken.VALUE_STRING) {
                         in.reqId = p.getText();
                     } else if (v == JsonToken.VALUE_NUMBER_INT) {
@@ -168,6 +171,9 @@ public final class EnvelopeDecoder {
                 case "signature" -> in.signature = str(p, v, in, field);
                 case "parentAttestation" -> attestation(p, v, in);
                 case "id" -> {
+                    in.idNumeric = false;
+                    in.hasId = false;
+                    in.id = null;
                     if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
                         in.id = p.getText();
                         in.hasId = true;

@@ -72,4 +72,16 @@ class EnvelopeDecoderTest {
         assertThat(in.attExpiresAt).isEqualTo(17L);
         assertThat(in.groups).extracting(g -> g.name() + ":" + g.role()).containsExactly("be:lead", "fe:null");
     }
+
+    @Test
+    void shouldLetTheLastOfRepeatedKeysWinWithoutStaleNumericFlags() {
+        // found by EnvelopeDecoderFuzzTest: a numeric _reqId followed by a string one
+        Inbound in = decode("{\"type\":\"send\",\"_reqId\":0,\"_reqId\":\"\",\"id\":7,\"id\":\"x\"}");
+        assertThat(in.reqId).isEmpty();
+        assertThat(in.reqIdNumeric).isFalse();
+        assertThat(in.id).isEqualTo("x");
+        assertThat(in.idNumeric).isFalse();
+        assertThat(new String(Frames.error("e", "m", in), java.nio.charset.StandardCharsets.UTF_8)).endsWith(",\"_reqId\":\"\"}");
+        assertThat(new String(Frames.ackFailed(in, "x"), java.nio.charset.StandardCharsets.UTF_8)).contains("\"id\":\"x\"");
+    }
 }
