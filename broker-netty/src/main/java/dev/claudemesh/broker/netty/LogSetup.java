@@ -20,6 +20,14 @@ final class LogSetup {
         root.detachAndStopAllAppenders();
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(ctx);
+        // one flat object per line: level, thread, logger, the formatted message (never the raw template + args)
+        encoder.setWithFormattedMessage(true);
+        encoder.setWithMessage(false);
+        encoder.setWithArguments(false);
+        encoder.setWithContext(false);
+        encoder.setWithSequenceNumber(false);
+        encoder.setWithNanoseconds(false);
+        encoder.setWithMDC(false);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(ctx);
