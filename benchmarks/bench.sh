@@ -59,6 +59,7 @@ start_broker() { # [MAX_CONNECTIONS_PER_MESH] [BROKER_WRITER_BATCH_SIZE]
     "$JAVA" "${JOPTS[@]}" -jar "$BROKER_JAR" >> "$OUT/broker.log" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 1 120); do
+    kill -0 "$BROKER_PID" 2>/dev/null || { log "broker exited during startup (see broker.log)"; exit 1; }
     curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && { log "broker up (pid $BROKER_PID)"; return; }
     sleep 1
   done
@@ -66,8 +67,15 @@ start_broker() { # [MAX_CONNECTIONS_PER_MESH] [BROKER_WRITER_BATCH_SIZE]
 }
 
 stop_broker() {
+  local db
+  db=$(head -1 "$OUT/broker-data/postgres/postmaster.pid" 2>/dev/null || true)
   [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" && wait "$BROKER_PID" 2>/dev/null || true
   BROKER_PID=
+  # The embedded PostgreSQL is a daemon of its own: let it exit before the next broker reuses the data dir.
+  for _ in $(seq 1 30); do
+    [[ -n "$db" ]] && kill -0 "$db" 2>/dev/null || break
+    sleep 1
+  done
 }
 
 loadgen() { # NAME ARGS...

@@ -64,7 +64,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("listen_addresses", "localhost")
                     // zonky defaults to synchronous_commit=off (a test setting); an ack queued:true promises that
                     // the DM survives a crash, so the broker's own server commits synchronously.
-                    .setServerConfig("synchronous_commit", "on");
+                    .setServerConfig("synchronous_commit", "on")
+                    // zonky also starts the server with -F (fsync off); -c options come after it and win, so acked
+                    // DMs survive a machine crash too, not only a broker crash
+                    .setServerConfig("fsync", "on");
             if (port > 0) {
                 builder.setPort(port);
             }
