@@ -141,7 +141,7 @@ public final class SoakMain {
         private final List<String> meshIds = new ArrayList<>();
         private final String nonce = Base64.getEncoder().encodeToString(new byte[24]);
         private final String payload;
-        private BrokerUnderTest broker;
+        private SoakBroker broker;
         private EventLoopGroup group;
         private Bootstrap bootstrap;
         private URI uri;
@@ -158,14 +158,14 @@ public final class SoakMain {
             Path work = Files.createTempDirectory("claudemesh-soak");
             int meshes = (o.peers + o.peersPerMesh - 1) / o.peersPerMesh;
             if (o.attach != null) {
-                broker = BrokerUnderTest.attach(o.attach, o.adminToken, o.pid, o.graceMs);
+                broker = SoakBroker.attach(o.attach, o.adminToken, o.pid, o.graceMs);
             } else {
                 Map<String, String> env = new HashMap<>();
                 env.put("MAX_CONNECTIONS_PER_MESH", String.valueOf(o.peersPerMesh + 10));
                 if (o.databaseUrl != null) {
                     env.put("DATABASE_URL", o.databaseUrl);
                 }
-                broker = BrokerUnderTest.launch(o.jar, o.heap, env, o.graceMs, work);
+                broker = SoakBroker.launch(o.jar, o.heap, env, o.graceMs, work);
                 log("broker pid %d on port %d (log %s)", broker.pid, broker.port, work.resolve("broker.log"));
             }
             group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),

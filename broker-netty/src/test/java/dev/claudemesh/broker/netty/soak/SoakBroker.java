@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * ({@code --attach}). Reads what the checks need from outside, as an operator would: {@code /metrics}, the admin API,
  * {@code /proc/<pid>/fd} and {@code jcmd <pid> GC.run}.
  */
-final class BrokerUnderTest implements AutoCloseable {
+final class SoakBroker implements AutoCloseable {
 
     final String baseUrl;
     final int port;
@@ -32,7 +32,7 @@ final class BrokerUnderTest implements AutoCloseable {
     private final Process process;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private BrokerUnderTest(String baseUrl, int port, String adminToken, long pid, long graceMs, Process process) {
+    private SoakBroker(String baseUrl, int port, String adminToken, long pid, long graceMs, Process process) {
         this.baseUrl = baseUrl;
         this.port = port;
         this.adminToken = adminToken;
@@ -45,7 +45,7 @@ final class BrokerUnderTest implements AutoCloseable {
      * Starts {@code java -jar jar} with the given extra environment and waits for {@code /health}. A free port can be
      * taken between choosing it and binding it (a client socket's ephemeral port): then it tries another, three times.
      */
-    static BrokerUnderTest launch(Path jar, String heap, Map<String, String> extraEnv, long graceMs, Path workDir)
+    static SoakBroker launch(Path jar, String heap, Map<String, String> extraEnv, long graceMs, Path workDir)
             throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -59,7 +59,7 @@ final class BrokerUnderTest implements AutoCloseable {
         }
     }
 
-    private static BrokerUnderTest launchOnce(Path jar, String heap, Map<String, String> extraEnv, long graceMs,
+    private static SoakBroker launchOnce(Path jar, String heap, Map<String, String> extraEnv, long graceMs,
                                               Path workDir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -80,7 +80,7 @@ final class BrokerUnderTest implements AutoCloseable {
         env.putAll(extraEnv);
         pb.redirectErrorStream(true).redirectOutput(workDir.resolve("broker.log").toFile());
         Process p = pb.start();
-        BrokerUnderTest b = new BrokerUnderTest("http://127.0.0.1:" + port, port, token, p.pid(), graceMs, p);
+        SoakBroker b = new SoakBroker("http://127.0.0.1:" + port, port, token, p.pid(), graceMs, p);
         long deadline = System.currentTimeMillis() + 180_000;
         while (true) {
             if (!p.isAlive()) {
@@ -102,9 +102,9 @@ final class BrokerUnderTest implements AutoCloseable {
     }
 
     /** A broker that is already running (its pid is needed for the fd and heap checks). */
-    static BrokerUnderTest attach(String baseUrl, String adminToken, long pid, long graceMs) {
+    static SoakBroker attach(String baseUrl, String adminToken, long pid, long graceMs) {
         int port = URI.create(baseUrl).getPort();
-        return new BrokerUnderTest(baseUrl, port, adminToken, pid, graceMs, null);
+        return new SoakBroker(baseUrl, port, adminToken, pid, graceMs, null);
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
