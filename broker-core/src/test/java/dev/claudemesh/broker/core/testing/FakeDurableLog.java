@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 public final class FakeDurableLog implements DurableLog {
 
     public final List<DurableOp> committed = new ArrayList<>();
+    /** What {@link #databaseHealthy()} answers; tests flip it. */
+    public volatile boolean healthy = true;
     private final List<DurableOp> pending = new ArrayList<>();
     private final List<Runnable> callbacks = new ArrayList<>();
 
@@ -49,11 +51,11 @@ public final class FakeDurableLog implements DurableLog {
 
     @Override
     public boolean databaseHealthy() {
-        return true;
+        return healthy;
     }
 
     @Override
-    public int backlog() {
+    public synchronized int backlog() {
         return pending.size();
     }
 

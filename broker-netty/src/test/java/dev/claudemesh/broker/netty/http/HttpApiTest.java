@@ -3,10 +3,9 @@ package dev.claudemesh.broker.netty.http;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.Clock;
 import dev.claudemesh.broker.core.mesh.Broker;
+import dev.claudemesh.broker.core.testing.FakeDurableLog;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
-import dev.claudemesh.broker.core.model.StoredMessage;
-import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.netty.BrokerConfig;
@@ -35,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,44 +49,6 @@ class HttpApiTest {
 
     /** A response, copied and released. */
     record Reply(int status, String body, HttpHeaders headers) { }
-
-    /** A writer whose health the test sets. */
-    static final class StubDurableLog implements DurableLog {
-        volatile boolean healthy = true;
-
-        @Override
-        public void submit(DurableOp op, Runnable onCommitted) {
-        }
-
-        @Override
-        public boolean aboveHighWater() {
-            return false;
-        }
-
-        @Override
-        public void onPressureChange(Consumer<Boolean> listener) {
-        }
-
-        @Override
-        public boolean databaseHealthy() {
-            return healthy;
-        }
-
-        @Override
-        public int backlog() {
-            return 3;
-        }
-
-        @Override
-        public List<StoredMessage> loadUndelivered(long nowMs) {
-            return List.of();
-        }
-
-        @Override
-        public boolean flush(long timeoutMs) {
-            return true;
-        }
-    }
 
     private static final MemberDirectory NO_MEMBERS = new MemberDirectory() {
         @Override
@@ -112,8 +72,17 @@ class HttpApiTest {
 
     private final AtomicLong nowMs = new AtomicLong(1_000_000);
     private final Clock clock = nowMs::get;
-    private final StubDurableLog durable = new StubDurableLog();
+    private final FakeDurableLog durable = withBacklog(3);
     private final BrokerMetrics metrics = new BrokerMetrics();
+
+    /** A writer with {@code n} uncommitted ops (the writer queue gauge must report them). */
+    private static FakeDurableLog withBacklog(int n) {
+        FakeDurableLog log = new FakeDurableLog();
+        for (int i = 0; i < n; i++) {
+            log.submit(new DurableOp.MarkDelivered("m" + i, 0));
+        }
+        return log;
+    }
 
     private HttpApi api(Map<String, String> env) {
         Map<String, String> all = new HashMap<>(env);
