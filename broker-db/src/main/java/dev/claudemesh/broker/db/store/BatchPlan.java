@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,11 @@ import java.util.Map;
  * applying the ops one by one in submission order:
  * <ol>
  *   <li>queue inserts first: a delivery mark for a DM always follows its enqueue (the DM is pushed only after
- *       it was submitted), so marks in the same batch find their row;</li>
+ *       it was submitted), so marks in the same batch find their row. A mark whose DM is enqueued in the same
+ *       batch is folded into that insert ({@link Enqueue#deliveredAtMs()}): one row written once instead of an
+ *       insert and an update (at load most DMs are pushed and {@code client_ack}ed before their batch commits).
+ *       A repeated enqueue of the same id is dropped (the first one wins, as {@code ON CONFLICT DO NOTHING}
+ *       would have it);</li>
  *   <li>presence ops are folded per presence id: the last upsert wins, and a disconnect survives only if no upsert
  *       follows it (a multi-row upsert may not touch one row twice anyway);</li>
  *   <li>delivery marks;</li>
@@ -27,7 +32,26 @@ final class BatchPlan {
     record Audit(DurableOp.AppendAudit op, String canonicalPayload) {
     }
 
-    final List<StoredMessage> enqueues = new ArrayList<>();
+    /** A queue insert; {@code deliveredAtMs} is set when the DM's delivery mark was folded in (else null). */
+    static final class Enqueue {
+        final StoredMessage message;
+        Long deliveredAtMs;
+
+        Enqueue(StoredMessage message) {
+            this.message = message;
+        }
+
+        StoredMessage message() {
+            return message;
+        }
+
+        Long deliveredAtMs() {
+            return deliveredAtMs;
+        }
+    }
+
+    final List<Enqueue> enqueues = new ArrayList<>();
+    private final Map<String, Enqueue> enqueueById = new HashMap<>();
     final Map<String, DurableOp.UpsertPresence> upserts = new LinkedHashMap<>();
     final Map<String, Long> disconnectAtMsByPresenceId = new LinkedHashMap<>();
     final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
@@ -36,9 +60,17 @@ final class BatchPlan {
     /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
     void add(DurableOp op, String canonicalPayload) {
         if (op instanceof DurableOp.EnqueueMessage e) {
-            enqueues.add(e.message());
+            Enqueue row = new Enqueue(e.message());
+            if (enqueueById.putIfAbsent(e.message().messageId(), row) == null) {
+                enqueues.add(row);
+            }
         } else if (op instanceof DurableOp.MarkDelivered m) {
-            marks.add(m);
+            Enqueue row = enqueueById.get(m.messageId());
+            if (row == null) {
+                marks.add(m);
+            } else if (row.deliveredAtMs == null) {
+                row.deliveredAtMs = m.deliveredAtMs();
+            }
         } else if (op instanceof DurableOp.UpsertPresence u) {
             upserts.put(u.presenceId(), u);
             disconnectAtMsByPresenceId.remove(u.presenceId());
@@ -58,6 +90,7 @@ final class BatchPlan {
 
     void clear() {
         enqueues.clear();
+        enqueueById.clear();
         upserts.clear();
         disconnectAtMsByPresenceId.clear();
         marks.clear();

@@ -5,14 +5,11 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.Database;
-import dev.claudemesh.broker.db.jooq.mesh.tables.AuditLog;
 import dev.claudemesh.broker.db.jooq.mesh.tables.MessageQueue;
 import dev.claudemesh.broker.db.jooq.mesh.tables.Presence;
 import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
-import org.jooq.InsertValuesStep14;
 import org.jooq.InsertValuesStep11;
-import org.jooq.InsertValuesStep7;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
@@ -23,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
@@ -47,7 +45,8 @@ import static org.jooq.impl.DSL.excluded;
 /**
  * The single writer of durable state (DESIGN "Data flow" step 5, STYLE habit 9): submitters put ops on an
  * unbounded queue that never drops work; one daemon thread drains up to {@link Config#maxBatch()} ops, applies them
- * in ONE transaction (multi-row inserts and JDBC batches, see {@link BatchPlan}), commits, and only then runs the
+ * in ONE transaction (one array-bound statement per table for queue rows, delivery marks and audit rows, see
+ * {@link BatchPlan}), commits, and only then runs the
  * ops' callbacks, in submission order. When the backlog passes {@link Config#highWaterOps()} the pressure listeners
  * hear {@code true} (the transport stops reading from peers) and {@code false} once it drops below
  * {@link Config#lowWaterOps()}.
@@ -74,6 +73,9 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
 
     /** Rows per multi-row INSERT: keeps each statement far below PostgreSQL's 65535 bind parameters. */
     static final int ROWS_PER_STATEMENT = 1_000;
+
+    /** Epoch milliseconds travel as int8; this plus {@code ms * interval '1 millisecond'} is exact. */
+    private static final String EPOCH = "'epoch'::timestamptz";
 
     /**
      * Writer configuration. Immutable, validated at construction.
@@ -525,11 +527,11 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             c.setAutoCommit(false);
             try {
                 DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, settings);
-                insertMessages(tx, plan.enqueues);
+                insertMessages(c, plan.enqueues);
                 upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
                 disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
-                markDelivered(tx, plan.marks);
-                appendAudits(tx, plan.audits, undo);
+                markDelivered(c, plan.marks);
+                appendAudits(c, tx, plan.audits, undo);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -545,24 +547,78 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         }
     }
 
-    private static void insertMessages(DSLContext tx, List<StoredMessage> messages) {
-        MessageQueue q = MESSAGE_QUEUE;
-        for (int from = 0; from < messages.size(); from += ROWS_PER_STATEMENT) {
-            int to = Math.min(messages.size(), from + ROWS_PER_STATEMENT);
-            InsertValuesStep14<?, String, String, String, String, String, String, String, String, String, String,
-                    String, String, OffsetDateTime, OffsetDateTime> step = tx.insertInto(q, q.ID, q.MESH_ID,
-                    q.SENDER_MEMBER_ID, q.SENDER_MEMBER_PUBKEY, q.SENDER_PUBKEY, q.SENDER_NAME, q.TARGET_KEY,
-                    q.PRIORITY, q.NONCE, q.CIPHERTEXT, q.CLIENT_MESSAGE_ID, q.REQUEST_FINGERPRINT, q.CREATED_AT,
-                    q.EXPIRES_AT);
-            for (int i = from; i < to; i++) {
-                StoredMessage m = messages.get(i);
-                step = step.values(m.messageId(), m.meshId(), m.senderMemberId(), m.senderMemberPubkey(),
-                        m.senderPubkey(), Rows.clean(m.senderName()), m.targetKey(), m.priority(),
-                        new String(m.nonce(), StandardCharsets.US_ASCII),
-                        new String(m.ciphertext(), StandardCharsets.US_ASCII), Rows.clean(m.clientMessageId()),
-                        Rows.clean(m.requestFingerprint()), Rows.time(m.createdAtMs()), Rows.time(m.expiresAtMs()));
+    /**
+     * One fixed statement per batch, whatever its size: the rows travel as one array per column, so the text never
+     * changes and pgjdbc server-prepares it once per connection (a jOOQ multi-row VALUES statement had a new text,
+     * hence a new parse and plan, for every row count, and rendering it was most of this thread's CPU).
+     * {@code ON CONFLICT} keeps a retried batch idempotent; a row that exists without a delivery mark takes the
+     * folded-in one.
+     */
+    static final String INSERT_MESSAGES = "INSERT INTO mesh.message_queue (id, mesh_id, sender_member_id, "
+            + "sender_member_pubkey, sender_pubkey, sender_name, target_key, priority, nonce, ciphertext, "
+            + "client_message_id, request_fingerprint, created_at, expires_at, delivered_at) "
+            + "SELECT id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, "
+            + EPOCH + " + c * interval '1 millisecond', " + EPOCH + " + e * interval '1 millisecond', "
+            + EPOCH + " + d * interval '1 millisecond' "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
+            + "?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], "
+            + "?::int8[], ?::int8[]) AS r(id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, c, e, d) "
+            + "ON CONFLICT (id) DO UPDATE SET delivered_at = EXCLUDED.delivered_at "
+            + "WHERE message_queue.delivered_at IS NULL AND EXCLUDED.delivered_at IS NOT NULL";
+
+    /** Delivery marks of DMs enqueued in earlier batches, as one statement (first mark wins). */
+    static final String MARK_DELIVERED = "UPDATE mesh.message_queue q SET delivered_at = "
+            + EPOCH + " + u.d * interval '1 millisecond' "
+            + "FROM unnest(?::varchar[], ?::int8[]) AS u(id, d) WHERE q.id = u.id AND q.delivered_at IS NULL";
+
+    /**
+     * Audit rows in chain order (ordinality orders the ids the bigserial hands out). {@code created_at} arrives as
+     * epoch milliseconds; integer interval arithmetic keeps it exact, so every row re-hashes.
+     */
+    static final String INSERT_AUDITS = "INSERT INTO mesh.audit_log (mesh_id, event_type, actor_id, "
+            + "payload_canonical, created_at, prev_hash, hash) "
+            + "SELECT mesh_id, ev, actor, payload, " + EPOCH + " + c * interval '1 millisecond', prev, h "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], "
+            + "?::varchar[]) WITH ORDINALITY AS r(mesh_id, ev, actor, payload, c, prev, h, n) ORDER BY n "
+            + "ON CONFLICT (mesh_id, hash) DO NOTHING";
+
+    private static void insertMessages(Connection c, List<BatchPlan.Enqueue> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        String[][] text = new String[12][n];
+        Long[] created = new Long[n];
+        Long[] expires = new Long[n];
+        Long[] delivered = new Long[n];
+        for (int i = 0; i < n; i++) {
+            BatchPlan.Enqueue row = rows.get(i);
+            StoredMessage m = row.message();
+            text[0][i] = Rows.clean(m.messageId());
+            text[1][i] = Rows.clean(m.meshId());
+            text[2][i] = Rows.clean(m.senderMemberId());
+            text[3][i] = Rows.clean(m.senderMemberPubkey());
+            text[4][i] = Rows.clean(m.senderPubkey());
+            text[5][i] = Rows.clean(m.senderName());
+            text[6][i] = Rows.clean(m.targetKey());
+            text[7][i] = Rows.clean(m.priority());
+            text[8][i] = new String(m.nonce(), StandardCharsets.US_ASCII);
+            text[9][i] = new String(m.ciphertext(), StandardCharsets.US_ASCII);
+            text[10][i] = Rows.clean(m.clientMessageId());
+            text[11][i] = Rows.clean(m.requestFingerprint());
+            created[i] = m.createdAtMs();
+            expires[i] = m.expiresAtMs();
+            delivered[i] = row.deliveredAtMs();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_MESSAGES)) {
+            int p = 1;
+            for (String[] column : text) {
+                ps.setArray(p++, c.createArrayOf("varchar", column));
             }
-            step.onConflict(q.ID).doNothing().execute();
+            ps.setArray(p++, c.createArrayOf("int8", created));
+            ps.setArray(p++, c.createArrayOf("int8", expires));
+            ps.setArray(p, c.createArrayOf("int8", delivered));
+            ps.executeUpdate();
         }
     }
 
@@ -607,44 +663,59 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         batch.execute();
     }
 
-    private static void markDelivered(DSLContext tx, List<DurableOp.MarkDelivered> marks) {
+    private static void markDelivered(Connection c, List<DurableOp.MarkDelivered> marks) throws SQLException {
         if (marks.isEmpty()) {
             return;
         }
-        MessageQueue q = MESSAGE_QUEUE;
-        BatchBindStep batch = tx.batch(tx.update(q)
-                .set(q.DELIVERED_AT, (OffsetDateTime) null)
-                .where(q.ID.eq((String) null))
-                .and(q.DELIVERED_AT.isNull()));
-        for (DurableOp.MarkDelivered m : marks) {
-            batch.bind(Rows.time(m.deliveredAtMs()), Rows.clean(m.messageId()));
+        int n = marks.size();
+        String[] ids = new String[n];
+        Long[] at = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = Rows.clean(marks.get(i).messageId());
+            at[i] = marks.get(i).deliveredAtMs();
         }
-        batch.execute();
+        try (PreparedStatement ps = c.prepareStatement(MARK_DELIVERED)) {
+            ps.setArray(1, c.createArrayOf("varchar", ids));
+            ps.setArray(2, c.createArrayOf("int8", at));
+            ps.executeUpdate();
+        }
     }
 
-    private void appendAudits(DSLContext tx, List<BatchPlan.Audit> audits, Map<String, String> undo) {
+    private void appendAudits(Connection c, DSLContext tx, List<BatchPlan.Audit> audits, Map<String, String> undo)
+            throws SQLException {
         if (audits.isEmpty()) {
             return;
         }
-        AuditLog a = AUDIT_LOG;
-        for (int from = 0; from < audits.size(); from += ROWS_PER_STATEMENT) {
-            int to = Math.min(audits.size(), from + ROWS_PER_STATEMENT);
-            InsertValuesStep7<?, String, String, String, String, OffsetDateTime, String, String> step =
-                    tx.insertInto(a, a.MESH_ID, a.EVENT_TYPE, a.ACTOR_ID, a.PAYLOAD_CANONICAL, a.CREATED_AT,
-                            a.PREV_HASH, a.HASH);
-            for (int i = from; i < to; i++) {
-                DurableOp.AppendAudit op = audits.get(i).op();
-                String meshId = Rows.clean(op.meshId());
-                String eventType = Rows.clean(op.eventType());
-                String actorId = Rows.clean(op.actorId());
-                String payload = audits.get(i).canonicalPayload();
-                long createdAtMs = op.createdAtMs();
-                String prev = lastHash(tx, meshId, undo);
-                String hash = AuditChain.hash(prev, meshId, eventType, actorId, payload, createdAtMs);
-                step = step.values(meshId, eventType, actorId, payload, Rows.time(createdAtMs), prev, hash);
-                lastHashByMesh.put(meshId, hash);
-            }
-            step.onConflict(a.MESH_ID, a.HASH).doNothing().execute();
+        int n = audits.size();
+        String[][] text = new String[6][n];
+        Long[] created = new Long[n];
+        for (int i = 0; i < n; i++) {
+            DurableOp.AppendAudit op = audits.get(i).op();
+            String meshId = Rows.clean(op.meshId());
+            String eventType = Rows.clean(op.eventType());
+            String actorId = Rows.clean(op.actorId());
+            String payload = audits.get(i).canonicalPayload();
+            long createdAtMs = op.createdAtMs();
+            String prev = lastHash(tx, meshId, undo);
+            String hash = AuditChain.hash(prev, meshId, eventType, actorId, payload, createdAtMs);
+            lastHashByMesh.put(meshId, hash);
+            text[0][i] = meshId;
+            text[1][i] = eventType;
+            text[2][i] = actorId;
+            text[3][i] = payload;
+            text[4][i] = prev;
+            text[5][i] = hash;
+            created[i] = createdAtMs;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_AUDITS)) {
+            ps.setArray(1, c.createArrayOf("varchar", text[0]));
+            ps.setArray(2, c.createArrayOf("varchar", text[1]));
+            ps.setArray(3, c.createArrayOf("varchar", text[2]));
+            ps.setArray(4, c.createArrayOf("varchar", text[3]));
+            ps.setArray(5, c.createArrayOf("int8", created));
+            ps.setArray(6, c.createArrayOf("varchar", text[4]));
+            ps.setArray(7, c.createArrayOf("varchar", text[5]));
+            ps.executeUpdate();
         }
     }
 

@@ -66,13 +66,36 @@ class BatchPlanTest {
         plan.add(new DurableOp.EnqueueMessage(m2), null);
         plan.add(a2, "{}");
 
-        assertThat(plan.enqueues).containsExactly(m1, m2);
-        assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("m1");
+        assertThat(plan.enqueues).extracting(BatchPlan.Enqueue::message).containsExactly(m1, m2);
+        assertThat(plan.enqueues).extracting(BatchPlan.Enqueue::deliveredAtMs).containsExactly(3L, null);
+        assertThat(plan.marks).isEmpty();
         assertThat(plan.audits).extracting(BatchPlan.Audit::op).containsExactly(a1, a2);
         assertThat(plan.isEmpty()).isFalse();
 
         plan.clear();
 
         assertThat(plan.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldFoldOnlyTheFirstMarkIntoAnEnqueueOfTheSameBatch() {
+        BatchPlan plan = new BatchPlan();
+        byte[] b = "AAAA".getBytes(StandardCharsets.US_ASCII);
+        StoredMessage m1 = new StoredMessage("m1", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
+
+        plan.add(new DurableOp.MarkDelivered("older", 4), null);
+        plan.add(new DurableOp.EnqueueMessage(m1), null);
+        plan.add(new DurableOp.EnqueueMessage(m1), null);
+        plan.add(new DurableOp.MarkDelivered("m1", 5), null);
+        plan.add(new DurableOp.MarkDelivered("m1", 6), null);
+
+        assertThat(plan.enqueues).hasSize(1);
+        assertThat(plan.enqueues.get(0).deliveredAtMs()).isEqualTo(5L);
+        assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("older");
+
+        plan.clear();
+        plan.add(new DurableOp.MarkDelivered("m1", 7), null);
+
+        assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("m1");
     }
 }

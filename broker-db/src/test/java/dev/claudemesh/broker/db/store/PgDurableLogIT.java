@@ -157,6 +157,51 @@ class PgDurableLogIT {
     }
 
     @Test
+    void shouldWriteTheExactDeliveryTimeWhetherTheMarkIsFoldedIntoItsInsertOrNot() throws SQLException {
+        String meshId = Ids.newId();
+        String target = "7".repeat(64);
+        StoredMessage folded = message(meshId, target, "AA==", "AQ==", NOW, NOW + WEEK_MS);
+        StoredMessage later = message(meshId, target, "AA==", "Ag==", NOW, NOW + WEEK_MS);
+
+        // Same batch: the mark becomes the insert's delivered_at; the second mark of the same DM is ignored.
+        log.submit(new DurableOp.EnqueueMessage(folded));
+        log.submit(new DurableOp.MarkDelivered(folded.messageId(), NOW + 123));
+        log.submit(new DurableOp.MarkDelivered(folded.messageId(), NOW + 999));
+        log.submit(new DurableOp.EnqueueMessage(later));
+        assertThat(log.flush(30_000)).isTrue();
+        // A later batch: an UPDATE of the committed row; a re-enqueue of a committed, undelivered id carrying a
+        // folded mark marks it too.
+        log.submit(new DurableOp.MarkDelivered(later.messageId(), NOW + 456));
+        log.submit(new DurableOp.MarkDelivered(later.messageId(), NOW + 789));
+        assertThat(log.flush(30_000)).isTrue();
+
+        assertThat(deliveredAt(folded.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 123));
+        assertThat(deliveredAt(later.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 456));
+        assertThat(undeliveredOf(meshId, NOW)).isEmpty();
+
+        StoredMessage again = message(meshId, target, "AA==", "Aw==", NOW, NOW + WEEK_MS);
+        log.submit(new DurableOp.EnqueueMessage(again));
+        assertThat(log.flush(30_000)).isTrue();
+        log.submit(new DurableOp.EnqueueMessage(again));
+        log.submit(new DurableOp.MarkDelivered(again.messageId(), NOW + 321));
+        assertThat(log.flush(30_000)).isTrue();
+
+        assertThat(deliveredAt(again.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 321));
+    }
+
+    private static String deliveredAt(String messageId) throws SQLException {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT to_char(delivered_at AT TIME ZONE 'UTC', "
+                     + "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM mesh.message_queue WHERE id = ?")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Test
     void shouldIgnoreARepeatedEnqueueOfTheSameMessage() {
         String meshId = Ids.newId();
         StoredMessage m = message(meshId, "9".repeat(64), "AA==", "AQ==", NOW, NOW + WEEK_MS);
