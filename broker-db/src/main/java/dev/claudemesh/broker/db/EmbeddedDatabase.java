@@ -67,7 +67,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     // zonky also starts the server with -F (fsync off); -c options come after it and win, so acked
                     // DMs survive a machine crash too, not only a broker crash
-                    .setServerConfig("fsync", "on");
+                    .setServerConfig("fsync", "on")
+                    // Every DM writes a queue row and an audit row. With the initdb defaults (128 MB of buffers,
+                    // 1 GB of WAL between checkpoints) a sustained DM load checkpoints about once a minute, and every
+                    // first touch of a page after a checkpoint writes the whole page into the WAL again.
+                    .setServerConfig("shared_buffers", "256MB")
+                    .setServerConfig("max_wal_size", "4GB")
+                    .setServerConfig("checkpoint_timeout", "15min");
             if (port > 0) {
                 builder.setPort(port);
             }

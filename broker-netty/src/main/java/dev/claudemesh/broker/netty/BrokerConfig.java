@@ -68,7 +68,7 @@ public record BrokerConfig(
         DEFAULTS.put("DATABASE_URL", null);
         DEFAULTS.put("BROKER_DATA_DIR", "./data");
         DEFAULTS.put("BROKER_EVENT_LOOP_THREADS", "0");
-        DEFAULTS.put("BROKER_WRITER_BATCH_SIZE", "512");
+        DEFAULTS.put("BROKER_WRITER_BATCH_SIZE", "4096");
         DEFAULTS.put("BROKER_BACKLOG", "1024");
         DEFAULTS.put("STATUS_TTL_SECONDS", "60");
         DEFAULTS.put("HOOK_FRESH_WINDOW_SECONDS", "30");

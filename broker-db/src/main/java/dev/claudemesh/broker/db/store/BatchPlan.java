@@ -5,9 +5,11 @@ import dev.claudemesh.broker.core.port.DurableOp;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one batch of ops does to the database, grouped into one statement per kind while keeping the outcome of
@@ -21,7 +23,7 @@ import java.util.Map;
  *       would have it);</li>
  *   <li>presence ops are folded per presence id: the last upsert wins, and a disconnect survives only if no upsert
  *       follows it (a multi-row upsert may not touch one row twice anyway);</li>
- *   <li>delivery marks;</li>
+ *   <li>delivery marks of DMs from earlier batches, the first per id;</li>
  *   <li>audit appends, in submission order (the chain order).</li>
  * </ol>
  * Confined to the writer thread.
@@ -52,6 +54,7 @@ final class BatchPlan {
 
     final List<Enqueue> enqueues = new ArrayList<>();
     private final Map<String, Enqueue> enqueueById = new HashMap<>();
+    private final Set<String> markedIds = new HashSet<>();
     final Map<String, DurableOp.UpsertPresence> upserts = new LinkedHashMap<>();
     final Map<String, Long> disconnectAtMsByPresenceId = new LinkedHashMap<>();
     final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
@@ -67,7 +70,9 @@ final class BatchPlan {
         } else if (op instanceof DurableOp.MarkDelivered m) {
             Enqueue row = enqueueById.get(m.messageId());
             if (row == null) {
-                marks.add(m);
+                if (markedIds.add(m.messageId())) {
+                    marks.add(m);
+                }
             } else if (row.deliveredAtMs == null) {
                 row.deliveredAtMs = m.deliveredAtMs();
             }
@@ -91,6 +96,7 @@ final class BatchPlan {
     void clear() {
         enqueues.clear();
         enqueueById.clear();
+        markedIds.clear();
         upserts.clear();
         disconnectAtMsByPresenceId.clear();
         marks.clear();

@@ -84,6 +84,7 @@ class BatchPlanTest {
         StoredMessage m1 = new StoredMessage("m1", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
 
         plan.add(new DurableOp.MarkDelivered("older", 4), null);
+        plan.add(new DurableOp.MarkDelivered("older", 8), null);
         plan.add(new DurableOp.EnqueueMessage(m1), null);
         plan.add(new DurableOp.EnqueueMessage(m1), null);
         plan.add(new DurableOp.MarkDelivered("m1", 5), null);
@@ -91,7 +92,7 @@ class BatchPlanTest {
 
         assertThat(plan.enqueues).hasSize(1);
         assertThat(plan.enqueues.get(0).deliveredAtMs()).isEqualTo(5L);
-        assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("older");
+        assertThat(plan.marks).extracting(DurableOp.MarkDelivered::deliveredAtMs).containsExactly(4L);
 
         plan.clear();
         plan.add(new DurableOp.MarkDelivered("m1", 7), null);

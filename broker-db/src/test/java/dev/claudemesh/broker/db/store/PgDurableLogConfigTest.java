@@ -11,7 +11,7 @@ class PgDurableLogConfigTest {
     void shouldHaveDocumentedDefaults() {
         PgDurableLog.Config c = PgDurableLog.Config.defaults();
 
-        assertThat(c.maxBatch()).isEqualTo(512);
+        assertThat(c.maxBatch()).isEqualTo(4_096);
         assertThat(c.highWaterOps()).isEqualTo(50_000);
         assertThat(c.lowWaterOps()).isEqualTo(25_000);
         assertThat(c.retryInitialMs()).isEqualTo(100);
