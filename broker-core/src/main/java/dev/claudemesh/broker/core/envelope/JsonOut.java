@@ -173,7 +173,19 @@ public final class JsonOut {
         int n = s.length();
         ensure(n + 2);
         buf[len++] = '"';
-        for (int i = 0; i < n; i++) {
+        // Fast path: ids, keys, names and timestamps are printable ASCII; room for all of it is already ensured.
+        int i = 0;
+        byte[] b = buf;
+        int at = len;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            b[at++] = (byte) c;
+        }
+        len = at;
+        for (; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 if (c == '"' || c == '\\') {

@@ -79,7 +79,14 @@ public final class PeerSession {
                     return;
                 }
                 MeshState m = mesh;
-                m.loop.execute(() -> m.handle(this, in));
+                if (m.loop.inLoop()) {
+                    // This socket's thread owns the mesh (one socket in N for N loops): no hop needed. Order holds,
+                    // as a socket's frames then always take this path, and the lease was registered before
+                    // authSucceeded() let frames through.
+                    m.handle(this, in);
+                } else {
+                    m.loop.execute(() -> m.handle(this, in));
+                }
             }
             case CLOSED -> {
                 // late frames after close: dropped
