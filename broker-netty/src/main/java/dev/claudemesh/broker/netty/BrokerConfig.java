@@ -48,7 +48,9 @@ public record BrokerConfig(
         long httpRequestTimeoutMs,
         int writerHighWaterOps,
         int writerLowWaterOps,
-        long maxPendingBytesPerSocket) {
+        long maxPendingBytesPerSocket,
+        int queueRetentionHours,
+        long retentionSweepMs) {
 
     /** A configuration error; its message is shown to the operator as is. */
     public static final class ConfigException extends RuntimeException {
@@ -98,6 +100,9 @@ public record BrokerConfig(
         DEFAULTS.put("BROKER_MAX_PENDING_BYTES_PER_SOCKET", String.valueOf(16 * 1024 * 1024));
         // hidden knob: an HTTP request (headers and body) must arrive within this (slowloris guard); tests shorten it
         DEFAULTS.put("BROKER_HTTP_REQUEST_TIMEOUT_MS", "30000");
+        DEFAULTS.put("QUEUE_RETENTION_HOURS", "24");
+        // hidden knob: the period of the queue retention sweep; tests shorten it
+        DEFAULTS.put("BROKER_RETENTION_SWEEP_MS", "600000");
     }
 
     /** The flag for a variable: {@code --status-ttl-seconds} for {@code STATUS_TTL_SECONDS}. */
@@ -202,7 +207,9 @@ public record BrokerConfig(
                 intIn(v, "BROKER_HTTP_REQUEST_TIMEOUT_MS", 1, 3_600_000),
                 highWater,
                 lowWater,
-                intIn(v, "BROKER_MAX_PENDING_BYTES_PER_SOCKET", 1024, 1024 * 1024 * 1024));
+                intIn(v, "BROKER_MAX_PENDING_BYTES_PER_SOCKET", 1024, 1024 * 1024 * 1024),
+                intIn(v, "QUEUE_RETENTION_HOURS", 0, 87_600),
+                intIn(v, "BROKER_RETENTION_SWEEP_MS", 1, 86_400_000));
     }
 
     private static void readable(String name, String path) {
@@ -253,6 +260,7 @@ public record BrokerConfig(
         parts.add("database=" + (databaseUrl == null ? "embedded(" + dataDir + ")" : redactUrl(databaseUrl)));
         parts.add("eventLoopThreads=" + eventLoopThreads);
         parts.add("writerBatchSize=" + writerBatchSize);
+        parts.add("queueRetentionHours=" + queueRetentionHours);
         parts.add("backlog=" + backlog);
         parts.add("statusTtlSeconds=" + statusTtlSeconds);
         parts.add("hookFreshWindowSeconds=" + hookFreshWindowSeconds);

@@ -9,6 +9,7 @@ import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
+import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -66,6 +67,7 @@ public final class BrokerServer implements AutoCloseable {
     private final Channel serverChannel;
     private final int port;
     private volatile boolean closed;
+    private QueueRetention retention;
 
     private BrokerServer(BrokerConfig config, Database database, PgDurableLog durable, PgMemberDirectory directory,
                          Broker broker, EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService blocking,
@@ -156,6 +158,8 @@ public final class BrokerServer implements AutoCloseable {
                     channels, server);
             boundPort[0] = s.port;
             durable.onPressureChange(high -> s.setReading(!high));
+            s.retention = new QueueRetention(database.dataSource(), config.queueRetentionHours() * 3_600_000L)
+                    .start(config.retentionSweepMs(), clock::millis);
             log.info("listening on {}:{} ({}, {} event loops{})", config.bindAddress(), s.port,
                     epoll ? "epoll" : "nio", threads, ssl != null ? ", TLS" : "");
             return s;
@@ -227,6 +231,7 @@ public final class BrokerServer implements AutoCloseable {
         }
         closed = true;
         log.info("shutting down");
+        retention.close();
         serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         broker.shutdown(3_000);
         boolean flushed = durable.flush(5_000);
@@ -246,6 +251,7 @@ public final class BrokerServer implements AutoCloseable {
     /** Abrupt stop for crash tests: drop everything without flushing or closing sockets politely. */
     public synchronized void kill() {
         closed = true;
+        retention.close();
         serverChannel.close();
         channels.close();
         workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);

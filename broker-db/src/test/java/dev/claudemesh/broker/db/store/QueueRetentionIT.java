@@ -1,0 +1,101 @@
+package dev.claudemesh.broker.db.store;
+
+import dev.claudemesh.broker.core.Ids;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.db.testing.TestDatabase;
+import dev.claudemesh.broker.db.testing.TestDatabases;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class QueueRetentionIT {
+
+    private static final long NOW = 1_780_000_000_000L;
+    private static final long DAY_MS = 24L * 3600 * 1000;
+
+    private static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabases.newDatabase();
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    private static StoredMessage message(String meshId, long createdAtMs, long expiresAtMs) {
+        return PgDurableLogIT.message(meshId, "e".repeat(64), "AA==", "AQ==", createdAtMs, expiresAtMs);
+    }
+
+    @Test
+    void shouldDeleteOnlyRowsDeliveredOrExpiredBeforeTheRetentionPeriod() throws SQLException {
+        String meshId = Ids.newId();
+        StoredMessage deliveredLongAgo = message(meshId, NOW - 3 * DAY_MS, NOW + 4 * DAY_MS);
+        StoredMessage deliveredRecently = message(meshId, NOW - 3 * DAY_MS, NOW + 4 * DAY_MS);
+        StoredMessage expiredLongAgo = message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS);
+        StoredMessage expiredRecently = message(meshId, NOW - 8 * DAY_MS, NOW - DAY_MS / 2);
+        StoredMessage live = message(meshId, NOW - 6 * DAY_MS, NOW + DAY_MS);
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+            for (StoredMessage m : List.of(deliveredLongAgo, deliveredRecently, expiredLongAgo, expiredRecently, live)) {
+                log.submit(new DurableOp.EnqueueMessage(m));
+            }
+            assertThat(log.flush(30_000)).isTrue();
+            log.submit(new DurableOp.MarkDelivered(deliveredLongAgo.messageId(), NOW - 2 * DAY_MS));
+            log.submit(new DurableOp.MarkDelivered(deliveredRecently.messageId(), NOW - DAY_MS / 2));
+            assertThat(log.flush(30_000)).isTrue();
+        }
+        QueueRetention retention = new QueueRetention(db.dataSource(), DAY_MS);
+
+        assertThat(retention.sweep(NOW)).isEqualTo(2);
+
+        assertThat(idsOf(meshId)).containsExactlyInAnyOrder(deliveredRecently.messageId(),
+                expiredRecently.messageId(), live.messageId());
+        assertThat(retention.sweep(NOW)).isZero();
+        // A day later the recent ones are old too; the live DM (expiring at NOW + 1 day) stays until a day after.
+        assertThat(retention.sweep(NOW + DAY_MS)).isEqualTo(2);
+        assertThat(idsOf(meshId)).containsExactly(live.messageId());
+        assertThat(retention.deletedRows()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldDeleteMoreRowsThanOneChunkInOneSweep() throws SQLException {
+        String meshId = Ids.newId();
+        int rows = QueueRetention.CHUNK + 17;
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+            for (int i = 0; i < rows; i++) {
+                log.submit(new DurableOp.EnqueueMessage(message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS)));
+            }
+            assertThat(log.flush(60_000)).isTrue();
+        }
+
+        assertThat(new QueueRetention(db.dataSource(), DAY_MS).sweep(NOW)).isGreaterThanOrEqualTo(rows);
+
+        assertThat(idsOf(meshId)).isEmpty();
+    }
+
+    private static List<String> idsOf(String meshId) throws SQLException {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id FROM mesh.message_queue WHERE mesh_id = ?")) {
+            ps.setString(1, meshId);
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        }
+    }
+}
