@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.bench.jmh;
 
+import com.google.crypto.tink.subtle.Ed25519Verify;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.crypto.Hex;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * The CPU cost of authenticating a {@code session_hello} (PROTOCOL §3.2): one ed25519 verification, and the
  * whole stateless part the broker runs on the socket's loop (decode, format checks, the attestation and the hello
  * signatures, as {@code Authenticator.checkSessionHello} does). This bounds connect-storm throughput per core.
+ * {@code verifySignatureTink} and {@code verifySignatureJdk} run the same verification through the implementation the
+ * broker used before BouncyCastle (Tink) and through the JDK's SunEC, for comparison.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,12 +59,25 @@ public class HelloVerifyBenchmark {
         helloMessageBytes = helloMessage.getBytes(StandardCharsets.UTF_8);
         helloSignatureBytes = Hex.decode(helloSignature);
         jdkSessionKey = jdkPublicKey(Hex.decode(hello.session().publicKeyHex()));
-        if (!verifySignature() || !sessionHello() || !verifySignatureJdk()) {
+        if (!verifySignature() || !sessionHello() || !verifySignatureJdk() || !verifySignatureTink()) {
             throw new IllegalStateException("sample hello does not verify");
         }
     }
 
-    /** The JDK's own ed25519 (SunEC, JDK 15+) for comparison with Tink: same key, message and signature. */
+    /** Tink's ed25519, as {@code Ed25519.verify} called it before BouncyCastle (hex decoding included). */
+    @Benchmark
+    public boolean verifySignatureTink() {
+        try {
+            byte[] pub = Hex.decode(hello.session().publicKeyHex());
+            byte[] sig = Hex.decode(helloSignature);
+            new Ed25519Verify(pub).verify(sig, helloMessage.getBytes(StandardCharsets.UTF_8));
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** The JDK's own ed25519 (SunEC, JDK 15+) for comparison: same key, message and signature. */
     @Benchmark
     public boolean verifySignatureJdk() {
         try {
@@ -91,6 +107,7 @@ public class HelloVerifyBenchmark {
         }
     }
 
+    /** One verification as the broker runs it ({@code Ed25519.verify}: BouncyCastle, hex decoding included). */
     @Benchmark
     public boolean verifySignature() {
         return Ed25519.verify(hello.session().publicKeyHex(), helloSignature, helloMessage);

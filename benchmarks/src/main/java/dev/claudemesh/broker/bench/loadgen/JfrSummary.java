@@ -31,7 +31,7 @@ final class JfrSummary {
             {"org.jooq.", "jOOQ"},
             {"org.postgresql.", "PostgreSQL JDBC"},
             {"com.zaxxer.hikari.", "HikariCP"},
-            {"com.google.crypto.tink.", "Tink (ed25519)"},
+            {"org.bouncycastle.", "BouncyCastle (ed25519)"},
             {"com.fasterxml.jackson.", "jackson-core"},
             {"io.netty.handler.codec.http.websocketx.", "Netty WebSocket codec"},
             {"io.netty.channel.epoll.", "Netty epoll"},

@@ -72,6 +72,14 @@ class BrokerTest {
         return m.find() ? m.group(1) : null;
     }
 
+    /** The session_hello with the first byte of its attestation's signature changed. */
+    private static String withAttestationSignatureChanged(String sessionHello) {
+        Matcher m = Pattern.compile("\"expiresAt\":\\d+,\"signature\":\"([0-9a-f]{2})").matcher(sessionHello);
+        assertThat(m.find()).isTrue();
+        String changed = m.group(1).equals("00") ? "11" : "00";
+        return sessionHello.substring(0, m.start(1)) + changed + sessionHello.substring(m.end(1));
+    }
+
     @Test
     void shouldAckAfterCommitAndPushDmBeforeIt() {
         Peer a = connectSession(alice, Ed25519.generate(), "s-a");
@@ -231,6 +239,41 @@ class BrokerTest {
                 "{\"type\":\"error\",\"code\":\"bad_signature\",\"message\":\"hello rejected: bad_signature\"}");
         assertThat(c.closeCode).isEqualTo(1008);
         assertThat(c.closeReason).isEqualTo("bad_signature");
+    }
+
+    @Test
+    void shouldVerifyARememberedAttestationAgainWhenItsSignatureDiffers() {
+        Ed25519.KeyPair keys = Ed25519.generate();
+        String hello = Identities.sessionHello(alice, keys, "s-a", clock.millis(), 3_600_000, "a", null);
+        Peer first = connectSession(alice, keys, "s-a");
+        assertThat(first.conn.frames.get(0)).contains("hello_ack");
+
+        FakeConnection c = new FakeConnection(loop);
+        frame(broker.open(c), withAttestationSignatureChanged(hello));
+        loop.runAll();
+
+        assertThat(c.frames).containsExactly("{\"type\":\"error\",\"code\":\"bad_signature\","
+                + "\"message\":\"session_hello rejected: bad_signature\"}");
+        Peer again = connectSession(alice, keys, "s-a");
+        assertThat(again.conn.frames.get(0)).contains("hello_ack");
+    }
+
+    @Test
+    void shouldRejectARememberedAttestationOnceExpired() {
+        Ed25519.KeyPair keys = Ed25519.generate();
+        long expiresAt = clock.millis() + 3_600_000;
+        Peer first = connectSession(alice, keys, "s-a");
+        assertThat(first.conn.frames.get(0)).contains("hello_ack");
+        loop.advance(3_600_000);
+
+        // the same attestation (ed25519 signatures are deterministic) under a fresh hello signature
+        FakeConnection c = new FakeConnection(loop);
+        frame(broker.open(c), Identities.sessionHello(alice, keys, "s-a", clock.millis(), expiresAt - clock.millis(),
+                "a", null));
+        loop.runAll();
+
+        assertThat(c.frames).containsExactly(
+                "{\"type\":\"error\",\"code\":\"expired\",\"message\":\"session_hello rejected: expired\"}");
     }
 
     @Test

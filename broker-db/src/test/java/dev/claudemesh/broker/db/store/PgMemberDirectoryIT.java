@@ -93,6 +93,45 @@ class PgMemberDirectoryIT {
     }
 
     @Test
+    void shouldAnswerEveryMemberOfAMeshFromTheQueryOfTheFirstMiss() throws Exception {
+        // Long lifetimes so that the snapshot outlives the test on a slow machine.
+        try (PgMemberDirectory d = new PgMemberDirectory(db.dataSource(), new PgMemberDirectory.Config(3, 60_000,
+                60_000, 1_000))) {
+            Mesh mesh = admin.createMesh("m", "m-" + Ids.newId());
+            String aliceKey = "a1".repeat(32);
+            String bobKey = "b0".repeat(32);
+            admin.addMember(mesh.id(), aliceKey, "alice", null, null, null);
+            Member bob = admin.addMember(mesh.id(), bobKey, "bob", null, null, null);
+            assertThat(get(d, mesh.id(), aliceKey)).map(Member::displayName).contains("alice");
+
+            admin.revokeMember(mesh.id(), bob.id());
+
+            // bob was never looked up, yet the answer predates his revocation: it came from alice's query.
+            assertThat(get(d, mesh.id(), bobKey)).map(Member::revoked).contains(false);
+            d.invalidate(mesh.id(), bobKey);
+            assertThat(get(d, mesh.id(), bobKey)).map(Member::revoked).contains(true);
+        }
+    }
+
+    @Test
+    void shouldFindAMemberAddedAfterTheMeshWasReadOnceInvalidated() throws Exception {
+        try (PgMemberDirectory d = new PgMemberDirectory(db.dataSource(), new PgMemberDirectory.Config(3, 60_000,
+                60_000, 1_000))) {
+            Mesh mesh = admin.createMesh("m", "m-" + Ids.newId());
+            String aliceKey = "a2".repeat(32);
+            String carolKey = "c2".repeat(32);
+            admin.addMember(mesh.id(), aliceKey, "alice", null, null, null);
+            assertThat(get(d, mesh.id(), aliceKey)).isPresent();
+
+            admin.addMember(mesh.id(), carolKey, "carol", null, null, null);
+
+            assertThat(get(d, mesh.id(), carolKey)).isEmpty(); // the mesh as read for alice
+            d.invalidate(mesh.id(), carolKey); // as Broker.memberAdded does after an enrolment
+            assertThat(get(d, mesh.id(), carolKey)).map(Member::displayName).contains("carol");
+        }
+    }
+
+    @Test
     void shouldPreferAnActiveRowOverARevokedOne() throws Exception {
         // The schema forbids two rows per (mesh, key); drop that rule in a database of this test's own to check
         // the lookup's tie-break.
