@@ -53,9 +53,11 @@ import static org.jooq.impl.DSL.excluded;
  *
  * <p>On any failure the transaction is rolled back, {@link #databaseHealthy()} turns false and the same batch is
  * retried with exponential backoff ({@link Config#retryInitialMs()} to {@link Config#retryMaxMs()}) until it
- * commits: no op is dropped and no callback runs for uncommitted work. Every statement is idempotent (inserts skip
- * existing keys, updates set the same values), so re-applying a batch whose commit did reach the server before the
- * connection broke changes nothing. While idle the writer probes the database every
+ * commits: no op is dropped and no callback runs for uncommitted work. A batch whose COMMIT failed may have committed
+ * anyway (the connection broke after the server committed): the retry first reads the chain head of one of the batch's
+ * meshes, and when it is the batch's own last hash the batch is not applied again. Batches without audit rows are
+ * simply re-applied: their statements are idempotent (queue inserts skip existing ids, presence upserts and delivery
+ * marks set the same values). While idle the writer probes the database every
  * {@link Config#healthProbeIntervalMs()} so that health follows the database without traffic.</p>
  *
  * <p>Audit chain: this writer is the only writer of {@code audit_log}. It caches the last hash of every mesh it has
@@ -171,6 +173,8 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
 
     private volatile boolean aboveHighWater;
     private volatile boolean healthy = true;
+    /** Writer thread only: the current attempt has sent (or is sending) its COMMIT. */
+    private boolean commitStarted;
     /** Set by close() when the backlog could not be drained in time: stop retrying. */
     private volatile boolean abandon;
 
@@ -445,17 +449,37 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     private boolean writeWithRetry(List<Pending> batch) {
         long backoffMs = config.retryInitialMs();
         int attempt = 0;
+        // Set when an attempt failed during its commit, so that it may have committed after all: the chain head each
+        // of its meshes then has. The next attempt reads one mesh's head to tell which way it went.
+        Map<String, String> headsIfCommitted = null;
         while (true) {
             attempt++;
             Map<String, String> undo = new HashMap<>();
+            commitStarted = false;
             long t0 = System.nanoTime();
             try {
+                if (headsIfCommitted != null) {
+                    if (committedBefore(headsIfCommitted)) {
+                        lastHashByMesh.putAll(headsIfCommitted);
+                        setHealthy(true);
+                        log.info("durable batch of {} ops had committed before its connection failed; not re-applied",
+                                batch.size());
+                        break;
+                    }
+                    headsIfCommitted = null;
+                }
                 if (writeOnce(batch, undo)) {
                     lastCommitLatencyMicros = (System.nanoTime() - t0) / 1_000;
                     setHealthy(true);
                 }
                 break;
             } catch (Exception e) {
+                if (commitStarted && !undo.isEmpty()) {
+                    headsIfCommitted = new HashMap<>();
+                    for (String meshId : undo.keySet()) {
+                        headsIfCommitted.put(meshId, lastHashByMesh.get(meshId));
+                    }
+                }
                 restore(undo);
                 failedAttempts++;
                 if (healthy || attempt == 1) {
@@ -532,6 +556,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                 disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
                 markDelivered(c, plan.marks);
                 appendAudits(c, tx, plan.audits, undo);
+                commitStarted = true;
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -578,14 +603,15 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
 
     /**
      * Audit rows in chain order (ordinality orders the ids the bigserial hands out). {@code created_at} arrives as
-     * epoch milliseconds; integer interval arithmetic keeps it exact, so every row re-hashes.
+     * epoch milliseconds; integer interval arithmetic keeps it exact, so every row re-hashes. No {@code ON CONFLICT}:
+     * the table has no unique key on the hash any more (V3), and a batch is never applied twice (see the class
+     * comment).
      */
     static final String INSERT_AUDITS = "INSERT INTO mesh.audit_log (mesh_id, event_type, actor_id, "
             + "payload_canonical, created_at, prev_hash, hash) "
             + "SELECT mesh_id, ev, actor, payload, " + EPOCH + " + c * interval '1 millisecond', prev, h "
             + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], "
-            + "?::varchar[]) WITH ORDINALITY AS r(mesh_id, ev, actor, payload, c, prev, h, n) ORDER BY n "
-            + "ON CONFLICT (mesh_id, hash) DO NOTHING";
+            + "?::varchar[]) WITH ORDINALITY AS r(mesh_id, ev, actor, payload, c, prev, h, n) ORDER BY n";
 
     private static void insertMessages(Connection c, List<BatchPlan.Enqueue> rows) throws SQLException {
         if (rows.isEmpty()) {
@@ -721,6 +747,24 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             ps.setArray(6, c.createArrayOf("varchar", text[4]));
             ps.setArray(7, c.createArrayOf("varchar", text[5]));
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Whether a batch whose commit outcome is unknown did commit: true when the chain head of one of its meshes is the
+     * hash that batch appended last ({@code headsIfCommitted}: mesh id → that hash). All of a batch's audit rows are
+     * in one transaction, so one mesh tells for all. A batch without audit rows never gets here: re-applying it is
+     * harmless (queue inserts skip existing ids, presence upserts and delivery marks set the same values).
+     */
+    private boolean committedBefore(Map<String, String> headsIfCommitted) throws SQLException {
+        Map.Entry<String, String> probe = headsIfCommitted.entrySet().iterator().next();
+        try (Connection c = dataSource.getConnection()) {
+            String head = DSL.using(c, SQLDialect.POSTGRES, settings).select(AUDIT_LOG.HASH).from(AUDIT_LOG)
+                    .where(AUDIT_LOG.MESH_ID.eq(probe.getKey()))
+                    .orderBy(AUDIT_LOG.ID.desc())
+                    .limit(1)
+                    .fetchOne(AUDIT_LOG.HASH);
+            return probe.getValue().equals(head);
         }
     }
 

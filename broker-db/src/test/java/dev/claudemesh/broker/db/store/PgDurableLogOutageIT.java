@@ -9,7 +9,13 @@ import dev.claudemesh.broker.db.testing.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import javax.sql.DataSource;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -138,6 +144,98 @@ class PgDurableLogOutageIT {
         assertThat(acked).hasValue(8);
         assertThat(admin.verifyAudit(known)).isEqualTo(new AuditVerification(true, 5, null));
         assertThat(admin.verifyAudit(fresh)).isEqualTo(new AuditVerification(true, 4, null));
+    }
+
+    /**
+     * A data source whose {@code n}-th next {@code commit()} ({@code countdown} = n) fails: after the server committed
+     * ({@code afterServer}: the client never hears the outcome) or instead of committing (rolled back).
+     */
+    private static DataSource failingCommit(DataSource real, AtomicInteger countdown, boolean afterServer) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(real, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return result;
+                    }
+                    Connection c = (Connection) result;
+                    return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                            (p2, m2, a2) -> {
+                                if (m2.getName().equals("commit") && countdown.getAndDecrement() == 1) {
+                                    if (afterServer) {
+                                        c.commit();
+                                    } else {
+                                        c.rollback();
+                                    }
+                                    throw new SQLException("injected: connection lost during commit", "08006");
+                                }
+                                return invoke(c, m2, a2);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @ParameterizedTest(name = "the server committed: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldApplyABatchWhoseCommitOutcomeWasLostExactlyOnce(boolean afterServer) throws Exception {
+        String meshA = Ids.newId();
+        String meshB = Ids.newId();
+        AtomicInteger countdown = new AtomicInteger(Integer.MAX_VALUE);
+        try (PgDurableLog writer = PgDurableLog.start(failingCommit(pool, countdown, afterServer),
+                PgDurableLog.Config.defaults().withRetry(20, 200));
+             Connection locker = db.dataSource().getConnection()) {
+            writer.submit(new DurableOp.AppendAudit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
+            assertThat(writer.flush(WAIT.toMillis())).isTrue();
+            long failuresBefore = writer.failedAttempts();
+
+            // Stall the writer inside a first batch, so that everything submitted meanwhile forms the second one.
+            locker.setAutoCommit(false);
+            try (Statement st = locker.createStatement()) {
+                st.execute("LOCK TABLE mesh.audit_log IN SHARE ROW EXCLUSIVE MODE");
+            }
+            countdown.set(2);
+            writer.submit(new DurableOp.AppendAudit(meshB, "peer_joined", "m", Map.of("n", 0), NOW));
+            await(WAIT, "the writer waits for the lock", () -> count("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0);
+            AtomicInteger acked = new AtomicInteger();
+            StoredMessage dm = message(meshA);
+            writer.submit(new DurableOp.EnqueueMessage(dm), acked::incrementAndGet);
+            for (int i = 1; i <= 3; i++) {
+                writer.submit(new DurableOp.AppendAudit(meshA, "message_sent", "m", Map.of("n", i), NOW + i),
+                        acked::incrementAndGet);
+                writer.submit(new DurableOp.AppendAudit(meshB, "message_sent", "m", Map.of("n", i), NOW + i),
+                        acked::incrementAndGet);
+            }
+            locker.rollback();
+            assertThat(writer.flush(WAIT.toMillis())).isTrue();
+
+            assertThat(countdown.get()).as("the injected failure fired").isLessThan(1);
+            assertThat(writer.failedAttempts()).isEqualTo(failuresBefore + 1);
+            assertThat(acked).hasValue(7);
+            // The chains continue from the right heads afterwards.
+            writer.submit(new DurableOp.AppendAudit(meshA, "peer_left", "m", Map.of("n", 4), NOW + 4));
+            writer.submit(new DurableOp.AppendAudit(meshB, "peer_left", "m", Map.of("n", 4), NOW + 4));
+            assertThat(writer.flush(WAIT.toMillis())).isTrue();
+            assertThat(admin.verifyAudit(meshA)).isEqualTo(new AuditVerification(true, 5, null));
+            assertThat(admin.verifyAudit(meshB)).isEqualTo(new AuditVerification(true, 5, null));
+            assertThat(count("SELECT count(*) FROM mesh.message_queue WHERE id = '" + dm.messageId() + "'"))
+                    .isEqualTo(1);
+        }
+    }
+
+    private long count(String sql) {
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void execute(String sql) throws SQLException {
