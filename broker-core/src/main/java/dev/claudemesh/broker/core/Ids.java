@@ -36,11 +36,7 @@ public final class Ids {
         byte[] bytes = new byte[RANDOM_CHARS];
         r.nextBytes(bytes);
         char[] out = new char[32];
-        long t = Math.max(0, Math.min(epochMs, MAX_TIME));
-        for (int i = TIME_CHARS - 1; i >= 0; i--) {
-            out[i] = BASE36[(int) (t % 36)];
-            t /= 36;
-        }
+        writeTime(epochMs, out);
         for (int i = 0; i < RANDOM_CHARS; i++) {
             // 62 does not divide 256: reject the top values to stay uniform.
             int v = bytes[i] & 0xFF;
@@ -50,6 +46,24 @@ public final class Ids {
             out[TIME_CHARS + i] = ALPHABET[v % 62];
         }
         return new String(out);
+    }
+
+    /**
+     * The first {@value #TIME_CHARS} characters of every id generated at {@code epochMs}: ids generated at or after
+     * that time compare {@code >=} to it, so a primary-key range scan finds them.
+     */
+    public static String timePrefix(long epochMs) {
+        char[] out = new char[TIME_CHARS];
+        writeTime(epochMs, out);
+        return new String(out);
+    }
+
+    private static void writeTime(long epochMs, char[] out) {
+        long t = Math.max(0, Math.min(epochMs, MAX_TIME));
+        for (int i = TIME_CHARS - 1; i >= 0; i--) {
+            out[i] = BASE36[(int) (t % 36)];
+            t /= 36;
+        }
     }
 
     /** True when {@code s} looks like a generated id. */

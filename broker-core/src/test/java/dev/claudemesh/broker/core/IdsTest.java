@@ -33,7 +33,9 @@ class IdsTest {
             assertThat(a.compareTo(b)).as(a + " < " + b).isNegative();
             assertThat(a.compareToIgnoreCase(b)).as(a + " < " + b + " ignoring case").isNegative();
         }
-        assertThat(Ids.newId(1_780_000_000_000L)).startsWith(Long.toString(1_780_000_000_000L, 36));
+        assertThat(Ids.newId(1_780_000_000_000L)).startsWith(Long.toString(1_780_000_000_000L, 36))
+                .startsWith(Ids.timePrefix(1_780_000_000_000L));
+        assertThat(Ids.newId(1_780_000_000_001L)).isGreaterThan(Ids.timePrefix(1_780_000_000_000L));
     }
 
     @Test

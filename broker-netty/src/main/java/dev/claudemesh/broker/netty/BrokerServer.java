@@ -3,6 +3,7 @@ package dev.claudemesh.broker.netty;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.Clock;
 import dev.claudemesh.broker.core.mesh.Broker;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
@@ -131,6 +132,10 @@ public final class BrokerServer implements AutoCloseable {
             List<StoredMessage> pending = durable.loadUndelivered(clock.millis());
             broker.restore(pending);
             log.info("restored {} undelivered DMs", pending.size());
+            List<RecentSend> recent = durable.loadRecentSends(clock.millis() - config.settings().idempotencyWindowMs());
+            broker.restoreRecentSends(recent);
+            log.info("restored the idempotency window: {} sends of the last {} s", recent.size(),
+                    config.settings().idempotencyWindowMs() / 1_000);
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
             int[] boundPort = new int[1];

@@ -3,6 +3,7 @@ package dev.claudemesh.broker.core.mesh;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.Clock;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.LoopProvider;
@@ -62,6 +63,17 @@ public final class Broker {
         for (StoredMessage m : pending) {
             MeshState mesh = mesh(m.meshId());
             mesh.loop.execute(() -> mesh.restore(m));
+        }
+    }
+
+    /**
+     * Restores the idempotency window from sends committed before a restart (oldest first), so that a client that
+     * repeats a send it got no ack for gets the first ack again instead of a second message.
+     */
+    public void restoreRecentSends(List<RecentSend> sends) {
+        for (RecentSend r : sends) {
+            MeshState mesh = mesh(r.meshId());
+            mesh.loop.execute(() -> mesh.restoreRecentSend(r));
         }
     }
 

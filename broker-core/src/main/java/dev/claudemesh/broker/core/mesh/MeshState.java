@@ -8,6 +8,7 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MeshLoop;
@@ -559,10 +560,14 @@ public final class MeshState {
     }
 
     private Idempotent remember(String idemKey, String messageId, long now) {
+        return remember(idemKey, messageId, now, now);
+    }
+
+    private Idempotent remember(String idemKey, String messageId, long createdAtMs, long now) {
         if (idemKey == null) {
             return null;
         }
-        Idempotent idem = new Idempotent(messageId, now);
+        Idempotent idem = new Idempotent(messageId, createdAtMs);
         idempotencyByKey.put(idemKey, idem);
         // evict expired entries from the head, and keep the map bounded
         Iterator<Idempotent> it = idempotencyByKey.values().iterator();
@@ -670,6 +675,16 @@ public final class MeshState {
         queueByTarget.computeIfAbsent(dm.message.targetKey(), k -> new LinkedHashMap<>()).put(dm.message.messageId(), dm);
         dmById.put(dm.message.messageId(), dm);
         broker.metrics.queueDepth.incrementAndGet();
+    }
+
+    /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
+    void restoreRecentSend(RecentSend r) {
+        String idemKey = r.senderKey() + '\n' + r.clientMessageId();
+        if (idempotencyByKey.containsKey(idemKey)) {
+            return;
+        }
+        Idempotent idem = remember(idemKey, r.messageId(), r.createdAtMs(), broker.clock.millis());
+        committed(idem);
     }
 
     /** Adds a DM reloaded from the database at boot. */

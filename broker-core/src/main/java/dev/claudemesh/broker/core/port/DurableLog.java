@@ -40,6 +40,15 @@ public interface DurableLog {
     List<dev.claudemesh.broker.core.model.StoredMessage> loadUndelivered(long nowMs);
 
     /**
+     * Loads the DM sends with a {@code client_message_id} created after {@code sinceMs}, delivered or not, oldest
+     * first (boot only; blocking; not on an event loop), to restore the idempotency window across a restart. The
+     * default knows none.
+     */
+    default List<dev.claudemesh.broker.core.model.RecentSend> loadRecentSends(long sinceMs) {
+        return List.of();
+    }
+
+    /**
      * Blocks until everything submitted so far is committed or {@code timeoutMs} passes; returns true when
      * drained. For shutdown only.
      */

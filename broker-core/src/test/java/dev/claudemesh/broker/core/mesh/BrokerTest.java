@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.testing.FakeConnection;
 import dev.claudemesh.broker.core.testing.FakeDirectory;
@@ -211,6 +212,33 @@ class BrokerTest {
         assertThat(acks).hasSize(2);
         assertThat(field(acks.get(1), "messageId")).isEqualTo(field(acks.get(0), "messageId"));
         assertThat(b.conn.framesContaining("\"type\":\"push\",\"messageId\"")).hasSize(1);
+    }
+
+    @Test
+    void shouldReturnTheFirstAckForASendRepeatedAfterARestartWithinTheWindow() {
+        Ed25519.KeyPair aKeys = Ed25519.generate();
+        String before = "0123456789abcdefghijABCDEFGHIJxy";
+        // What a broker restart reloads: the send c1 of alice's session, accepted 5 min ago; c-old 11 min ago.
+        broker.restoreRecentSends(List.of(
+                new RecentSend(MESH, aKeys.publicKeyHex(), "c-old", "0000000000abcdefghijABCDEFGHIJxy",
+                        clock.millis() - 11 * 60_000),
+                new RecentSend(MESH, aKeys.publicKeyHex(), "c1", before, clock.millis() - 5 * 60_000)));
+        loop.runAll();
+        Peer a = connectSession(alice, aKeys, "s-a");
+        Peer b = connectSession(bob, Ed25519.generate(), "s-b");
+
+        frame(a.session, Identities.send("c1", b.sessionKeys.publicKeyHex(), "now", "bm9uY2U=", "Y2lwaGVy"));
+        frame(a.session, Identities.send("c-old", b.sessionKeys.publicKeyHex(), "now", "bm9uY2U=", "Y2lwaGVy"));
+        loop.runAll();
+        durable.commitAll();
+
+        List<String> acks = a.conn.framesContaining("\"type\":\"ack\"");
+        assertThat(acks).hasSize(2);
+        assertThat(field(acks.get(0), "messageId")).isEqualTo(before);
+        // Outside the 10-minute window the repeat is a new message.
+        assertThat(field(acks.get(1), "messageId")).isNotEqualTo("0000000000abcdefghijABCDEFGHIJxy");
+        assertThat(b.conn.framesContaining("\"type\":\"push\",\"messageId\"")).hasSize(1)
+                .allSatisfy(push -> assertThat(push).contains("\"client_message_id\":\"c-old\""));
     }
 
     @Test

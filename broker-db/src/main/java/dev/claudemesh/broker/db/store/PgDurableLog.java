@@ -1,6 +1,8 @@
 package dev.claudemesh.broker.db.store;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.Ids;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
@@ -267,6 +269,30 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                     r.get(q.PRIORITY), r.get(q.NONCE).getBytes(StandardCharsets.US_ASCII),
                     r.get(q.CIPHERTEXT).getBytes(StandardCharsets.US_ASCII), r.get(q.CLIENT_MESSAGE_ID),
                     r.get(q.REQUEST_FINGERPRINT), Rows.millis(r.get(q.CREATED_AT)), Rows.millis(r.get(q.EXPIRES_AT))));
+        }
+        return out;
+    }
+
+    /**
+     * The DM sends with a {@code client_message_id} created after {@code sinceMs}, oldest first. Ids start with their
+     * creation time ({@link Ids#timePrefix}), so this is a range scan of the primary key (rows written before ids
+     * carried the time are not found: they are older than any idempotency window by now). Blocking; boot only.
+     */
+    @Override
+    public List<RecentSend> loadRecentSends(long sinceMs) {
+        MessageQueue q = MESSAGE_QUEUE;
+        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings);
+        List<RecentSend> out = new ArrayList<>();
+        for (Record r : dsl.select(q.MESH_ID, q.SENDER_PUBKEY, q.CLIENT_MESSAGE_ID, q.ID, q.CREATED_AT)
+                .from(q)
+                .where(q.ID.ge(Ids.timePrefix(sinceMs)))
+                .and(q.CREATED_AT.gt(Rows.time(sinceMs)))
+                .and(q.CLIENT_MESSAGE_ID.isNotNull())
+                .and(q.SENDER_PUBKEY.isNotNull())
+                .orderBy(q.CREATED_AT, q.ID)
+                .fetch()) {
+            out.add(new RecentSend(r.get(q.MESH_ID), r.get(q.SENDER_PUBKEY), r.get(q.CLIENT_MESSAGE_ID), r.get(q.ID),
+                    Rows.millis(r.get(q.CREATED_AT))));
         }
         return out;
     }

@@ -2,6 +2,7 @@ package dev.claudemesh.broker.db.store;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
@@ -199,6 +200,36 @@ class PgDurableLogIT {
                 return rs.getString(1);
             }
         }
+    }
+
+    @Test
+    void shouldLoadRecentSendsWithAClientMessageIdDeliveredOrNotOldestFirst() {
+        String meshId = Ids.newId();
+        long t0 = System.currentTimeMillis();
+        StoredMessage old = send(meshId, "old", t0 - 700_000);
+        StoredMessage delivered = send(meshId, "delivered", t0 - 60_000);
+        StoredMessage waiting = send(meshId, "waiting", t0 - 120_000);
+        StoredMessage noClientId = new StoredMessage(Ids.newId(t0 - 30_000), meshId, "m1", "a".repeat(64),
+                "e".repeat(64), null, "d".repeat(64), "now", new byte[] {'A'}, new byte[] {'B'}, null, null,
+                t0 - 30_000, t0 + WEEK_MS);
+        for (StoredMessage m : List.of(old, delivered, waiting, noClientId)) {
+            log.submit(new DurableOp.EnqueueMessage(m));
+        }
+        log.submit(new DurableOp.MarkDelivered(delivered.messageId(), t0 - 59_000));
+        assertThat(log.flush(30_000)).isTrue();
+
+        List<RecentSend> recent = log.loadRecentSends(t0 - 600_000).stream()
+                .filter(r -> r.meshId().equals(meshId)).toList();
+
+        assertThat(recent).containsExactly(
+                new RecentSend(meshId, "e".repeat(64), "waiting", waiting.messageId(), t0 - 120_000),
+                new RecentSend(meshId, "e".repeat(64), "delivered", delivered.messageId(), t0 - 60_000));
+    }
+
+    private static StoredMessage send(String meshId, String clientMessageId, long createdAtMs) {
+        return new StoredMessage(Ids.newId(createdAtMs), meshId, "m1", "a".repeat(64), "e".repeat(64), null,
+                "d".repeat(64), "now", new byte[] {'A'}, new byte[] {'B'}, clientMessageId, null, createdAtMs,
+                createdAtMs + WEEK_MS);
     }
 
     @Test

@@ -41,4 +41,44 @@ class RestartIT {
             b2.ws().close();
         }
     }
+
+    @Test
+    void shouldAnswerASendRepeatedAfterARestartWithItsFirstAck() throws Exception {
+        try (BrokerFixture broker = new BrokerFixture(Map.of())) {
+            String mesh = broker.createMesh("idem-restart");
+            Identities.MemberKeys alice = broker.addMember(mesh, "alice");
+            Identities.MemberKeys bob = broker.addMember(mesh, "bob");
+            Ed25519.KeyPair aliceKey = Ed25519.generate();
+            Ed25519.KeyPair bobKey = Ed25519.generate();
+            BrokerFixture.Peer a = broker.session(alice, aliceKey, "a", null);
+            BrokerFixture.Peer b = broker.session(bob, bobKey, "b", null);
+            String send = Identities.send("once", bobKey.publicKeyHex(), "now", "bm9uY2U=", "b25jZQ==");
+            a.ws().send(send);
+            String id = jsonField(a.ws().awaitType("ack"), "messageId");
+            b.ws().await("\"messageId\":\"" + id + "\"");
+            b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"once\",\"brokerMessageId\":\"" + id + "\"}");
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id
+                    + "' and delivered_at is not null", 1);
+
+            broker.stop();
+            broker.start();
+            // The client never saw its ack (say) and repeats the send from the same session after the restart.
+            BrokerFixture.Peer a2 = broker.session(alice, aliceKey, "a", null);
+            BrokerFixture.Peer b2 = broker.session(bob, bobKey, "b", null);
+            a2.ws().send(send);
+            String ack = a2.ws().awaitType("ack");
+
+            assertThat(ack).contains("\"queued\":true");
+            assertThat(jsonField(ack, "messageId")).isEqualTo(id);
+            assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where mesh_id = '"
+                    + mesh + "'")).isEqualTo(1);
+            // A later send from the same socket is pushed; the repeat was not.
+            a2.ws().send(Identities.send("after", bobKey.publicKeyHex(), "now", "bm9uY2U=", "YWZ0ZXI="));
+            String after = jsonField(a2.ws().await("\"id\":\"after\""), "messageId");
+            String push = b2.ws().awaitType("push");
+            assertThat(jsonField(push, "messageId")).isEqualTo(after);
+            a2.ws().close();
+            b2.ws().close();
+        }
+    }
 }
