@@ -50,7 +50,8 @@ public record BrokerConfig(
         int writerLowWaterOps,
         long maxPendingBytesPerSocket,
         int queueRetentionHours,
-        long retentionSweepMs) {
+        long retentionSweepMs,
+        int writerThreadsSetting) {
 
     /** A configuration error; its message is shown to the operator as is. */
     public static final class ConfigException extends RuntimeException {
@@ -101,6 +102,7 @@ public record BrokerConfig(
         // hidden knob: an HTTP request (headers and body) must arrive within this (slowloris guard); tests shorten it
         DEFAULTS.put("BROKER_HTTP_REQUEST_TIMEOUT_MS", "30000");
         DEFAULTS.put("QUEUE_RETENTION_HOURS", "24");
+        DEFAULTS.put("BROKER_WRITER_THREADS", "0");
         // hidden knob: the period of the queue retention sweep; tests shorten it
         DEFAULTS.put("BROKER_RETENTION_SWEEP_MS", "600000");
     }
@@ -209,7 +211,8 @@ public record BrokerConfig(
                 lowWater,
                 intIn(v, "BROKER_MAX_PENDING_BYTES_PER_SOCKET", 1024, 1024 * 1024 * 1024),
                 intIn(v, "QUEUE_RETENTION_HOURS", 0, 87_600),
-                intIn(v, "BROKER_RETENTION_SWEEP_MS", 1, 86_400_000));
+                intIn(v, "BROKER_RETENTION_SWEEP_MS", 1, 86_400_000),
+                intIn(v, "BROKER_WRITER_THREADS", 0, 64));
     }
 
     private static void readable(String name, String path) {
@@ -231,6 +234,17 @@ public record BrokerConfig(
             throw new ConfigException(name + ": " + n + " is out of range (expected: " + min + ".." + max + ")");
         }
         return (int) n;
+    }
+
+    /**
+     * Durable writers (each a thread and a database connection; meshes are spread over them): the setting, or for 0
+     * one per 4 cores, at least 1 and at most 8.
+     */
+    public int writerThreads() {
+        if (writerThreadsSetting > 0) {
+            return writerThreadsSetting;
+        }
+        return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 4));
     }
 
     /** The domain settings derived from this configuration. */
@@ -260,6 +274,7 @@ public record BrokerConfig(
         parts.add("database=" + (databaseUrl == null ? "embedded(" + dataDir + ")" : redactUrl(databaseUrl)));
         parts.add("eventLoopThreads=" + eventLoopThreads);
         parts.add("writerBatchSize=" + writerBatchSize);
+        parts.add("writerThreads=" + writerThreads());
         parts.add("queueRetentionHours=" + queueRetentionHours);
         parts.add("backlog=" + backlog);
         parts.add("statusTtlSeconds=" + statusTtlSeconds);

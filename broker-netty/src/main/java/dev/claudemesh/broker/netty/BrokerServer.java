@@ -11,6 +11,7 @@ import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.QueueRetention;
+import dev.claudemesh.broker.db.store.ShardedDurableLog;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -58,7 +59,7 @@ public final class BrokerServer implements AutoCloseable {
 
     private final BrokerConfig config;
     private final Database database;
-    private final PgDurableLog durable;
+    private final ShardedDurableLog durable;
     private final PgMemberDirectory directory;
     private final Broker broker;
     private final EventLoopGroup bossGroup;
@@ -70,7 +71,7 @@ public final class BrokerServer implements AutoCloseable {
     private volatile boolean closed;
     private QueueRetention retention;
 
-    private BrokerServer(BrokerConfig config, Database database, PgDurableLog durable, PgMemberDirectory directory,
+    private BrokerServer(BrokerConfig config, Database database, ShardedDurableLog durable, PgMemberDirectory directory,
                          Broker broker, EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService blocking,
                          ChannelGroup channels, Channel serverChannel) {
         this.config = config;
@@ -95,11 +96,14 @@ public final class BrokerServer implements AutoCloseable {
         long startedAt = clock.millis();
         log.info("claudemesh-broker {} starting: {}", VERSION, config.describe());
         DatabaseConfig dbConfig = DatabaseConfig.defaults().withDataDir(Path.of(config.dataDir()));
+        // each durable writer holds a connection while it commits; the rest serve lookups, admin and retention
+        dbConfig = dbConfig.withPool(DatabaseConfig.DEFAULT_MAX_POOL_SIZE - 1 + config.writerThreads(),
+                dbConfig.connectionTimeoutMs());
         if (config.databaseUrl() != null) {
             dbConfig = dbConfig.withDatabaseUrl(config.databaseUrl());
         }
         Database database = Database.open(dbConfig);
-        PgDurableLog durable = null;
+        ShardedDurableLog durable = null;
         PgMemberDirectory directory = null;
         EventLoopGroup boss = null;
         EventLoopGroup workers = null;
@@ -110,9 +114,10 @@ public final class BrokerServer implements AutoCloseable {
             if (stale > 0) {
                 log.info("marked {} presences of a previous run disconnected", stale);
             }
-            durable = PgDurableLog.start(database.dataSource(),
+            durable = ShardedDurableLog.start(database.dataSource(),
                     PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize())
-                            .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()));
+                            .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()),
+                    config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
 
             boolean epoll = BrokerConfig.epollPreferred() && Epoll.isAvailable();
@@ -216,7 +221,7 @@ public final class BrokerServer implements AutoCloseable {
         return broker;
     }
 
-    public PgDurableLog durable() {
+    public ShardedDurableLog durable() {
         return durable;
     }
 

@@ -75,7 +75,8 @@ public class WriterBatchBenchmark {
             DurableOp.AppendAudit a = new DurableOp.AppendAudit(m.meshId(), "message_sent", m.senderMemberId(), audit,
                     m.createdAtMs());
             add(a, AuditChain.canonicalJson(audit));
-            add(new DurableOp.MarkDelivered(String.format("Msg%029d", Math.max(0, i - 1)), m.createdAtMs() + 5), null);
+            add(new DurableOp.MarkDelivered(m.meshId(), String.format("Msg%029d", Math.max(0, i - 1)),
+                    m.createdAtMs() + 5), null);
         }
         writer = PgDurableLog.start(new MockDataSource(), PgDurableLog.Config.defaults().withMaxBatch(BATCH)
                 .withHealthProbeIntervalMs(3_600_000));

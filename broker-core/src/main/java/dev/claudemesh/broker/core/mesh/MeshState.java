@@ -128,7 +128,7 @@ public final class MeshState {
                         old.conn.close(1000, "session_replaced");
                     }
                     removeLease(l);
-                    broker.durable.submit(new DurableOp.DisconnectPresence(l.presenceId, now));
+                    broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
                 }
             }
         }
@@ -227,7 +227,7 @@ public final class MeshState {
         log.warn("mesh {}: presence {} claimed a session key it could not prove; dropped for its owner", meshId,
                 squatter.presenceId);
         removeLease(squatter);
-        broker.durable.submit(new DurableOp.DisconnectPresence(squatter.presenceId, now));
+        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, squatter.presenceId, now));
         broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", squatter.member.id(), Map.of(), now));
         sendPeerLeft(squatter, now);
     }
@@ -314,7 +314,7 @@ public final class MeshState {
         long now = broker.clock.millis();
         removeLease(l);
         log.info("presence {} evicted from mesh {}", l.presenceId, meshId);
-        broker.durable.submit(new DurableOp.DisconnectPresence(l.presenceId, now));
+        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
         broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
         sendPeerLeft(l, now);
     }
@@ -371,7 +371,7 @@ public final class MeshState {
                 s.conn.close(4002, "banned");
             }
             removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(l.presenceId, now));
+            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
             broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
             sendPeerLeft(l, now);
         }
@@ -387,7 +387,7 @@ public final class MeshState {
                 s.conn.close(1001, "shutting down");
             }
             removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(l.presenceId, now));
+            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
         }
     }
 
@@ -807,7 +807,7 @@ public final class MeshState {
             return;
         }
         dequeue(dm);
-        broker.durable.submit(new DurableOp.MarkDelivered(dm.message.messageId(), broker.clock.millis()));
+        broker.durable.submit(new DurableOp.MarkDelivered(meshId, dm.message.messageId(), broker.clock.millis()));
     }
 
     private static boolean addressedTo(QueuedDm dm, Lease l) {

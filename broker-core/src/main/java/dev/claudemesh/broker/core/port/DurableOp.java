@@ -14,7 +14,7 @@ public sealed interface DurableOp {
     record EnqueueMessage(StoredMessage message) implements DurableOp { }
 
     /** Mark a queued DM delivered (the recipient's {@code client_ack}). Unknown ids are ignored. */
-    record MarkDelivered(String messageId, long deliveredAtMs) implements DurableOp { }
+    record MarkDelivered(String meshId, String messageId, long deliveredAtMs) implements DurableOp { }
 
     /** Insert or update the presence row of a lease. */
     record UpsertPresence(String presenceId, String meshId, String memberId, String sessionPubkey,
@@ -22,7 +22,7 @@ public sealed interface DurableOp {
                           String peerRole, long connectedAtMs) implements DurableOp { }
 
     /** The lease was evicted (or the broker stopped): set {@code disconnected_at}. */
-    record DisconnectPresence(String presenceId, long disconnectedAtMs) implements DurableOp { }
+    record DisconnectPresence(String meshId, String presenceId, long disconnectedAtMs) implements DurableOp { }
 
     /**
      * Append an audit event to the mesh's hash chain. The writer computes the hash (it is the only

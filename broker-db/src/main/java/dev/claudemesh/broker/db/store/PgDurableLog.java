@@ -390,12 +390,14 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             Objects.requireNonNull(m.nonce(), "nonce");
             Objects.requireNonNull(m.ciphertext(), "ciphertext");
         } else if (op instanceof DurableOp.MarkDelivered m) {
+            Objects.requireNonNull(m.meshId(), "meshId");
             Objects.requireNonNull(m.messageId(), "messageId");
         } else if (op instanceof DurableOp.UpsertPresence u) {
             Objects.requireNonNull(u.presenceId(), "presenceId");
             Objects.requireNonNull(u.meshId(), "meshId");
             Objects.requireNonNull(u.memberId(), "memberId");
         } else if (op instanceof DurableOp.DisconnectPresence d) {
+            Objects.requireNonNull(d.meshId(), "meshId");
             Objects.requireNonNull(d.presenceId(), "presenceId");
         } else if (op instanceof DurableOp.AppendAudit a) {
             Objects.requireNonNull(a.meshId(), "meshId");

@@ -33,7 +33,7 @@ class BatchPlanTest {
     void shouldDropADisconnectThatALaterUpsertSupersedes() {
         BatchPlan plan = new BatchPlan();
 
-        plan.add(new DurableOp.DisconnectPresence("p1", 5), null);
+        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 5), null);
         plan.add(upsert("p1", "idle"), null);
 
         assertThat(plan.upserts).containsOnlyKeys("p1");
@@ -45,7 +45,7 @@ class BatchPlanTest {
         BatchPlan plan = new BatchPlan();
 
         plan.add(upsert("p1", "idle"), null);
-        plan.add(new DurableOp.DisconnectPresence("p1", 7), null);
+        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 7), null);
 
         assertThat(plan.upserts).containsOnlyKeys("p1");
         assertThat(plan.disconnectAtMsByPresenceId).containsExactly(Map.entry("p1", 7L));
@@ -62,7 +62,7 @@ class BatchPlanTest {
 
         plan.add(new DurableOp.EnqueueMessage(m1), null);
         plan.add(a1, "{}");
-        plan.add(new DurableOp.MarkDelivered("m1", 3), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 3), null);
         plan.add(new DurableOp.EnqueueMessage(m2), null);
         plan.add(a2, "{}");
 
@@ -83,19 +83,19 @@ class BatchPlanTest {
         byte[] b = "AAAA".getBytes(StandardCharsets.US_ASCII);
         StoredMessage m1 = new StoredMessage("m1", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
 
-        plan.add(new DurableOp.MarkDelivered("older", 4), null);
-        plan.add(new DurableOp.MarkDelivered("older", 8), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "older", 4), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "older", 8), null);
         plan.add(new DurableOp.EnqueueMessage(m1), null);
         plan.add(new DurableOp.EnqueueMessage(m1), null);
-        plan.add(new DurableOp.MarkDelivered("m1", 5), null);
-        plan.add(new DurableOp.MarkDelivered("m1", 6), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 5), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 6), null);
 
         assertThat(plan.enqueues).hasSize(1);
         assertThat(plan.enqueues.get(0).deliveredAtMs()).isEqualTo(5L);
         assertThat(plan.marks).extracting(DurableOp.MarkDelivered::deliveredAtMs).containsExactly(4L);
 
         plan.clear();
-        plan.add(new DurableOp.MarkDelivered("m1", 7), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 7), null);
 
         assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("m1");
     }

@@ -144,14 +144,14 @@ class PgDurableLogIT {
         log.submit(new DurableOp.EnqueueMessage(expired));
         log.submit(new DurableOp.EnqueueMessage(live));
         // In the same batch as its enqueue: the mark must still find the row.
-        log.submit(new DurableOp.MarkDelivered(delivered.messageId(), NOW + 2));
-        log.submit(new DurableOp.MarkDelivered("unknown-id", NOW + 2));
+        log.submit(new DurableOp.MarkDelivered(meshId, delivered.messageId(), NOW + 2));
+        log.submit(new DurableOp.MarkDelivered(meshId, "unknown-id", NOW + 2));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(undeliveredOf(meshId, NOW)).extracting(StoredMessage::messageId)
                 .containsExactly(live.messageId());
 
-        log.submit(new DurableOp.MarkDelivered(live.messageId(), NOW + 3));
+        log.submit(new DurableOp.MarkDelivered(meshId, live.messageId(), NOW + 3));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(undeliveredOf(meshId, NOW)).isEmpty();
@@ -166,14 +166,14 @@ class PgDurableLogIT {
 
         // Same batch: the mark becomes the insert's delivered_at; the second mark of the same DM is ignored.
         log.submit(new DurableOp.EnqueueMessage(folded));
-        log.submit(new DurableOp.MarkDelivered(folded.messageId(), NOW + 123));
-        log.submit(new DurableOp.MarkDelivered(folded.messageId(), NOW + 999));
+        log.submit(new DurableOp.MarkDelivered(meshId, folded.messageId(), NOW + 123));
+        log.submit(new DurableOp.MarkDelivered(meshId, folded.messageId(), NOW + 999));
         log.submit(new DurableOp.EnqueueMessage(later));
         assertThat(log.flush(30_000)).isTrue();
         // A later batch: an UPDATE of the committed row; a re-enqueue of a committed, undelivered id carrying a
         // folded mark marks it too.
-        log.submit(new DurableOp.MarkDelivered(later.messageId(), NOW + 456));
-        log.submit(new DurableOp.MarkDelivered(later.messageId(), NOW + 789));
+        log.submit(new DurableOp.MarkDelivered(meshId, later.messageId(), NOW + 456));
+        log.submit(new DurableOp.MarkDelivered(meshId, later.messageId(), NOW + 789));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(deliveredAt(folded.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 123));
@@ -184,7 +184,7 @@ class PgDurableLogIT {
         log.submit(new DurableOp.EnqueueMessage(again));
         assertThat(log.flush(30_000)).isTrue();
         log.submit(new DurableOp.EnqueueMessage(again));
-        log.submit(new DurableOp.MarkDelivered(again.messageId(), NOW + 321));
+        log.submit(new DurableOp.MarkDelivered(meshId, again.messageId(), NOW + 321));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(deliveredAt(again.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 321));
@@ -215,7 +215,7 @@ class PgDurableLogIT {
         for (StoredMessage m : List.of(old, delivered, waiting, noClientId)) {
             log.submit(new DurableOp.EnqueueMessage(m));
         }
-        log.submit(new DurableOp.MarkDelivered(delivered.messageId(), t0 - 59_000));
+        log.submit(new DurableOp.MarkDelivered(meshId, delivered.messageId(), t0 - 59_000));
         assertThat(log.flush(30_000)).isTrue();
 
         List<RecentSend> recent = log.loadRecentSends(t0 - 600_000).stream()
@@ -257,7 +257,7 @@ class PgDurableLogIT {
 
         assertThat(presence(presenceId)).isEqualTo(List.of("sess-2", "/w2", "43", "working", "open"));
 
-        log.submit(new DurableOp.DisconnectPresence(presenceId, NOW + 1_000));
+        log.submit(new DurableOp.DisconnectPresence(meshId, presenceId, NOW + 1_000));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(presence(presenceId)).isEqualTo(List.of("sess-2", "/w2", "43", "working",

@@ -52,8 +52,8 @@ class QueueRetentionIT {
                 log.submit(new DurableOp.EnqueueMessage(m));
             }
             assertThat(log.flush(30_000)).isTrue();
-            log.submit(new DurableOp.MarkDelivered(deliveredLongAgo.messageId(), NOW - 2 * DAY_MS));
-            log.submit(new DurableOp.MarkDelivered(deliveredRecently.messageId(), NOW - DAY_MS / 2));
+            log.submit(new DurableOp.MarkDelivered(meshId, deliveredLongAgo.messageId(), NOW - 2 * DAY_MS));
+            log.submit(new DurableOp.MarkDelivered(meshId, deliveredRecently.messageId(), NOW - DAY_MS / 2));
             assertThat(log.flush(30_000)).isTrue();
         }
         QueueRetention retention = new QueueRetention(db.dataSource(), DAY_MS);

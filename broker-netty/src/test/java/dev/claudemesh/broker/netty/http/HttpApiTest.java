@@ -79,7 +79,7 @@ class HttpApiTest {
     private static FakeDurableLog withBacklog(int n) {
         FakeDurableLog log = new FakeDurableLog();
         for (int i = 0; i < n; i++) {
-            log.submit(new DurableOp.MarkDelivered("m" + i, 0));
+            log.submit(new DurableOp.MarkDelivered("mesh", "m" + i, 0));
         }
         return log;
     }

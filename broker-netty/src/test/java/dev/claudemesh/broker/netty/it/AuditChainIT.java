@@ -22,7 +22,7 @@ class AuditChainIT {
 
     @Test
     void shouldRehashEveryMeshChainAndNeverStorePayloads() throws Exception {
-        try (BrokerFixture broker = new BrokerFixture(Map.of("BROKER_GRACE_MS", "300"))) {
+        try (BrokerFixture broker = new BrokerFixture(Map.of("BROKER_GRACE_MS", "300", "BROKER_WRITER_THREADS", "3"))) {
             for (int m = 0; m < 3; m++) {
                 String mesh = broker.createMesh("audit" + m);
                 Identities.MemberKeys alice = broker.addMember(mesh, "alice");

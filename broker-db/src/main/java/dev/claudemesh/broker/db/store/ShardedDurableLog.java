@@ -1,0 +1,218 @@
+package dev.claudemesh.broker.db.store;
+
+import dev.claudemesh.broker.core.model.RecentSend;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+
+import javax.sql.DataSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Several {@link PgDurableLog} writers, each with its own thread and connection, with every op routed by its mesh id.
+ * One writer is one PostgreSQL backend committing one batch at a time, and on a machine with cores to spare that is
+ * the ceiling of durable DMs/s (docs/BENCHMARKS.md, "16 cores"); shards let meshes commit in parallel.
+ *
+ * <p>Everything of one mesh goes to one shard, so what the design needs holds per shard as it did for the single
+ * writer: a mesh's ops are applied and their callbacks run in submission order, a delivery mark finds (or folds into)
+ * its DM's row, and each mesh's audit chain has exactly one writer. Ops of different meshes have no order between
+ * them, as they need none. With one shard this is exactly one {@link PgDurableLog}.</p>
+ *
+ * <p>Back-pressure: each shard gets an equal part of the water marks; pressure is on while any shard is above its
+ * high-water mark. Health is false while any shard's last attempt failed. Thread-safe; owns its shards.</p>
+ */
+public final class ShardedDurableLog implements DurableLog, AutoCloseable {
+
+    private final List<PgDurableLog> shards;
+    private final List<Consumer<Boolean>> pressureListeners = new CopyOnWriteArrayList<>();
+    private final Object pressureLock = new Object();
+    private boolean pressure;
+
+    private ShardedDurableLog(List<PgDurableLog> shards) {
+        this.shards = List.copyOf(shards);
+        for (PgDurableLog s : this.shards) {
+            s.onPressureChange(ignored -> updatePressure());
+        }
+    }
+
+    /**
+     * Starts {@code count} writers over {@code dataSource}. Each gets {@code config}'s batch size and retry settings,
+     * {@code 1/count} of its water marks, and the thread name {@code <threadName>-<i>} (just {@code threadName} when
+     * {@code count} is 1).
+     */
+    public static ShardedDurableLog start(DataSource dataSource, PgDurableLog.Config config, int count) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(config, "config");
+        if (count < 1) {
+            throw new IllegalArgumentException("count: " + count + " (expected: > 0)");
+        }
+        int high = Math.max(2, config.highWaterOps() / count);
+        int low = Math.min(high - 1, Math.max(0, config.lowWaterOps() / count));
+        List<PgDurableLog> shards = new ArrayList<>(count);
+        try {
+            for (int i = 0; i < count; i++) {
+                String name = count == 1 ? config.threadName() : config.threadName() + "-" + i;
+                shards.add(PgDurableLog.start(dataSource, new PgDurableLog.Config(config.maxBatch(), high, low,
+                        config.retryInitialMs(), config.retryMaxMs(), config.healthProbeIntervalMs(),
+                        config.closeTimeoutMs(), name)));
+            }
+        } catch (RuntimeException | Error e) {
+            shards.forEach(PgDurableLog::close);
+            throw e;
+        }
+        return new ShardedDurableLog(shards);
+    }
+
+    /** The shard that owns {@code meshId}. */
+    PgDurableLog shardOf(String meshId) {
+        return shards.get(Math.floorMod(meshId.hashCode(), shards.size()));
+    }
+
+    static String meshIdOf(DurableOp op) {
+        Objects.requireNonNull(op, "op");
+        String meshId;
+        if (op instanceof DurableOp.EnqueueMessage e) {
+            meshId = Objects.requireNonNull(e.message(), "message").meshId();
+        } else if (op instanceof DurableOp.MarkDelivered m) {
+            meshId = m.meshId();
+        } else if (op instanceof DurableOp.UpsertPresence u) {
+            meshId = u.meshId();
+        } else if (op instanceof DurableOp.DisconnectPresence d) {
+            meshId = d.meshId();
+        } else if (op instanceof DurableOp.AppendAudit a) {
+            meshId = a.meshId();
+        } else {
+            throw new IllegalArgumentException("unknown op: " + op.getClass().getName());
+        }
+        return Objects.requireNonNull(meshId, "meshId");
+    }
+
+    @Override
+    public void submit(DurableOp op, Runnable onCommitted) {
+        shardOf(meshIdOf(op)).submit(op, onCommitted);
+    }
+
+    @Override
+    public boolean aboveHighWater() {
+        for (PgDurableLog s : shards) {
+            if (s.aboveHighWater()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void onPressureChange(Consumer<Boolean> listener) {
+        pressureListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void updatePressure() {
+        synchronized (pressureLock) {
+            boolean now = aboveHighWater();
+            if (now == pressure) {
+                return;
+            }
+            pressure = now;
+            for (Consumer<Boolean> l : pressureListeners) {
+                l.accept(now);
+            }
+        }
+    }
+
+    @Override
+    public boolean databaseHealthy() {
+        for (PgDurableLog s : shards) {
+            if (!s.databaseHealthy()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int backlog() {
+        int n = 0;
+        for (PgDurableLog s : shards) {
+            n += s.backlog();
+        }
+        return n;
+    }
+
+    @Override
+    public List<StoredMessage> loadUndelivered(long nowMs) {
+        return shards.get(0).loadUndelivered(nowMs);
+    }
+
+    @Override
+    public List<RecentSend> loadRecentSends(long sinceMs) {
+        return shards.get(0).loadRecentSends(sinceMs);
+    }
+
+    /** Flushes every shard within one overall {@code timeoutMs}; true when all drained. */
+    @Override
+    public boolean flush(long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        boolean all = true;
+        for (PgDurableLog s : shards) {
+            long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+            all &= s.flush(left);
+        }
+        return all;
+    }
+
+    /** Closes every shard (each waits for its own backlog as {@link PgDurableLog#close()} does). Idempotent. */
+    @Override
+    public void close() {
+        for (PgDurableLog s : shards) {
+            s.close();
+        }
+    }
+
+    /** Number of writers. */
+    public int shards() {
+        return shards.size();
+    }
+
+    /** Ops in the last batch committed by any shard (the largest of the shards' last batches). */
+    public int lastBatchSize() {
+        int n = 0;
+        for (PgDurableLog s : shards) {
+            n = Math.max(n, s.lastBatchSize());
+        }
+        return n;
+    }
+
+    /** The longest of the shards' last commit latencies, in microseconds. */
+    public long lastCommitLatencyMicros() {
+        long n = 0;
+        for (PgDurableLog s : shards) {
+            n = Math.max(n, s.lastCommitLatencyMicros());
+        }
+        return n;
+    }
+
+    /** Ops committed since start, all shards. */
+    public long committedOps() {
+        return shards.stream().mapToLong(PgDurableLog::committedOps).sum();
+    }
+
+    /** Transactions committed since start, all shards. */
+    public long committedBatches() {
+        return shards.stream().mapToLong(PgDurableLog::committedBatches).sum();
+    }
+
+    /** Failed attempts since start, all shards. */
+    public long failedAttempts() {
+        return shards.stream().mapToLong(PgDurableLog::failedAttempts).sum();
+    }
+
+    /** Callbacks that threw since start, all shards. */
+    public long callbackFailures() {
+        return shards.stream().mapToLong(PgDurableLog::callbackFailures).sum();
+    }
+}
