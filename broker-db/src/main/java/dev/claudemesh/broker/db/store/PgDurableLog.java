@@ -546,6 +546,11 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             committedBatches++;
         }
         int left = backlog.addAndGet(-ops);
+        // Before the callbacks: a flush() whose marker is in this batch returns once they ran, and must then see the
+        // pressure that this commit lifted as lifted.
+        if (aboveHighWater && left < config.lowWaterOps()) {
+            updatePressure();
+        }
         for (Pending p : batch) {
             Runnable cb = p.callback();
             if (cb == null) {
@@ -557,9 +562,6 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                 callbackFailures++;
                 log.error("durable callback failed", e);
             }
-        }
-        if (aboveHighWater && left < config.lowWaterOps()) {
-            updatePressure();
         }
         return true;
     }
