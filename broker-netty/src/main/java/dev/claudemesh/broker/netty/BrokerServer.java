@@ -137,10 +137,10 @@ public final class BrokerServer implements AutoCloseable {
             List<StoredMessage> pending = durable.loadUndelivered(clock.millis());
             broker.restore(pending);
             log.info("restored {} undelivered DMs", pending.size());
-            List<RecentSend> recent = durable.loadRecentSends(clock.millis() - config.settings().idempotencyWindowMs());
+            long windowMs = config.settings().idempotencyWindowMs();
+            List<RecentSend> recent = durable.loadRecentSends(clock.millis() - windowMs);
             broker.restoreRecentSends(recent);
-            log.info("restored the idempotency window: {} sends of the last {} s", recent.size(),
-                    config.settings().idempotencyWindowMs() / 1_000);
+            log.info("restored the idempotency window: {} sends of the last {} s", recent.size(), windowMs / 1_000);
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
             int[] boundPort = new int[1];

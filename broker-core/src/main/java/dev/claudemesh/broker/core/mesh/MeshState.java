@@ -451,7 +451,7 @@ public final class MeshState {
         Idempotent previous = null;
         String idemKey = null;
         if (in.clientMessageId != null && !in.clientMessageId.isEmpty()) {
-            idemKey = senderKey + '\n' + in.clientMessageId;
+            idemKey = idempotencyKey(senderKey, in.clientMessageId);
             previous = idempotencyByKey.get(idemKey);
             if (previous != null && now - previous.createdAtMs > broker.settings.idempotencyWindowMs()) {
                 idempotencyByKey.remove(idemKey);
@@ -677,9 +677,14 @@ public final class MeshState {
         broker.metrics.queueDepth.incrementAndGet();
     }
 
+    /** The key of a send in the idempotency window: the sender's routing key and its client_message_id. */
+    private static String idempotencyKey(String senderKey, String clientMessageId) {
+        return senderKey + '\n' + clientMessageId;
+    }
+
     /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
     void restoreRecentSend(RecentSend r) {
-        String idemKey = r.senderKey() + '\n' + r.clientMessageId();
+        String idemKey = idempotencyKey(r.senderKey(), r.clientMessageId());
         if (idempotencyByKey.containsKey(idemKey)) {
             return;
         }

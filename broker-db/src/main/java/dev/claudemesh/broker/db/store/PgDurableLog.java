@@ -789,13 +789,17 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     private boolean committedBefore(Map<String, String> headsIfCommitted) throws SQLException {
         Map.Entry<String, String> probe = headsIfCommitted.entrySet().iterator().next();
         try (Connection c = dataSource.getConnection()) {
-            String head = DSL.using(c, SQLDialect.POSTGRES, settings).select(AUDIT_LOG.HASH).from(AUDIT_LOG)
-                    .where(AUDIT_LOG.MESH_ID.eq(probe.getKey()))
-                    .orderBy(AUDIT_LOG.ID.desc())
-                    .limit(1)
-                    .fetchOne(AUDIT_LOG.HASH);
-            return probe.getValue().equals(head);
+            return probe.getValue().equals(chainHead(DSL.using(c, SQLDialect.POSTGRES, settings), probe.getKey()));
         }
+    }
+
+    /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_mesh_id_idx). */
+    private static String chainHead(DSLContext dsl, String meshId) {
+        return dsl.select(AUDIT_LOG.HASH).from(AUDIT_LOG)
+                .where(AUDIT_LOG.MESH_ID.eq(meshId))
+                .orderBy(AUDIT_LOG.ID.desc())
+                .limit(1)
+                .fetchOne(AUDIT_LOG.HASH);
     }
 
     /** The mesh's last hash, loaded on first use; records the pre-batch cache state in {@code undo}. */
@@ -807,11 +811,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        String last = tx.select(AUDIT_LOG.HASH).from(AUDIT_LOG)
-                .where(AUDIT_LOG.MESH_ID.eq(meshId))
-                .orderBy(AUDIT_LOG.ID.desc())
-                .limit(1)
-                .fetchOne(AUDIT_LOG.HASH);
+        String last = chainHead(tx, meshId);
         String prev = last == null ? AuditChain.GENESIS : last;
         lastHashByMesh.put(meshId, prev);
         return prev;
