@@ -146,8 +146,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
             return;
         }
-        // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole
+        // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole, and close
+        // the way RFC 6455 §7 says
         p.addBefore(ctx.name(), HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        p.addBefore(ctx.name(), HandlerNames.WS_CLOSE,
+                new WebSocketCloseHandler(limits.closeFlushTimeoutMs(), limits.closeHandshakeTimeoutMs()));
         p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
                 limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket()));
         if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {

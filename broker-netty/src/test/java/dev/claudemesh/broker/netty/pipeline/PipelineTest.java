@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,6 +65,7 @@ class PipelineTest {
             }
         };
         ch = new EmbeddedChannel(new BrokerChannelInitializer(broker, http, limits, null, null));
+        ch.freezeTime(); // timers advance only when a test says so
         clientEncoder = new EmbeddedChannel(new WebSocket08FrameEncoder(true));
         clientDecoder = new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
     }
@@ -153,6 +155,7 @@ class PipelineTest {
                 HandlerNames.PEER).doesNotContain(HandlerNames.HTTP_ROUTER, HandlerNames.HTTP_AGGREGATOR);
         assertThat(names.indexOf(HandlerNames.WS_AGGREGATOR)).isLessThan(names.indexOf(HandlerNames.PEER));
         assertThat(names.indexOf(HandlerNames.WS_DECODER)).isLessThan(names.indexOf(HandlerNames.WS_AGGREGATOR));
+        assertThat(names.indexOf(HandlerNames.WS_CLOSE)).isEqualTo(names.indexOf(HandlerNames.PEER) - 1);
     }
 
     @Test
@@ -243,7 +246,16 @@ class PipelineTest {
         } finally {
             frames.forEach(ReferenceCountUtil::release);
         }
+        // RFC 6455 §7: the socket stays open (reading and dropping the rest of the frame) for the peer's close; the
+        // decoder lost the frame boundaries, so only the peer's TCP close or the handshake timeout ends it
+        assertThat(ch.isActive()).isTrue();
+        assertThat(ch.pipeline().get(HandlerNames.WS_DECODER)).isNull();
+        assertThat(ch.pipeline().get(HandlerNames.WS_DISCARD)).isNotNull();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[4096]));
+        ch.advanceTimeBy(PipelineLimits.DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
         assertThat(ch.isActive()).isFalse();
+        assertThat(serverFrames()).isEmpty();
     }
 
     @Test
