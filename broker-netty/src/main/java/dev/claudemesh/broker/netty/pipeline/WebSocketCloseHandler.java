@@ -1,7 +1,6 @@
 package dev.claudemesh.broker.netty.pipeline;
 
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -9,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,7 +186,7 @@ public final class WebSocketCloseHandler extends ChannelDuplexHandler {
         readIfPaused(ctx);
     }
 
-    private void closeFrameWritten(ChannelHandlerContext ctx, io.netty.util.concurrent.Future<?> f) {
+    private void closeFrameWritten(ChannelHandlerContext ctx, Future<?> f) {
         if (!f.isSuccess() || peerCloseSeen) {
             ctx.close();
             return;

@@ -824,12 +824,9 @@ class HostileInputIT {
                 batch.forEach(RawWs::close);
             }
         }
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (broker.server().broker().metrics().connectionsActive.get() != baseline
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(broker.server().broker().metrics().connectionsActive.get()).isEqualTo(baseline);
+        assertThat(DeliveryLedger.await(10_000,
+                () -> broker.server().broker().metrics().connectionsActive.get() == baseline))
+                .as("connection gauge back to %d", baseline).isTrue();
         var metrics = broker.request("GET", "/metrics", null, null);
         assertThat(metrics.body()).containsPattern("(?m)^broker_connections_active " + baseline + "(\\.0)?$");
     }

@@ -79,9 +79,17 @@ class PipelineTest {
 
     @AfterEach
     void tearDown() {
-        ch.finishAndReleaseAll();
-        clientEncoder.finishAndReleaseAll();
-        clientDecoder.finishAndReleaseAll();
+        assertNothingLeftOver(ch, "ch");
+        assertNothingLeftOver(clientEncoder, "clientEncoder");
+        assertNothingLeftOver(clientDecoder, "clientDecoder");
+    }
+
+    /** Every test reads all the server wrote: a frame left over is an answer the test did not check. */
+    private static void assertNothingLeftOver(EmbeddedChannel channel, String name) {
+        boolean leftOver = channel.finish();
+        channel.releaseInbound();
+        channel.releaseOutbound();
+        assertThat(leftOver).as("%s: messages left over", name).isFalse();
     }
 
     private static ByteBuf ascii(String s) {
@@ -100,7 +108,7 @@ class PipelineTest {
             client.writeInbound(out);
         }
         FullHttpResponse res = client.readInbound();
-        client.finishAndReleaseAll();
+        assertNothingLeftOver(client, "client");
         return res;
     }
 

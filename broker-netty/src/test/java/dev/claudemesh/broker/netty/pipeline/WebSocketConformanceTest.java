@@ -98,8 +98,16 @@ class WebSocketConformanceTest {
 
     @AfterEach
     void tearDown() {
-        ch.finishAndReleaseAll();
-        clientDecoder.finishAndReleaseAll();
+        assertNothingLeftOver(ch, "ch");
+        assertNothingLeftOver(clientDecoder, "clientDecoder");
+    }
+
+    /** Every test reads all the server wrote: a frame left over is an answer the test did not check. */
+    private static void assertNothingLeftOver(EmbeddedChannel channel, String name) {
+        boolean leftOver = channel.finish();
+        channel.releaseInbound();
+        channel.releaseOutbound();
+        assertThat(leftOver).as("%s: messages left over", name).isFalse();
     }
 
     private static EmbeddedChannel newChannel(Broker broker) {
@@ -122,7 +130,7 @@ class WebSocketConformanceTest {
             client.writeInbound(out);
         }
         FullHttpResponse res = client.readInbound();
-        client.finishAndReleaseAll();
+        assertNothingLeftOver(client, "client");
         return res;
     }
 
@@ -949,7 +957,7 @@ class WebSocketConformanceTest {
                 res.release();
             }
         } finally {
-            other.finishAndReleaseAll();
+            assertNothingLeftOver(other, "other");
         }
     }
 
@@ -1028,8 +1036,8 @@ class WebSocketConformanceTest {
             return new Conversation(all.stream().filter(f -> f.startsWith("TEXT:")).toList(),
                     all.stream().filter(f -> !f.startsWith("TEXT:")).toList(), recipient);
         } finally {
-            sock.finishAndReleaseAll();
-            decoder.finishAndReleaseAll();
+            assertNothingLeftOver(sock, "sock");
+            assertNothingLeftOver(decoder, "decoder");
         }
     }
 
