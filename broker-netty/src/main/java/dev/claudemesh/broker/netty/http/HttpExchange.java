@@ -53,7 +53,8 @@ public final class HttpExchange {
     private final boolean keepAlive;
     private final AtomicBoolean answered = new AtomicBoolean();
     private Map<String, String> params = Map.of();
-    private Map<String, List<String>> query;
+    /** Decoded on first use; volatile, so that a handler may read the query from the thread that answers. */
+    private volatile Map<String, List<String>> query;
 
     HttpExchange(ChannelHandlerContext ctx, FullHttpRequest request) {
         this.ctx = Objects.requireNonNull(ctx, "ctx");
@@ -103,12 +104,14 @@ public final class HttpExchange {
         return v;
     }
 
-    /** The first value of query parameter {@code name} (decoded), or null. Event loop or any thread. */
+    /** The first value of query parameter {@code name} (decoded), or null. Any thread. */
     public String query(String name) {
-        if (query == null) {
-            query = new QueryStringDecoder(request.uri()).parameters();
+        Map<String, List<String>> q = query;
+        if (q == null) {
+            q = new QueryStringDecoder(request.uri()).parameters();
+            query = q;
         }
-        List<String> values = query.get(name);
+        List<String> values = q.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
