@@ -8,10 +8,14 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.store.AuditOutbox;
+import dev.claudemesh.broker.db.store.InviteRepository;
+import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.db.store.ShardedDurableLog;
+import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -144,9 +148,11 @@ public final class BrokerServer implements AutoCloseable {
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
             int[] boundPort = new int[1];
-            ServerContext ctx = new ServerContext(config, broker, durable, database.dataSource(), blocking,
-                    () -> boundPort[0], clock, startedAt, VERSION, metrics);
-            HttpApi http = new HttpApi(ctx);
+            ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort[0], clock,
+                    startedAt, VERSION, metrics);
+            MeshKeys keys = new MeshKeys(database.dataSource(), config.encryptionKeyHex());
+            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(admin, new InviteRepository(database.dataSource(),
+                    keys), keys, new AuditOutbox(database.dataSource())), new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(), 16 * 1024,
                     config.httpRequestTimeoutMs(), 30_000, 75_000, config.helloTimeoutMs(),
                     config.maxPendingBytesPerSocket());

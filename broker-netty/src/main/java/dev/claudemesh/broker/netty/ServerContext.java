@@ -7,7 +7,6 @@ import dev.claudemesh.broker.core.port.DurableLog;
 
 import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
-import javax.sql.DataSource;
 
 /**
  * What the HTTP routes need from the running server. Immutable; every member is thread-safe.
@@ -15,7 +14,6 @@ import javax.sql.DataSource;
  * @param config       the validated configuration
  * @param broker       the domain
  * @param durable      the batched writer (health, writer gauges)
- * @param dataSource   the pooled database (admin operations through broker-db's repository)
  * @param blocking     executor for blocking work (JDBC); never run JDBC on an event loop
  * @param boundPort    the port actually bound (config port may be 0)
  * @param clock        time source
@@ -23,7 +21,7 @@ import javax.sql.DataSource;
  * @param version      broker version string
  * @param metrics      the domain counters
  */
-public record ServerContext(BrokerConfig config, Broker broker, DurableLog durable, DataSource dataSource,
-                            Executor blocking, IntSupplier boundPort, Clock clock, long startedAtMs, String version,
+public record ServerContext(BrokerConfig config, Broker broker, DurableLog durable, Executor blocking,
+                            IntSupplier boundPort, Clock clock, long startedAtMs, String version,
                             BrokerMetrics metrics) {
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe. Does not take ownership of the buffer: it reads it without moving its indexes.</p>
  */
-final class JsonBody {
+public final class JsonBody {
 
     /** Nesting deeper than this is refused; no admin or hook body needs more than three levels. */
     static final int MAX_DEPTH = 16;
@@ -32,7 +32,7 @@ final class JsonBody {
             .build();
 
     /** The body is not a single well-formed JSON value (message for logs, never echoed with secrets). */
-    static final class BadJsonException extends Exception {
+    public static final class BadJsonException extends Exception {
         private static final long serialVersionUID = 1L;
 
         BadJsonException(String message) {
@@ -44,7 +44,7 @@ final class JsonBody {
     }
 
     /** Parses {@code body} as exactly one JSON object. */
-    static Map<String, Object> parseObject(ByteBuf body) throws BadJsonException {
+    public static Map<String, Object> parseObject(ByteBuf body) throws BadJsonException {
         if (!body.isReadable()) {
             throw new BadJsonException("empty body");
         }

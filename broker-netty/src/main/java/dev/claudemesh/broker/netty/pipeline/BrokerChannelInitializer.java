@@ -11,7 +11,7 @@ import io.netty.handler.ssl.SslContext;
 /**
  * Builds every connection's pipeline in one place (STYLE habit 2):
  * {@code [tls] → httpCodec → httpAggregator → httpRouter}; after an upgrade at {@code /ws} the router turns it
- * into {@code [tls] → wsdecoder → wsencoder → wsAggregator → peer}.
+ * into {@code [tls] → wsdecoder → wsencoder → wsAggregator → wsClose → peer}.
  */
 public final class BrokerChannelInitializer extends ChannelInitializer<Channel> {
 

@@ -10,8 +10,11 @@ public final class HandlerNames {
     public static final String WS_DECODER = "wsdecoder";
     public static final String WS_ENCODER = "wsencoder";
     public static final String WS_AGGREGATOR = "wsAggregator";
+    public static final String WS_CLOSE = "wsClose";
     public static final String PEER = "peer";
     public static final String EXCEPTIONS = "exceptions";
+    /** Takes {@link #WS_DECODER}'s place when the decoder failed and the connection is closing. */
+    public static final String WS_DISCARD = "wsDiscard";
 
     private HandlerNames() {
     }

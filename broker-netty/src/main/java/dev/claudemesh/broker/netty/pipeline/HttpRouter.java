@@ -2,6 +2,7 @@ package dev.claudemesh.broker.netty.pipeline;
 
 import dev.claudemesh.broker.core.mesh.Broker;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -25,6 +26,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
-    /** Answers plain HTTP requests (health, metrics, hooks, admin, join). */
+    /** Answers plain HTTP requests (health, metrics, hooks, admin, join). Takes ownership of the request. */
     public interface HttpHandler {
         void handle(ChannelHandlerContext ctx, FullHttpRequest request);
     }
@@ -56,7 +58,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.limits = limits;
     }
 
+    /** Set on a channel whose answer is a stream (server-sent events): the request deadline no longer applies. */
+    private static final AttributeKey<Boolean> STREAMING = AttributeKey.valueOf(HttpRouter.class, "streaming");
+
     private io.netty.util.concurrent.ScheduledFuture<?> requestDeadline;
+
+    /**
+     * Exempts {@code channel} from the request deadline: its answer is a stream that stays open (server-sent
+     * events), not a slow request. Any thread.
+     */
+    public static void keepOpen(Channel channel) {
+        channel.attr(STREAMING).set(Boolean.TRUE);
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -69,7 +82,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             requestDeadline.cancel(false);
         }
         requestDeadline = ctx.executor().schedule(() -> {
-            if (ctx.channel().isActive()) {
+            if (ctx.channel().isActive() && ctx.channel().attr(STREAMING).get() == null) {
                 ctx.close();
             }
         }, limits.httpRequestTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -146,8 +159,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             sendPlain(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad request\"}");
             return;
         }
-        // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole
+        // the handshaker replaced the HTTP codec with the WebSocket decoder/encoder; keep frames whole, and close
+        // the way RFC 6455 §7 says
         p.addBefore(ctx.name(), HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        p.addBefore(ctx.name(), HandlerNames.WS_CLOSE,
+                new WebSocketCloseHandler(limits.closeFlushTimeoutMs(), limits.closeHandshakeTimeoutMs()));
         p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
                 limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket()));
         if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {

@@ -3,14 +3,12 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.port.PeerConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,8 +21,6 @@ public final class NettyPeerConnection implements PeerConnection {
 
     private static final Logger log = LoggerFactory.getLogger(NettyPeerConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** How long a close frame may wait behind pending output before the socket is closed without it. */
-    static final long CLOSE_FLUSH_TIMEOUT_MS = 5_000;
 
     private final Channel channel;
     private final long id = IDS.incrementAndGet();
@@ -107,15 +103,10 @@ public final class NettyPeerConnection implements PeerConnection {
         }
         CloseWebSocketFrame frame = reason == null || reason.isEmpty()
                 ? new CloseWebSocketFrame(code, null) : new CloseWebSocketFrame(code, reason);
-        channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
-        // A peer that does not read never lets the close frame out (it is queued behind everything pending), and
-        // the socket, its pending bytes and its lease would stay until the stale timeout: drop it after a while.
-        channel.eventLoop().schedule(() -> {
-            if (channel.isOpen()) {
-                log.info("conn {} did not take its close frame within {} ms, dropping it", id, CLOSE_FLUSH_TIMEOUT_MS);
-                channel.close();
-            }
-        }, CLOSE_FLUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        // The WebSocketCloseHandler takes it from here (RFC 6455 §7): nothing more goes out, inbound bytes are read
+        // and dropped until the peer answers (or a bounded wait ends), and a close frame stuck behind the output of
+        // a peer that does not read is given up after a while.
+        channel.writeAndFlush(frame, channel.voidPromise());
     }
 
     @Override

@@ -3,14 +3,12 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.mesh.PeerSession;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -28,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * The edge between WebSocket frames and the domain (STYLE habit 3): copies each complete text or binary
  * message's bytes once and hands them to the socket's {@link PeerSession}; answers pings; runs the liveness ping
  * (every {@code pingMs}, terminate after {@code staleMs} without inbound traffic) and the hello deadline.
+ * Every close the broker starts goes through {@link NettyPeerConnection#close}, which writes the close frame; the
+ * {@link WebSocketCloseHandler} before this handler runs the closing handshake and stops frames from reaching it.
  * One instance per channel; all methods run on the channel's event loop. Releases every frame it receives.
  */
 public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
@@ -97,23 +97,11 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
                 if (ctx.channel().isWritable()) {
                     ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
                 }
-            } else if (msg instanceof PongWebSocketFrame) {
-                // liveness only
-            } else if (msg instanceof CloseWebSocketFrame close) {
-                int code = close.statusCode();
-                // echo a valid code (none → 1000); a code RFC 6455 §7.4 does not allow on the wire → 1002. Netty's
-                // decoder reads the code as a signed short and lets 5000..65535 through.
-                int reply = code == -1 ? 1000 : validCloseCode(code) ? code : 1002;
-                ctx.writeAndFlush(new CloseWebSocketFrame(reply, null)).addListener(ChannelFutureListener.CLOSE);
             }
+            // pongs count for liveness only; close frames never get here (the WebSocketCloseHandler answers them)
         } finally {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    /** Close codes a peer may send (RFC 6455 §7.4): 1000–1003, 1007–1014 (IANA registry), 3000–4999. */
-    static boolean validCloseCode(int code) {
-        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
     }
 
     @Override

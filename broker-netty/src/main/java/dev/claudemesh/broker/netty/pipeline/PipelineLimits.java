@@ -11,14 +11,38 @@ package dev.claudemesh.broker.netty.pipeline;
  * @param staleMs                  no inbound traffic for this long terminates the socket
  * @param helloTimeoutMs           unauthenticated sockets are closed 1008 {@code hello_timeout} after this
  * @param maxPendingBytesPerSocket outbound bytes queued for one peer before it is closed as a slow consumer
+ * @param closeFlushTimeoutMs      how long a close frame may wait behind pending output before the socket is closed
+ *                                 without it ({@link WebSocketCloseHandler})
+ * @param closeHandshakeTimeoutMs  how long, after the broker's close frame went out, it waits for the peer's close
+ *                                 frame (reading and discarding) before closing TCP ({@link WebSocketCloseHandler})
  */
 public record PipelineLimits(int maxFrameBytes, int maxHttpBodyBytes, int maxHeaderBytes, long httpRequestTimeoutMs,
-                             long pingMs, long staleMs, long helloTimeoutMs, long maxPendingBytesPerSocket) {
+                             long pingMs, long staleMs, long helloTimeoutMs, long maxPendingBytesPerSocket,
+                             long closeFlushTimeoutMs, long closeHandshakeTimeoutMs) {
+
+    /** A slow consumer gets this long to take its close frame (it may have a megabyte queued before it). */
+    public static final long DEFAULT_CLOSE_FLUSH_TIMEOUT_MS = 5_000;
+    /** RFC 6455 §7 leaves the wait for the peer's close to the server; clients answer within milliseconds. */
+    public static final long DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
 
     public PipelineLimits {
         if (maxFrameBytes <= 0 || maxHttpBodyBytes <= 0 || maxHeaderBytes <= 0 || httpRequestTimeoutMs <= 0
-                || pingMs <= 0 || staleMs <= 0 || helloTimeoutMs <= 0 || maxPendingBytesPerSocket <= 0) {
+                || pingMs <= 0 || staleMs <= 0 || helloTimeoutMs <= 0 || maxPendingBytesPerSocket <= 0
+                || closeFlushTimeoutMs <= 0 || closeHandshakeTimeoutMs <= 0) {
             throw new IllegalArgumentException("pipeline limits must be > 0: " + this);
         }
+    }
+
+    /** The limits with the default close timeouts. */
+    public PipelineLimits(int maxFrameBytes, int maxHttpBodyBytes, int maxHeaderBytes, long httpRequestTimeoutMs,
+                          long pingMs, long staleMs, long helloTimeoutMs, long maxPendingBytesPerSocket) {
+        this(maxFrameBytes, maxHttpBodyBytes, maxHeaderBytes, httpRequestTimeoutMs, pingMs, staleMs, helloTimeoutMs,
+                maxPendingBytesPerSocket, DEFAULT_CLOSE_FLUSH_TIMEOUT_MS, DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS);
+    }
+
+    /** These limits with other close timeouts (tests). */
+    public PipelineLimits withCloseTimeouts(long flushTimeoutMs, long handshakeTimeoutMs) {
+        return new PipelineLimits(maxFrameBytes, maxHttpBodyBytes, maxHeaderBytes, httpRequestTimeoutMs, pingMs,
+                staleMs, helloTimeoutMs, maxPendingBytesPerSocket, flushTimeoutMs, handshakeTimeoutMs);
     }
 }

@@ -8,6 +8,10 @@ import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
+import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.store.AuditOutbox;
+import dev.claudemesh.broker.db.store.InviteRepository;
+import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.netty.BrokerConfig;
 import dev.claudemesh.broker.netty.ServerContext;
 import io.netty.buffer.Unpooled;
@@ -91,9 +95,12 @@ class HttpApiTest {
         Broker broker = new Broker(config.settings(), clock, meshId -> {
             throw new AssertionError("no mesh loop expected");
         }, NO_MEMBERS, durable, metrics);
-        ServerContext ctx = new ServerContext(config, broker, durable, DOWN, Runnable::run, () -> 7900, clock,
+        ServerContext ctx = new ServerContext(config, broker, durable, Runnable::run, () -> 7900, clock,
                 nowMs.get() - 5_000, "0.1.0-test", metrics);
-        return new HttpApi(ctx);
+        MeshKeys keys = new MeshKeys(DOWN, null);
+        HttpApi.Stores stores = new HttpApi.Stores(new AdminRepository(DOWN), new InviteRepository(DOWN, keys), keys,
+                new AuditOutbox(DOWN));
+        return HttpApi.create(ctx, stores, new BrokerMetricsExporter(metrics, durable));
     }
 
     private static EmbeddedChannel channel(HttpApi api) {
@@ -433,25 +440,25 @@ class HttpApiTest {
 
     @Test
     void shouldParsePidLeniently() {
-        assertThat(HttpApi.pidOf(null)).isNull();
-        assertThat(HttpApi.pidOf("")).isNull();
-        assertThat(HttpApi.pidOf(5150L)).isEqualTo(5150L);
-        assertThat(HttpApi.pidOf(" 42 ")).isEqualTo(42L);
-        assertThat(HttpApi.pidOf(7.0)).isEqualTo(7L);
-        assertThatThrownBy(() -> HttpApi.pidOf(7.5)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> HttpApi.pidOf(Boolean.TRUE)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> HttpApi.pidOf(new java.math.BigInteger("99999999999999999999")))
+        assertThat(HookRoutes.pidOf(null)).isNull();
+        assertThat(HookRoutes.pidOf("")).isNull();
+        assertThat(HookRoutes.pidOf(5150L)).isEqualTo(5150L);
+        assertThat(HookRoutes.pidOf(" 42 ")).isEqualTo(42L);
+        assertThat(HookRoutes.pidOf(7.0)).isEqualTo(7L);
+        assertThatThrownBy(() -> HookRoutes.pidOf(7.5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> HookRoutes.pidOf(Boolean.TRUE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> HookRoutes.pidOf(new java.math.BigInteger("99999999999999999999")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void shouldReadGroupsAndGrants() {
-        assertThat(HttpApi.groupsOf(null)).isEmpty();
-        assertThat(HttpApi.groupsOf(List.of(Map.of("name", "be", "role", "lead"), Map.of("name", "fe"))))
+        assertThat(AdminRoutes.groupsOf(null)).isEmpty();
+        assertThat(AdminRoutes.groupsOf(List.of(Map.of("name", "be", "role", "lead"), Map.of("name", "fe"))))
                 .containsExactly(new GroupRole("be", "lead"), new GroupRole("fe", null));
-        assertThat(HttpApi.grantsOf(Map.of(KEY.toUpperCase(), List.of("dm"))))
+        assertThat(AdminRoutes.grantsOf(Map.of(KEY.toUpperCase(), List.of("dm"))))
                 .isEqualTo(Map.of(KEY, List.of("dm")));
-        assertThatThrownBy(() -> HttpApi.grantsOf(Map.of(KEY, List.of(1))))
+        assertThatThrownBy(() -> AdminRoutes.grantsOf(Map.of(KEY, List.of(1))))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

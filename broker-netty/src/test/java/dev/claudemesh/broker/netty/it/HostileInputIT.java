@@ -8,6 +8,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
@@ -626,6 +628,31 @@ class HostileInputIT {
         }
     }
 
+    private Identities.MemberKeys oversizeMember;
+
+    /**
+     * Issue 11 §2: the broker answers 1009 as soon as the frame header arrives, while the client is still sending the
+     * rest of the frame. The close frame must reach the client all the same (RFC 6455 §7: the broker keeps reading,
+     * and discarding, until the client answers the close or closes TCP), before and after hello, every time.
+     */
+    @RepeatedTest(50)
+    void shouldDeliverThe1009CloseWhileTheClientIsStillSending(RepetitionInfo run) throws Exception {
+        String big = "{\"type\":\"send\",\"pad\":\"" + "x".repeat(FRAME_LIMIT) + "\"}";
+        try (WsClient pre = broker.ws()) {
+            sendIgnoringEarlyClose(() -> pre.send(big));
+            assertThat(pre.awaitClose(5_000)).isEqualTo(1009);
+        }
+        if (oversizeMember == null) {
+            oversizeMember = broker.addMember(broker.createMesh("oversize-race"), "racer");
+        }
+        BrokerFixture.Peer peer = broker.session(oversizeMember, "race-" + run.getCurrentRepetition());
+        try (WsClient ws = peer.ws()) {
+            sendIgnoringEarlyClose(() -> ws.raw()
+                    .sendBinary(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8)), true).join());
+            assertThat(ws.awaitClose(5_000)).isEqualTo(1009);
+        }
+    }
+
     /** The broker closes 1009 as soon as a frame header announces too much, so the client's send may fail. */
     private static void sendIgnoringEarlyClose(Runnable send) {
         try {
@@ -797,12 +824,9 @@ class HostileInputIT {
                 batch.forEach(RawWs::close);
             }
         }
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (broker.server().broker().metrics().connectionsActive.get() != baseline
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(broker.server().broker().metrics().connectionsActive.get()).isEqualTo(baseline);
+        assertThat(DeliveryLedger.await(10_000,
+                () -> broker.server().broker().metrics().connectionsActive.get() == baseline))
+                .as("connection gauge back to %d", baseline).isTrue();
         var metrics = broker.request("GET", "/metrics", null, null);
         assertThat(metrics.body()).containsPattern("(?m)^broker_connections_active " + baseline + "(\\.0)?$");
     }

@@ -10,10 +10,13 @@ import dev.claudemesh.broker.core.testing.ManualLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,8 +45,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PipelineTest {
 
     private static final int MAX_MESSAGE = 1024;
+    private static final long REQUEST_TIMEOUT_MS = 30_000;
 
     private EmbeddedChannel ch;
+    private Broker broker;
+    private PipelineLimits limits;
     private EmbeddedChannel clientEncoder;
     private EmbeddedChannel clientDecoder;
     private final List<String> httpCalls = new ArrayList<>();
@@ -51,9 +58,9 @@ class PipelineTest {
     void setUp() {
         ManualClock clock = new ManualClock(1_700_000_000_000L);
         ManualLoop loop = new ManualLoop(clock);
-        Broker broker = new Broker(BrokerSettings.defaults(), clock, loop, new FakeDirectory(), new FakeDurableLog(),
+        broker = new Broker(BrokerSettings.defaults(), clock, loop, new FakeDirectory(), new FakeDurableLog(),
                 new BrokerMetrics());
-        PipelineLimits limits = new PipelineLimits(MAX_MESSAGE + 16384, MAX_MESSAGE, 8192, 30_000, 30_000, 75_000,
+        limits = new PipelineLimits(MAX_MESSAGE + 16384, MAX_MESSAGE, 8192, REQUEST_TIMEOUT_MS, 30_000, 75_000,
                 10_000, 1 << 20);
         HttpRouter.HttpHandler http = (ctx, req) -> {
             try {
@@ -63,16 +70,26 @@ class PipelineTest {
                 req.release();
             }
         };
-        ch = new EmbeddedChannel(new BrokerChannelInitializer(broker, http, limits, null, null));
+        ch = new EmbeddedChannel();
+        ch.freezeTime(); // timers advance only when a test says so
+        ch.pipeline().addLast(new BrokerChannelInitializer(broker, http, limits, null, null));
         clientEncoder = new EmbeddedChannel(new WebSocket08FrameEncoder(true));
         clientDecoder = new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
     }
 
     @AfterEach
     void tearDown() {
-        ch.finishAndReleaseAll();
-        clientEncoder.finishAndReleaseAll();
-        clientDecoder.finishAndReleaseAll();
+        assertNothingLeftOver(ch, "ch");
+        assertNothingLeftOver(clientEncoder, "clientEncoder");
+        assertNothingLeftOver(clientDecoder, "clientDecoder");
+    }
+
+    /** Every test reads all the server wrote: a frame left over is an answer the test did not check. */
+    private static void assertNothingLeftOver(EmbeddedChannel channel, String name) {
+        boolean leftOver = channel.finish();
+        channel.releaseInbound();
+        channel.releaseOutbound();
+        assertThat(leftOver).as("%s: messages left over", name).isFalse();
     }
 
     private static ByteBuf ascii(String s) {
@@ -91,7 +108,7 @@ class PipelineTest {
             client.writeInbound(out);
         }
         FullHttpResponse res = client.readInbound();
-        client.finishAndReleaseAll();
+        assertNothingLeftOver(client, "client");
         return res;
     }
 
@@ -153,6 +170,7 @@ class PipelineTest {
                 HandlerNames.PEER).doesNotContain(HandlerNames.HTTP_ROUTER, HandlerNames.HTTP_AGGREGATOR);
         assertThat(names.indexOf(HandlerNames.WS_AGGREGATOR)).isLessThan(names.indexOf(HandlerNames.PEER));
         assertThat(names.indexOf(HandlerNames.WS_DECODER)).isLessThan(names.indexOf(HandlerNames.WS_AGGREGATOR));
+        assertThat(names.indexOf(HandlerNames.WS_CLOSE)).isEqualTo(names.indexOf(HandlerNames.PEER) - 1);
     }
 
     @Test
@@ -175,6 +193,41 @@ class PipelineTest {
         FullHttpResponse res = readHttpResponse();
         res.release();
         assertThat(httpCalls).containsExactly("GET /health");
+    }
+
+    @Test
+    void shouldCloseAConnectionWithoutACompleteRequestAtTheRequestDeadline() {
+        ch.writeInbound(ascii("GET /health HTTP/1.1\r\nHost: x\r\n")); // the head never ends
+        ch.advanceTimeBy(REQUEST_TIMEOUT_MS - 1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isActive()).isTrue();
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isActive()).isFalse();
+        assertThat(httpCalls).isEmpty();
+    }
+
+    @Test
+    void shouldKeepAStreamedAnswerOpenPastTheRequestDeadline() {
+        HttpRouter.HttpHandler events = (ctx, req) -> {
+            req.release();
+            HttpRouter.keepOpen(ctx.channel());
+            DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            HttpUtil.setTransferEncodingChunked(head, true);
+            ctx.writeAndFlush(head);
+        };
+        EmbeddedChannel sse = new EmbeddedChannel();
+        sse.freezeTime();
+        sse.pipeline().addLast(new BrokerChannelInitializer(broker, events, limits, null, null));
+        sse.writeInbound(ascii("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+        ByteBuf head = sse.readOutbound();
+        assertThat(head.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200 OK");
+        head.release();
+        sse.advanceTimeBy(10 * REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        sse.runScheduledPendingTasks();
+        assertThat(sse.isActive()).isTrue();
+        sse.close();
+        assertThat(sse.finish()).isFalse();
     }
 
     @Test
@@ -243,7 +296,16 @@ class PipelineTest {
         } finally {
             frames.forEach(ReferenceCountUtil::release);
         }
+        // RFC 6455 §7: the socket stays open (reading and dropping the rest of the frame) for the peer's close; the
+        // decoder lost the frame boundaries, so only the peer's TCP close or the handshake timeout ends it
+        assertThat(ch.isActive()).isTrue();
+        assertThat(ch.pipeline().get(HandlerNames.WS_DECODER)).isNull();
+        assertThat(ch.pipeline().get(HandlerNames.WS_DISCARD)).isNotNull();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[4096]));
+        ch.advanceTimeBy(PipelineLimits.DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
         assertThat(ch.isActive()).isFalse();
+        assertThat(serverFrames()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,73 @@
+package dev.claudemesh.broker.netty.http;
+
+import dev.claudemesh.broker.db.store.MeshKeys;
+import dev.claudemesh.broker.netty.ServerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Every HTTP route of the broker, in one table (PROTOCOL §6 and §9, DESIGN "Membership administration"). Adding a
+ * route is one line here plus its handler in the class of its area; an area with its own authentication is one
+ * {@code area(prefix, guard)} line.
+ */
+final class BrokerRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerRoutes.class);
+
+    private BrokerRoutes() {
+    }
+
+    static RouteTable table(ServerContext server, HttpApi.Stores stores, BrokerMetricsExporter metricsExporter) {
+        BlockingCalls calls = new BlockingCalls(server.blocking());
+        BearerAuth adminAuth = BearerAuth.of(server.config().adminToken(), BearerAuth.Unset.HIDDEN, ErrorBody.PLAIN);
+        BearerAuth hookAuth = BearerAuth.of(server.config().hookToken(), BearerAuth.Unset.OPEN, ErrorBody.OK_FALSE);
+        EnrolmentAudit audit = new EnrolmentAudit(stores.auditOutbox(), server.durable());
+        startEnrolment(server, audit, stores.keys());
+
+        HealthRoutes health = new HealthRoutes(server, metricsExporter);
+        HookRoutes hooks = new HookRoutes(server.broker().hooks(), server.metrics(), hookAuth);
+        JoinApi join = new JoinApi(server, stores.invites(), audit, calls);
+        AdminRoutes admin = new AdminRoutes(server.broker(), stores.admin(), stores.keys(), calls);
+        InviteAdmin invites = new InviteAdmin(server, stores.invites(), audit, calls);
+        return RouteTable.builder()
+                .get("/health", health::health)
+                .get("/metrics", health::metrics)
+                .post("/hook/set-status", hooks::setStatus)
+                .post("/join", join::join)
+                .area("/admin", adminAuth)
+                .post("/admin/meshes", admin::createMesh)
+                .post("/admin/meshes/{meshId}/members", admin::addMember)
+                .post("/admin/meshes/{meshId}/members/{memberId}/revoke", admin::revokeMember)
+                .get("/admin/meshes/{meshId}/peers", admin::peers)
+                .get("/admin/meshes/{meshId}/audit/verify", admin::verifyAudit)
+                .post("/admin/meshes/{meshId}/invites", invites::create)
+                .post("/admin/meshes/{meshId}/invites/{inviteId}/revoke", invites::revoke)
+                .build();
+    }
+
+    /**
+     * Once at startup, on the blocking pool: move the enrolment audit events the jar's {@code invite} subcommands
+     * left in the outbox into the chain, and give meshes without owner keys (created before schema version 2, or by
+     * the jar's {@code mesh create}) their keys.
+     */
+    private static void startEnrolment(ServerContext server, EnrolmentAudit audit, MeshKeys keys) {
+        try {
+            server.blocking().execute(() -> {
+                audit.drain();
+                try {
+                    int n = keys.ensureAll();
+                    if (n > 0) {
+                        log.info("created owner keys for {} meshes that had none", n);
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("owner keys of existing meshes not created yet (they will be at their first invite): {}",
+                            e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down already: the events stay queued for the next start
+        }
+    }
+}
