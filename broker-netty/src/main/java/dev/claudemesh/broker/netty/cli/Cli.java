@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The jar's command line, built on picocli (a well-kept parser: per-command {@code --help}, {@code --version},
@@ -121,6 +123,9 @@ public final class Cli {
     }
 
     private static final String JAR_NAME = "claudemesh-broker";
+    /** picocli's HelpCommand message for {@code help <unknown>}. */
+    private static final Pattern UNKNOWN_SUBCOMMAND =
+            Pattern.compile("Unknown subcommand '(.*)'\\.");
 
     private static CommandLine group(String name, String description) {
         CommandLine group = new CommandLine(new Group(name));
@@ -173,6 +178,13 @@ public final class Cli {
             } else {
                 message = "unexpected argument '" + first + "'";
             }
+        }
+        Matcher unknownHelp = UNKNOWN_SUBCOMMAND.matcher(String.valueOf(message));
+        if (unknownHelp.matches()) { // "help frobnicate"
+            server = false;
+            message = "unknown command '" + unknownHelp.group(1) + "'"
+                    + Suggestions.hint(unknownHelp.group(1), spec.subcommands().keySet(), List.of())
+                    + " (commands: " + String.join(", ", spec.subcommands().keySet()) + ")";
         }
         err.println((server ? "configuration error: " : "error: ") + message);
         String name = commandName(spec);

@@ -135,6 +135,9 @@ class CliTest {
         assertThat(run("mesh", "crate", "--name", "x")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesh crate' (did you mean create?) "
                 + "(commands: create)");
+        assertThat(run("help", "mesj")).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesj' (did you mean mesh?) "
+                + "(commands: serve, keygen, mesh, member, audit, invite, help)");
         assertThat(run("member")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, revoke");
         assertThat(served).isEmpty();
