@@ -1,239 +1,119 @@
 package dev.claudemesh.broker.netty;
 
 import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.netty.config.BuildInfo;
+import dev.claudemesh.broker.netty.config.ConfigException;
+import dev.claudemesh.broker.netty.config.ServerFlags;
+import dev.claudemesh.broker.netty.config.Setting;
+import dev.claudemesh.broker.netty.config.Settings;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+
+import static dev.claudemesh.broker.netty.config.Settings.*;
 
 /**
  * The broker's whole configuration, immutable and validated once at startup (STYLE habit 10). Every setting is
- * an environment variable (PROTOCOL §8 names) overridable by a command-line flag: the variable's name in lower
- * case, without the {@code BROKER_} prefix, with dashes: {@code STATUS_TTL_SECONDS} → {@code --status-ttl-seconds},
- * {@code BROKER_PORT} → {@code --port}. A bad value fails startup with a {@link ConfigException} whose message
- * names the variable and the accepted range.
+ * described once in {@link Settings}: an environment variable (PROTOCOL §8 names) overridable by a flag, with its
+ * default, range, unit and help. A bad value fails {@link #load} with a {@link ConfigException} naming the variable
+ * and the accepted range. {@link #describe()} (logged once at startup) and {@link #toString()} show secrets only as
+ * {@code set}/{@code unset} and mask the password of {@code DATABASE_URL}.
+ *
+ * <p>Checks that need the file system or the network (the data directory, the bind address, the port) are made at
+ * startup, before the database is touched ({@code startup.Preflight}); this class only parses and cross-checks.</p>
  */
-public record BrokerConfig(
-        int port,
-        String bindAddress,
-        String databaseUrl,
-        String dataDir,
-        int eventLoopThreads,
-        int writerBatchSize,
-        int backlog,
-        int statusTtlSeconds,
-        int hookFreshWindowSeconds,
-        int maxConnectionsPerMesh,
-        int maxMessageBytes,
-        int hookRateLimitPerMin,
-        int sendRateLimitPerMin,
-        int sendRateBurst,
-        int joinRateLimitPerMin,
-        String hookToken,
-        String adminToken,
-        String publicUrl,
-        String encryptionKeyHex,
-        String gitSha,
-        String tlsCert,
-        String tlsKey,
-        String logFormat,
-        long graceMs,
-        long redeliveryMs,
-        long helloTimeoutMs,
-        long statusSweepMs,
-        long httpRequestTimeoutMs,
-        int writerHighWaterOps,
-        int writerLowWaterOps,
-        long maxPendingBytesPerSocket,
-        int queueRetentionHours,
-        long retentionSweepMs,
-        int writerThreadsSetting) {
+public final class BrokerConfig {
 
-    /** A configuration error; its message is shown to the operator as is. */
-    public static final class ConfigException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+    /** Value of every setting in {@link Settings#ALL}; null = unset. */
+    private final Map<Setting<?>, Object> values;
 
-        public ConfigException(String message) {
-            super(message);
+    private BrokerConfig(Map<Setting<?>, Object> values) {
+        this.values = values;
+        if ((tlsCert() == null) != (tlsKey() == null)) {
+            throw new ConfigException("BROKER_TLS_CERT and BROKER_TLS_KEY must be set together");
         }
-    }
-
-    /** Every known variable with its default (null = unset). */
-    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
-
-    static {
-        DEFAULTS.put("BROKER_PORT", "7900");
-        DEFAULTS.put("BROKER_BIND", "0.0.0.0");
-        DEFAULTS.put("DATABASE_URL", null);
-        DEFAULTS.put("BROKER_DATA_DIR", "./data");
-        DEFAULTS.put("BROKER_EVENT_LOOP_THREADS", "0");
-        DEFAULTS.put("BROKER_WRITER_BATCH_SIZE", "4096");
-        DEFAULTS.put("BROKER_BACKLOG", "1024");
-        DEFAULTS.put("STATUS_TTL_SECONDS", "60");
-        DEFAULTS.put("HOOK_FRESH_WINDOW_SECONDS", "30");
-        DEFAULTS.put("MAX_CONNECTIONS_PER_MESH", "100");
-        DEFAULTS.put("MAX_MESSAGE_BYTES", "65536");
-        DEFAULTS.put("HOOK_RATE_LIMIT_PER_MIN", "30");
-        DEFAULTS.put("SEND_RATE_LIMIT_PER_MIN", "60");
-        DEFAULTS.put("SEND_RATE_BURST", "10");
-        DEFAULTS.put("JOIN_RATE_LIMIT_PER_MIN", "10");
-        DEFAULTS.put("BROKER_HOOK_TOKEN", null);
-        DEFAULTS.put("BROKER_ADMIN_TOKEN", null);
-        DEFAULTS.put("BROKER_PUBLIC_URL", null);
-        DEFAULTS.put("BROKER_ENCRYPTION_KEY", null);
-        DEFAULTS.put("GIT_SHA", "unknown");
-        DEFAULTS.put("BROKER_TLS_CERT", null);
-        DEFAULTS.put("BROKER_TLS_KEY", null);
-        DEFAULTS.put("BROKER_LOG_FORMAT", "text");
-        DEFAULTS.put("BROKER_GRACE_MS", "90000");
-        DEFAULTS.put("BROKER_REDELIVERY_MS", "30000");
-        DEFAULTS.put("BROKER_HELLO_TIMEOUT_MS", "10000");
-        // hidden knob, like the two above: the period of the status TTL sweep (PROTOCOL §5: 15 s); tests shorten it
-        DEFAULTS.put("BROKER_STATUS_SWEEP_MS", "15000");
-        // hidden knobs for fault tests (docs/RELIABILITY.md): the writer's back-pressure marks, in queued ops, and
-        // the outbound bytes one peer may have pending before it is closed 1008 slow_consumer
-        DEFAULTS.put("BROKER_WRITER_HIGH_WATER", "50000");
-        DEFAULTS.put("BROKER_WRITER_LOW_WATER", "25000");
-        DEFAULTS.put("BROKER_MAX_PENDING_BYTES_PER_SOCKET", String.valueOf(16 * 1024 * 1024));
-        // hidden knob: an HTTP request (headers and body) must arrive within this (slowloris guard); tests shorten it
-        DEFAULTS.put("BROKER_HTTP_REQUEST_TIMEOUT_MS", "30000");
-        DEFAULTS.put("QUEUE_RETENTION_HOURS", "24");
-        DEFAULTS.put("BROKER_WRITER_THREADS", "0");
-        // hidden knob: the period of the queue retention sweep; tests shorten it
-        DEFAULTS.put("BROKER_RETENTION_SWEEP_MS", "600000");
-    }
-
-    /** The flag for a variable: {@code --status-ttl-seconds} for {@code STATUS_TTL_SECONDS}. */
-    static String flagOf(String env) {
-        String n = env.startsWith("BROKER_") ? env.substring("BROKER_".length()) : env;
-        return "--" + n.toLowerCase(Locale.ROOT).replace('_', '-');
+        lessThan(WRITER_LOW_WATER, WRITER_HIGH_WATER);
+        lessThan(SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES);
+        lessThan(PING_INTERVAL_MS, STALE_TIMEOUT_MS);
     }
 
     /**
-     * Builds the configuration from {@code env} overridden by {@code args} ({@code --name value} or
-     * {@code --name=value}). Unknown flags are errors.
+     * Builds the configuration from {@code env} overridden by server flags in {@code args} ({@code --name value} or
+     * {@code --name=value}; see {@link ServerFlags}).
+     *
+     * @throws ConfigException on an unknown flag or a bad value
      */
     public static BrokerConfig load(Map<String, String> env, List<String> args) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : DEFAULTS.entrySet()) {
-            String v = env.get(e.getKey());
-            values.put(e.getKey(), v == null || v.isEmpty() ? e.getValue() : v);
-        }
-        Map<String, String> envByFlag = new LinkedHashMap<>();
-        for (String k : DEFAULTS.keySet()) {
-            envByFlag.put(flagOf(k), k);
-        }
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            String flag = a;
-            String value;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                flag = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else {
-                if (i + 1 >= args.size()) {
-                    throw new ConfigException(a + ": missing value");
-                }
-                value = args.get(++i);
-            }
-            String key = envByFlag.get(flag);
-            if (key == null) {
-                throw new ConfigException("unknown option " + flag + " (known: " + String.join(" ", envByFlag.keySet()) + ")");
-            }
-            values.put(key, value);
-        }
-        return fromValues(values);
+        return load(env, ServerFlags.parse(args));
     }
 
-    private static BrokerConfig fromValues(Map<String, String> v) {
-        String tlsCert = v.get("BROKER_TLS_CERT");
-        String tlsKey = v.get("BROKER_TLS_KEY");
-        if ((tlsCert == null) != (tlsKey == null)) {
-            throw new ConfigException("BROKER_TLS_CERT and BROKER_TLS_KEY must be set together");
+    /**
+     * Builds the configuration from {@code env} overridden by {@code flags} (a setting's flag value wins over its
+     * variable; an empty value is unset, i.e. the default).
+     *
+     * @throws ConfigException on a bad value
+     */
+    public static BrokerConfig load(Map<String, String> env, Map<Setting<?>, String> flags) {
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(flags, "flags");
+        Map<Setting<?>, Object> values = new IdentityHashMap<>();
+        for (Setting<?> s : Settings.ALL) {
+            String text = flags.containsKey(s) ? flags.get(s) : env.get(s.env());
+            values.put(s, s.parse(text));
         }
-        if (tlsCert != null) {
-            readable("BROKER_TLS_CERT", tlsCert);
-            readable("BROKER_TLS_KEY", tlsKey);
-        }
-        String enc = v.get("BROKER_ENCRYPTION_KEY");
-        if (enc != null && !enc.matches("[0-9a-fA-F]{64}")) {
-            throw new ConfigException("BROKER_ENCRYPTION_KEY: must be 64 hex chars (32 bytes)");
-        }
-        String publicUrl = v.get("BROKER_PUBLIC_URL");
-        if (publicUrl != null && !publicUrl.matches("wss?://.+")) {
-            throw new ConfigException("BROKER_PUBLIC_URL: '" + publicUrl + "' (expected: a ws:// or wss:// URL)");
-        }
-        String logFormat = v.get("BROKER_LOG_FORMAT");
-        if (!"text".equals(logFormat) && !"json".equals(logFormat)) {
-            throw new ConfigException("BROKER_LOG_FORMAT: '" + logFormat + "' (expected: text or json)");
-        }
-        int highWater = intIn(v, "BROKER_WRITER_HIGH_WATER", 2, 100_000_000);
-        int lowWater = intIn(v, "BROKER_WRITER_LOW_WATER", 1, 100_000_000);
-        if (lowWater >= highWater) {
-            throw new ConfigException("BROKER_WRITER_LOW_WATER: " + lowWater + " (expected: < BROKER_WRITER_HIGH_WATER="
-                    + highWater + ")");
-        }
-        return new BrokerConfig(
-                intIn(v, "BROKER_PORT", 0, 65535),
-                v.get("BROKER_BIND"),
-                v.get("DATABASE_URL"),
-                v.get("BROKER_DATA_DIR"),
-                intIn(v, "BROKER_EVENT_LOOP_THREADS", 0, 1024),
-                intIn(v, "BROKER_WRITER_BATCH_SIZE", 1, 100_000),
-                intIn(v, "BROKER_BACKLOG", 1, 65535),
-                intIn(v, "STATUS_TTL_SECONDS", 1, 86_400),
-                intIn(v, "HOOK_FRESH_WINDOW_SECONDS", 0, 86_400),
-                intIn(v, "MAX_CONNECTIONS_PER_MESH", 1, 1_000_000),
-                intIn(v, "MAX_MESSAGE_BYTES", 1024, 16 * 1024 * 1024),
-                intIn(v, "HOOK_RATE_LIMIT_PER_MIN", 0, 1_000_000),
-                intIn(v, "SEND_RATE_LIMIT_PER_MIN", 0, 100_000_000),
-                intIn(v, "SEND_RATE_BURST", 1, 100_000_000),
-                intIn(v, "JOIN_RATE_LIMIT_PER_MIN", 0, 1_000_000),
-                v.get("BROKER_HOOK_TOKEN"),
-                v.get("BROKER_ADMIN_TOKEN"),
-                publicUrl,
-                enc,
-                v.get("GIT_SHA"),
-                tlsCert,
-                tlsKey,
-                logFormat,
-                intIn(v, "BROKER_GRACE_MS", 1, 86_400_000),
-                intIn(v, "BROKER_REDELIVERY_MS", 1, 86_400_000),
-                intIn(v, "BROKER_HELLO_TIMEOUT_MS", 1, 3_600_000),
-                intIn(v, "BROKER_STATUS_SWEEP_MS", 1, 3_600_000),
-                intIn(v, "BROKER_HTTP_REQUEST_TIMEOUT_MS", 1, 3_600_000),
-                highWater,
-                lowWater,
-                intIn(v, "BROKER_MAX_PENDING_BYTES_PER_SOCKET", 1024, 1024 * 1024 * 1024),
-                intIn(v, "QUEUE_RETENTION_HOURS", 0, 87_600),
-                intIn(v, "BROKER_RETENTION_SWEEP_MS", 1, 86_400_000),
-                intIn(v, "BROKER_WRITER_THREADS", 0, 64));
+        return new BrokerConfig(values);
     }
 
-    private static void readable(String name, String path) {
-        Path p = Path.of(path);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new ConfigException(name + ": cannot read file '" + path + "'");
+    /** The value of {@code setting}; null when it is unset. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        if (!values.containsKey(setting)) {
+            throw new IllegalArgumentException("setting: " + setting + " (expected: one of Settings.ALL)");
+        }
+        return (T) values.get(setting);
+    }
+
+    private <T extends Comparable<T>> void lessThan(Setting<T> low, Setting<T> high) {
+        T l = get(low);
+        T h = get(high);
+        if (l.compareTo(h) >= 0) {
+            throw new ConfigException(low.env() + ": " + l + " (expected: < " + high.env() + "=" + h + ")");
         }
     }
 
-    private static int intIn(Map<String, String> v, String name, int min, int max) {
-        String s = v.get(name).trim();
-        long n;
-        try {
-            n = Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": '" + s + "' is not an integer (expected: " + min + ".." + max + ")");
-        }
-        if (n < min || n > max) {
-            throw new ConfigException(name + ": " + n + " is out of range (expected: " + min + ".." + max + ")");
-        }
-        return (int) n;
+    // ------------------------------------------------------------------------------------ accessors, by area
+
+    public int port() {
+        return get(PORT);
+    }
+
+    public String bindAddress() {
+        return get(BIND);
+    }
+
+    /** {@code DATABASE_URL}, or null for the embedded PostgreSQL. */
+    public String databaseUrl() {
+        return get(DATABASE_URL);
+    }
+
+    public String dataDir() {
+        return get(DATA_DIR);
+    }
+
+    public int databaseConnectTimeoutSeconds() {
+        return get(DATABASE_CONNECT_TIMEOUT_SECONDS);
+    }
+
+    public int eventLoopThreads() {
+        return get(EVENT_LOOP_THREADS);
+    }
+
+    /** {@code BROKER_WRITER_THREADS} as set (0 = automatic); {@link #writerThreads()} is the effective count. */
+    public int writerThreadsSetting() {
+        return get(WRITER_THREADS);
     }
 
     /**
@@ -241,68 +121,209 @@ public record BrokerConfig(
      * one per 4 cores, at least 1 and at most 8.
      */
     public int writerThreads() {
-        if (writerThreadsSetting > 0) {
-            return writerThreadsSetting;
-        }
-        return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 4));
+        int set = writerThreadsSetting();
+        return set > 0 ? set : Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 4));
     }
+
+    public int writerBatchSize() {
+        return get(WRITER_BATCH_SIZE);
+    }
+
+    public int blockingThreads() {
+        return get(BLOCKING_THREADS);
+    }
+
+    public int queueRetentionHours() {
+        return get(QUEUE_RETENTION_HOURS);
+    }
+
+    public int backlog() {
+        return get(BACKLOG);
+    }
+
+    public int statusTtlSeconds() {
+        return get(STATUS_TTL_SECONDS);
+    }
+
+    public int hookFreshWindowSeconds() {
+        return get(HOOK_FRESH_WINDOW_SECONDS);
+    }
+
+    public int maxConnectionsPerMesh() {
+        return get(MAX_CONNECTIONS_PER_MESH);
+    }
+
+    public int maxMessageBytes() {
+        return get(MAX_MESSAGE_BYTES);
+    }
+
+    public int hookRateLimitPerMin() {
+        return get(HOOK_RATE_LIMIT_PER_MIN);
+    }
+
+    public int sendRateLimitPerMin() {
+        return get(SEND_RATE_LIMIT_PER_MIN);
+    }
+
+    public int sendRateBurst() {
+        return get(SEND_RATE_BURST);
+    }
+
+    public int joinRateLimitPerMin() {
+        return get(JOIN_RATE_LIMIT_PER_MIN);
+    }
+
+    /** A secret: never log it. */
+    public String hookToken() {
+        return get(HOOK_TOKEN);
+    }
+
+    /** A secret: never log it. */
+    public String adminToken() {
+        return get(ADMIN_TOKEN);
+    }
+
+    /** A secret: never log it. */
+    public String encryptionKeyHex() {
+        return get(ENCRYPTION_KEY);
+    }
+
+    public String publicUrl() {
+        return get(PUBLIC_URL);
+    }
+
+    public String tlsCert() {
+        return get(TLS_CERT);
+    }
+
+    public String tlsKey() {
+        return get(TLS_KEY);
+    }
+
+    public String logFormat() {
+        return get(LOG_FORMAT);
+    }
+
+    public String logLevel() {
+        return get(LOG_LEVEL);
+    }
+
+    /** {@code GIT_SHA}, else the commit the jar was built from, else {@code unknown}. */
+    public String gitSha() {
+        String set = get(GIT_SHA);
+        return set != null ? set : BuildInfo.gitSha();
+    }
+
+    public long graceMs() {
+        return get(GRACE_MS);
+    }
+
+    public long redeliveryMs() {
+        return get(REDELIVERY_MS);
+    }
+
+    public long helloTimeoutMs() {
+        return get(HELLO_TIMEOUT_MS);
+    }
+
+    public long statusSweepMs() {
+        return get(STATUS_SWEEP_MS);
+    }
+
+    public long pingIntervalMs() {
+        return get(PING_INTERVAL_MS);
+    }
+
+    public long staleTimeoutMs() {
+        return get(STALE_TIMEOUT_MS);
+    }
+
+    public long httpRequestTimeoutMs() {
+        return get(HTTP_REQUEST_TIMEOUT_MS);
+    }
+
+    public int maxHeaderBytes() {
+        return get(MAX_HEADER_BYTES);
+    }
+
+    public long maxPendingBytesPerSocket() {
+        return get(MAX_PENDING_BYTES_PER_SOCKET);
+    }
+
+    public int socketWriteLowWaterBytes() {
+        return get(SOCKET_WRITE_LOW_WATER_BYTES);
+    }
+
+    public int socketWriteHighWaterBytes() {
+        return get(SOCKET_WRITE_HIGH_WATER_BYTES);
+    }
+
+    public int writerHighWaterOps() {
+        return get(WRITER_HIGH_WATER);
+    }
+
+    public int writerLowWaterOps() {
+        return get(WRITER_LOW_WATER);
+    }
+
+    public long retentionSweepMs() {
+        return get(RETENTION_SWEEP_MS);
+    }
+
+    public long shutdownCloseMs() {
+        return get(SHUTDOWN_CLOSE_MS);
+    }
+
+    public long shutdownFlushMs() {
+        return get(SHUTDOWN_FLUSH_MS);
+    }
+
+    // ------------------------------------------------------------------------------------ derived
 
     /** The domain settings derived from this configuration. */
     public BrokerSettings settings() {
         BrokerSettings d = BrokerSettings.defaults();
-        return new BrokerSettings(maxConnectionsPerMesh, maxMessageBytes, sendRateLimitPerMin, sendRateBurst,
-                statusTtlSeconds * 1000L, hookFreshWindowSeconds * 1000L, hookRateLimitPerMin, graceMs,
-                d.skewMs(), d.attestationMaxMs(), redeliveryMs, d.pendingHookMs(), d.dmExpiryMs(),
-                d.idempotencyWindowMs(), statusSweepMs);
+        return new BrokerSettings(maxConnectionsPerMesh(), maxMessageBytes(), sendRateLimitPerMin(), sendRateBurst(),
+                statusTtlSeconds() * 1000L, hookFreshWindowSeconds() * 1000L, hookRateLimitPerMin(), graceMs(),
+                d.skewMs(), d.attestationMaxMs(), redeliveryMs(), d.pendingHookMs(), d.dmExpiryMs(),
+                d.idempotencyWindowMs(), statusSweepMs());
     }
 
     /** The WebSocket frame limit: {@code MAX_MESSAGE_BYTES + 16384} (PROTOCOL §2). */
     public int maxFrameBytes() {
-        return maxMessageBytes + 16384;
+        return maxMessageBytes() + 16384;
     }
 
     /** The URL put in invites: {@code BROKER_PUBLIC_URL}, else {@code ws://127.0.0.1:<port>/ws}. */
     public String effectivePublicUrl(int boundPort) {
-        return publicUrl != null ? publicUrl : "ws://127.0.0.1:" + boundPort + "/ws";
+        String set = publicUrl();
+        return set != null ? set : "ws://127.0.0.1:" + boundPort + "/ws";
     }
 
-    /** One line for the startup log; secrets are shown only as set/unset. */
+    /**
+     * One line for the startup log: {@code key=value} for every setting (secrets as {@code set}/{@code unset}, the
+     * database URL's password masked), then what the broker derives from them.
+     */
     public String describe() {
-        List<String> parts = new ArrayList<>();
-        parts.add("port=" + port);
-        parts.add("bind=" + bindAddress);
-        parts.add("database=" + (databaseUrl == null ? "embedded(" + dataDir + ")" : redactUrl(databaseUrl)));
-        parts.add("eventLoopThreads=" + eventLoopThreads);
-        parts.add("writerBatchSize=" + writerBatchSize);
+        List<String> parts = new ArrayList<>(Settings.ALL.size() + 4);
+        for (Setting<?> s : Settings.ALL) {
+            parts.add(s.key() + "=" + shown(s));
+        }
+        parts.add("effective: database=" + (databaseUrl() == null ? "embedded(" + dataDir() + ")" : "external"));
         parts.add("writerThreads=" + writerThreads());
-        parts.add("queueRetentionHours=" + queueRetentionHours);
-        parts.add("backlog=" + backlog);
-        parts.add("statusTtlSeconds=" + statusTtlSeconds);
-        parts.add("hookFreshWindowSeconds=" + hookFreshWindowSeconds);
-        parts.add("maxConnectionsPerMesh=" + maxConnectionsPerMesh);
-        parts.add("maxMessageBytes=" + maxMessageBytes);
-        parts.add("hookRateLimitPerMin=" + hookRateLimitPerMin);
-        parts.add("sendRateLimitPerMin=" + sendRateLimitPerMin);
-        parts.add("sendRateBurst=" + sendRateBurst);
-        parts.add("joinRateLimitPerMin=" + joinRateLimitPerMin);
-        parts.add("hookToken=" + (hookToken == null ? "unset" : "set"));
-        parts.add("adminToken=" + (adminToken == null ? "unset(admin API off)" : "set"));
-        parts.add("publicUrl=" + publicUrl);
-        parts.add("encryptionKey=" + (encryptionKeyHex == null ? "unset" : "set"));
-        parts.add("tls=" + (tlsCert == null ? "off" : "on"));
-        parts.add("logFormat=" + logFormat);
-        parts.add("graceMs=" + graceMs);
-        parts.add("redeliveryMs=" + redeliveryMs);
-        parts.add("helloTimeoutMs=" + helloTimeoutMs);
-        parts.add("statusSweepMs=" + statusSweepMs);
-        parts.add("writerWaterMarks=" + writerHighWaterOps + "/" + writerLowWaterOps);
-        parts.add("maxPendingBytesPerSocket=" + maxPendingBytesPerSocket);
-        parts.add("httpRequestTimeoutMs=" + httpRequestTimeoutMs);
+        parts.add("tls=" + (tlsCert() == null ? "off" : "on"));
+        parts.add("adminApi=" + (adminToken() == null ? "off" : "on"));
         return String.join(" ", parts);
     }
 
-    private static String redactUrl(String url) {
-        return url.replaceAll("//([^:/@]+):[^@]*@", "//$1:***@").replaceAll("password=[^&]*", "password=***");
+    private <T> String shown(Setting<T> s) {
+        return s.shown(get(s));
+    }
+
+    /** {@link #describe()}, so that logging a configuration by mistake shows no secret either. */
+    @Override
+    public String toString() {
+        return "BrokerConfig[" + describe() + "]";
     }
 
     /** Whether native epoll should be used (on Linux when available). */

@@ -21,9 +21,15 @@ import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
 import dev.claudemesh.broker.netty.pipeline.PeerFrameHandler;
 import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
+import dev.claudemesh.broker.netty.startup.DatabaseStartup;
+import dev.claudemesh.broker.netty.startup.Preflight;
+import dev.claudemesh.broker.netty.startup.StartupException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -37,13 +43,12 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,23 +101,38 @@ public final class BrokerServer implements AutoCloseable {
         return start(config, Clock.SYSTEM);
     }
 
+    /**
+     * Starts a broker; blocks until it accepts connections. Order: host checks (data directory, TLS files, bind
+     * address), then the listening socket is bound with accepting paused — so a port in use is reported before the
+     * database is started — then the database (an unreachable {@code DATABASE_URL} retried for
+     * {@code DATABASE_CONNECT_TIMEOUT_SECONDS}), recovery, the domain, and finally accepting is switched on.
+     *
+     * @throws StartupException       for a failure the operator can act on: one line, with its exit code
+     * @throws Exception              anything unexpected; nothing is left running either way
+     */
     public static BrokerServer start(BrokerConfig config, Clock clock) throws Exception {
         long startedAt = clock.millis();
         log.info("claudemesh-broker {} starting: {}", VERSION, config.describe());
-        DatabaseConfig dbConfig = DatabaseConfig.defaults().withDataDir(Path.of(config.dataDir()));
-        // each durable writer holds a connection while it commits; the rest serve lookups, admin and retention
-        dbConfig = dbConfig.withPool(DatabaseConfig.DEFAULT_MAX_POOL_SIZE - 1 + config.writerThreads(),
-                dbConfig.connectionTimeoutMs());
-        if (config.databaseUrl() != null) {
-            dbConfig = dbConfig.withDatabaseUrl(config.databaseUrl());
-        }
-        Database database = Database.open(dbConfig);
+        Preflight.dataDir(config);
+        SslContext ssl = Preflight.ssl(config);
+        InetAddress bindAddress = Preflight.bindAddress(config);
+
+        boolean epoll = BrokerConfig.epollPreferred() && Epoll.isAvailable();
+        int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
+                : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept"),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("broker-loop"),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Channel server = null;
+        Database database = null;
         ShardedDurableLog durable = null;
         PgMemberDirectory directory = null;
-        EventLoopGroup boss = null;
-        EventLoopGroup workers = null;
         ExecutorService blocking = null;
         try {
+            DeferredInitializer children = new DeferredInitializer();
+            server = listen(config, bindAddress, boss, workers, epoll, children);
+            database = DatabaseStartup.open(databaseConfig(config), config.databaseConnectTimeoutSeconds());
             AdminRepository admin = new AdminRepository(database.dataSource());
             int stale = admin.closeOpenPresences(clock.millis());
             if (stale > 0) {
@@ -123,17 +143,8 @@ public final class BrokerServer implements AutoCloseable {
                             .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
-
-            boolean epoll = BrokerConfig.epollPreferred() && Epoll.isAvailable();
-            int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
-                    : Runtime.getRuntime().availableProcessors();
-            boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept"),
-                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-            workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("broker-loop"),
-                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-            Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
-                    : NioServerSocketChannel.class;
-            blocking = Executors.newFixedThreadPool(4, new DefaultThreadFactory("broker-blocking", true));
+            blocking = Executors.newFixedThreadPool(config.blockingThreads(),
+                    new DefaultThreadFactory("broker-blocking", true));
 
             BrokerMetrics metrics = new BrokerMetrics();
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
@@ -147,45 +158,31 @@ public final class BrokerServer implements AutoCloseable {
             log.info("restored the idempotency window: {} sends of the last {} s", recent.size(), windowMs / 1_000);
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
-            int[] boundPort = new int[1];
-            ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort[0], clock,
+            int boundPort = ((InetSocketAddress) server.localAddress()).getPort();
+            ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort, clock,
                     startedAt, VERSION, metrics);
             MeshKeys keys = new MeshKeys(database.dataSource(), config.encryptionKeyHex());
             HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(admin, new InviteRepository(database.dataSource(),
                     keys), keys, new AuditOutbox(database.dataSource())), new BrokerMetricsExporter(metrics, durable));
-            PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(), 16 * 1024,
-                    config.httpRequestTimeoutMs(), 30_000, 75_000, config.helloTimeoutMs(),
-                    config.maxPendingBytesPerSocket());
-            SslContext ssl = null;
-            if (config.tlsCert() != null) {
-                ssl = SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
-            }
-            ServerBootstrap b = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(channelClass)
-                    .option(ChannelOption.SO_BACKLOG, config.backlog())
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                    .childHandler(new BrokerChannelInitializer(broker, http, limits, ssl, channels));
-            Channel server = b.bind(config.bindAddress(), config.port()).sync().channel();
+            PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
+                    config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),
+                    config.staleTimeoutMs(), config.helloTimeoutMs(), config.maxPendingBytesPerSocket());
+            children.set(new BrokerChannelInitializer(broker, http, limits, ssl, channels));
             BrokerServer s = new BrokerServer(config, database, durable, directory, broker, boss, workers, blocking,
                     channels, server);
-            boundPort[0] = s.port;
             durable.onPressureChange(high -> s.setReading(!high));
             s.retention = new QueueRetention(database.dataSource(), config.queueRetentionHours() * 3_600_000L)
                     .start(config.retentionSweepMs(), clock::millis);
+            server.config().setAutoRead(true); // accept what waited in the backlog, and everything after
             log.info("listening on {}:{} ({}, {} event loops{})", config.bindAddress(), s.port,
                     epoll ? "epoll" : "nio", threads, ssl != null ? ", TLS" : "");
             return s;
         } catch (Exception | Error e) {
-            if (workers != null) {
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (server != null) {
+                server.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
             }
-            if (boss != null) {
-                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            }
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (blocking != null) {
                 blocking.shutdownNow();
             }
@@ -195,8 +192,66 @@ public final class BrokerServer implements AutoCloseable {
             if (durable != null) {
                 durable.close();
             }
-            database.close();
+            if (database != null) {
+                database.close();
+            }
             throw e;
+        }
+    }
+
+    private static DatabaseConfig databaseConfig(BrokerConfig config) {
+        DatabaseConfig db = DatabaseConfig.defaults().withDataDir(Path.of(config.dataDir()));
+        // each durable writer holds a connection while it commits; the rest serve lookups, admin and retention
+        db = db.withPool(DatabaseConfig.DEFAULT_MAX_POOL_SIZE - 1 + config.writerThreads(), db.connectionTimeoutMs());
+        return config.databaseUrl() != null ? db.withDatabaseUrl(config.databaseUrl()) : db;
+    }
+
+    /**
+     * Binds the listening socket with accepting paused (server channel auto-read off): connections wait in the
+     * kernel backlog until {@code setAutoRead(true)}, and by then {@code children} has its initializer.
+     */
+    private static Channel listen(BrokerConfig config, InetAddress address, EventLoopGroup boss,
+                                  EventLoopGroup workers, boolean epoll, DeferredInitializer children) {
+        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, config.backlog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        config.socketWriteLowWaterBytes(), config.socketWriteHighWaterBytes()))
+                .childHandler(children);
+        ChannelFuture bound = b.bind(address, config.port()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw Preflight.bindFailure(config, address, config.port(), bound.cause());
+        }
+        return bound.channel();
+    }
+
+    /**
+     * The child handler bound before the broker exists: hands each accepted channel to the real initializer, set
+     * once before accepting starts (so it is never null when a channel arrives).
+     */
+    @ChannelHandler.Sharable
+    private static final class DeferredInitializer extends ChannelInitializer<Channel> {
+        private volatile BrokerChannelInitializer target;
+
+        void set(BrokerChannelInitializer initializer) {
+            this.target = initializer;
+        }
+
+        @Override
+        protected void initChannel(Channel ch) {
+            BrokerChannelInitializer t = target;
+            if (t == null) {
+                ch.close(); // cannot happen: accepting starts after set()
+                return;
+            }
+            ch.pipeline().addLast(t);
         }
     }
 
@@ -249,10 +304,10 @@ public final class BrokerServer implements AutoCloseable {
         log.info("shutting down");
         retention.close();
         serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        broker.shutdown(3_000);
-        boolean flushed = durable.flush(5_000);
+        broker.shutdown(config.shutdownCloseMs());
+        boolean flushed = durable.flush(config.shutdownFlushMs());
         if (!flushed) {
-            log.error("writer did not drain within 5 s; {} ops left", durable.backlog());
+            log.error("writer did not drain within {} ms; {} ops left", config.shutdownFlushMs(), durable.backlog());
         }
         channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

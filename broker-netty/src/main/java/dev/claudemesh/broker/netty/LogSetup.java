@@ -1,22 +1,31 @@
 package dev.claudemesh.broker.netty;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import org.slf4j.LoggerFactory;
 
-/** Switches Logback to one-JSON-object-per-line output when {@code BROKER_LOG_FORMAT=json}. */
+/**
+ * Applies the logging settings once the configuration is known: the root level ({@code BROKER_LOG_LEVEL}, which
+ * {@code logback.xml} also reads from the environment, so that a {@code --log-level} flag works too) and, for
+ * {@code BROKER_LOG_FORMAT=json}, one JSON object per line.
+ */
 final class LogSetup {
 
     private LogSetup() {
     }
 
-    static void apply(String format) {
-        if (!"json".equals(format) || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+    static void apply(String format, String level) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
             return;
         }
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(level, Level.INFO));
+        if (!"json".equals(format)) {
+            return;
+        }
         root.detachAndStopAllAppenders();
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(ctx);

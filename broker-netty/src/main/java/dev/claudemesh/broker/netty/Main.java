@@ -1,63 +1,50 @@
 package dev.claudemesh.broker.netty;
 
-import dev.claudemesh.broker.netty.cli.AdminCli;
+import dev.claudemesh.broker.netty.cli.Cli;
+import dev.claudemesh.broker.netty.startup.StartupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -jar claudemesh-broker.jar [serve] [--flag value …]} starts the broker;
- * {@code mesh|member|audit|invite …} run admin subcommands against the database.
+ * {@code java -jar claudemesh-broker.jar [serve] [--flag value …]} starts the broker; the other commands
+ * ({@code keygen}, {@code mesh create}, …, {@code help}, {@code --version}) are {@link Cli}'s.
+ *
+ * <p>Exit codes (README "Operations"): 0 after a graceful stop (SIGTERM, SIGINT) or a command that succeeded;
+ * 1 a runtime failure a supervisor should retry (the database unreachable past
+ * {@code DATABASE_CONNECT_TIMEOUT_SECONDS}, the port still in use, an unexpected error); 2 a configuration or usage
+ * error it should not retry (a bad value, a bad {@code BROKER_BIND} or {@code BROKER_DATA_DIR}, an unknown flag).
+ * Startup failures are one line on stderr, {@code configuration error: …} or {@code startup failed: …}, without a
+ * stack trace (it is logged at DEBUG).</p>
  */
 public final class Main {
-
-    private static final Set<String> ADMIN_COMMANDS = Set.of("mesh", "member", "audit", "invite");
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && ADMIN_COMMANDS.contains(args[0])) {
-            System.exit(AdminCli.run(args, System.getenv(), System.out, System.err));
-        }
-        if (args.length > 0 && "keygen".equals(args[0])) {
-            // an ed25519 key pair for enrolling a member by hand (README worked example, load-test fixtures)
-            var kp = dev.claudemesh.broker.core.crypto.Ed25519.generate();
-            System.out.println("{\"publicKey\":\"" + kp.publicKeyHex() + "\",\"secretKey\":\"" + kp.secretKeyHex() + "\"}");
-            return;
-        }
-        List<String> rest = Arrays.asList(args);
-        if (!rest.isEmpty() && "serve".equals(rest.get(0))) {
-            rest = rest.subList(1, rest.size());
-        }
-        if (rest.contains("--help") || rest.contains("-h")) {
-            System.out.println("usage: java -jar claudemesh-broker.jar [serve] [--port N] [--database-url URL] …");
-            System.out.println("       java -jar claudemesh-broker.jar mesh|member|audit|invite … | keygen");
-            System.out.println("flags: " + String.join(" ", BrokerConfig.DEFAULTS.keySet().stream().map(BrokerConfig::flagOf).toList()));
-            return;
-        }
-        BrokerConfig config;
-        try {
-            config = BrokerConfig.load(System.getenv(), rest);
-        } catch (BrokerConfig.ConfigException e) {
-            System.err.println("configuration error: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        LogSetup.apply(config.logFormat());
+        System.exit(Cli.run(args, System.getenv(), System.out, System.err, Main::serve));
+    }
+
+    /** Runs the broker until SIGTERM/SIGINT (then the process halts with 0); returns only on a startup failure. */
+    static int serve(BrokerConfig config) {
+        LogSetup.apply(config.logFormat(), config.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
         BrokerServer server;
         try {
             server = BrokerServer.start(config);
+        } catch (StartupException e) {
+            System.err.println((e.exitCode() == StartupException.CONFIGURATION ? "configuration error: "
+                    : "startup failed: ") + e.getMessage());
+            log.debug("startup failed", e);
+            return e.exitCode();
         } catch (Exception e) {
-            log.error("startup failed: {}", e.toString(), e);
-            System.exit(1);
-            return;
+            // not one of the failures startup knows how to name: a defect, so the stack trace is logged
+            System.err.println("startup failed: " + e);
+            log.error("startup failed", e);
+            return StartupException.RUNTIME;
         }
         CountDownLatch stop = new CountDownLatch(1);
         Runnable shutdown = () -> {
@@ -81,5 +68,6 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return 0;
     }
 }

@@ -1,11 +1,20 @@
 package dev.claudemesh.broker.netty;
 
 import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.netty.cli.Cli;
+import dev.claudemesh.broker.netty.config.BuildInfo;
+import dev.claudemesh.broker.netty.config.ConfigException;
+import dev.claudemesh.broker.netty.config.Setting;
+import dev.claudemesh.broker.netty.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +34,7 @@ class BrokerConfigTest {
 
     private static void assertRejected(Map<String, String> env, String expectedMessage, String... args) {
         assertThatThrownBy(() -> load(env, args))
-                .isInstanceOf(BrokerConfig.ConfigException.class)
+                .isInstanceOf(ConfigException.class)
                 .hasMessage(expectedMessage);
     }
 
@@ -48,7 +57,7 @@ class BrokerConfigTest {
         assertThat(c.adminToken()).isNull();
         assertThat(c.publicUrl()).isNull();
         assertThat(c.encryptionKeyHex()).isNull();
-        assertThat(c.gitSha()).isEqualTo("unknown");
+        assertThat(c.gitSha()).isEqualTo(BuildInfo.gitSha());
         assertThat(c.tlsCert()).isNull();
         assertThat(c.tlsKey()).isNull();
         assertThat(c.logFormat()).isEqualTo("text");
@@ -57,6 +66,23 @@ class BrokerConfigTest {
         assertThat(c.helloTimeoutMs()).isEqualTo(10_000);
         assertThat(c.statusSweepMs()).isEqualTo(15_000);
         assertThat(c.maxFrameBytes()).isEqualTo(65536 + 16384);
+        // the pipeline's protocol values and the wiring's former literals
+        assertThat(c.pingIntervalMs()).isEqualTo(30_000);
+        assertThat(c.staleTimeoutMs()).isEqualTo(75_000);
+        assertThat(c.maxHeaderBytes()).isEqualTo(16 * 1024);
+        assertThat(c.blockingThreads()).isEqualTo(4);
+        assertThat(c.httpRequestTimeoutMs()).isEqualTo(30_000);
+        assertThat(c.socketWriteLowWaterBytes()).isEqualTo(256 * 1024);
+        assertThat(c.socketWriteHighWaterBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.shutdownCloseMs()).isEqualTo(3_000);
+        assertThat(c.shutdownFlushMs()).isEqualTo(5_000);
+        assertThat(c.databaseConnectTimeoutSeconds()).isEqualTo(60);
+        assertThat(c.logLevel()).isEqualTo("INFO");
+    }
+
+    @Test
+    void shouldLetGitShaOverrideTheBuildsCommit() {
+        assertThat(load(Map.of("GIT_SHA", "0123abc")).gitSha()).isEqualTo("0123abc");
     }
 
     @Test
@@ -105,10 +131,26 @@ class BrokerConfigTest {
 
     @Test
     void shouldNameFlagsAfterVariables() {
-        assertThat(BrokerConfig.flagOf("BROKER_PORT")).isEqualTo("--port");
-        assertThat(BrokerConfig.flagOf("STATUS_TTL_SECONDS")).isEqualTo("--status-ttl-seconds");
-        assertThat(BrokerConfig.flagOf("DATABASE_URL")).isEqualTo("--database-url");
-        assertThat(BrokerConfig.flagOf("BROKER_TLS_CERT")).isEqualTo("--tls-cert");
+        assertThat(Settings.PORT.flag()).isEqualTo("--port");
+        assertThat(Settings.STATUS_TTL_SECONDS.flag()).isEqualTo("--status-ttl-seconds");
+        assertThat(Settings.DATABASE_URL.flag()).isEqualTo("--database-url");
+        assertThat(Settings.TLS_CERT.flag()).isEqualTo("--tls-cert");
+        assertThat(Settings.ALL).extracting(Setting::env).doesNotHaveDuplicates();
+        assertThat(Settings.ALL).extracting(Setting::flag).doesNotHaveDuplicates();
+        assertThat(Settings.ALL).extracting(Setting::key).doesNotHaveDuplicates();
+        for (Setting<?> s : Settings.ALL) {
+            assertThat(Settings.byFlag(s.flag())).isSameAs(s);
+        }
+    }
+
+    @Test
+    void shouldAcceptEveryDefaultItDocuments() {
+        // each setting's own default parses (a default out of its range would fail every start)
+        for (Setting<?> s : Settings.ALL) {
+            if (s.defaultText() != null) {
+                assertThat(s.parse(s.defaultText())).as(s.env()).isNotNull();
+            }
+        }
     }
 
     @Test
@@ -181,15 +223,38 @@ class BrokerConfigTest {
                 "BROKER_ENCRYPTION_KEY: must be 64 hex chars (32 bytes)");
         assertRejected(Map.of("BROKER_PUBLIC_URL", "http://example.com/ws"),
                 "BROKER_PUBLIC_URL: 'http://example.com/ws' (expected: a ws:// or wss:// URL)");
-        assertRejected(Map.of("BROKER_LOG_FORMAT", "xml"), "BROKER_LOG_FORMAT: 'xml' (expected: text or json)");
+        assertRejected(Map.of("BROKER_LOG_FORMAT", "xml"), "BROKER_LOG_FORMAT: 'xml' (expected: one of text, json)");
+        assertRejected(Map.of("BROKER_LOG_LEVEL", "loud"),
+                "BROKER_LOG_LEVEL: 'loud' (expected: one of ERROR, WARN, INFO, DEBUG, TRACE)");
+        assertThat(load(Map.of("BROKER_LOG_LEVEL", "debug")).logLevel()).isEqualTo("DEBUG");
     }
 
     @Test
-    void shouldRejectUnknownFlagAndMissingValue() {
-        assertThatThrownBy(() -> load(Map.of(), "--prot", "1"))
-                .isInstanceOf(BrokerConfig.ConfigException.class)
-                .hasMessageStartingWith("unknown option --prot (known: --port ");
-        assertRejected(Map.of(), "--port: missing value", "--port");
+    void shouldRejectADatabaseUrlThatIsNotPostgresWithoutQuotingIt() {
+        assertRejected(Map.of("DATABASE_URL", "mysql://root:hunter2@db/x"),
+                "DATABASE_URL: unsupported scheme 'mysql' (expected: postgres://, postgresql:// or jdbc:postgresql://)");
+        assertRejected(Map.of("DATABASE_URL", "hunter2"),
+                "DATABASE_URL: unsupported scheme '' (expected: postgres://, postgresql:// or jdbc:postgresql://)");
+        assertRejected(Map.of("DATABASE_URL", "postgres://u:hunter2@/x"), "DATABASE_URL: missing host");
+    }
+
+    @Test
+    void shouldRejectContradictingTimingAndBufferSettings() {
+        assertRejected(Map.of("BROKER_PING_INTERVAL_MS", "80000"),
+                "BROKER_PING_INTERVAL_MS: 80000 (expected: < BROKER_STALE_TIMEOUT_MS=75000)");
+        assertRejected(Map.of("BROKER_WRITER_LOW_WATER", "60000"),
+                "BROKER_WRITER_LOW_WATER: 60000 (expected: < BROKER_WRITER_HIGH_WATER=50000)");
+        assertRejected(Map.of("BROKER_SOCKET_WRITE_LOW_WATER_BYTES", "2097152"),
+                "BROKER_SOCKET_WRITE_LOW_WATER_BYTES: 2097152 (expected: < BROKER_SOCKET_WRITE_HIGH_WATER_BYTES=1048576)");
+        assertRejected(Map.of("DATABASE_CONNECT_TIMEOUT_SECONDS", "-1"),
+                "DATABASE_CONNECT_TIMEOUT_SECONDS: -1 is out of range (expected: 0..3600)");
+    }
+
+    @Test
+    void shouldRejectUnknownFlagMissingValueAndRepeatedFlag() {
+        assertRejected(Map.of(), "Unknown options: '--prot', '1'", "--prot", "1");
+        assertRejected(Map.of(), "Missing required parameter for option '--port' (<n>)", "--port");
+        assertRejected(Map.of(), "option '--port' (<n>) should be specified only once", "--port", "1", "--port=2");
     }
 
     @Test
@@ -207,6 +272,57 @@ class BrokerConfigTest {
                 .doesNotContain("abab");
         assertThat(load(Map.of("DATABASE_URL", "jdbc:postgresql://db/x?user=u&password=pw")).describe())
                 .contains("password=***").doesNotContain("pw&").doesNotContain("=pw");
+    }
+
+    /** A recognisable value for each secret setting (the encryption key must still be 64 hex to be accepted). */
+    private static String secretValue(Setting<?> s) {
+        return s == Settings.ENCRYPTION_KEY ? "5ec2e75ec2e7" + "0".repeat(40) + "5ec2e75ec2e7" : "SECRET-" + s.env() + "-VALUE";
+    }
+
+    /** The parts of a secret value that must never be shown (the encryption key's recognisable ends). */
+    private static List<String> fragments(Setting<?> s) {
+        return s == Settings.ENCRYPTION_KEY ? List.of(secretValue(s), "5ec2e75ec2e7") : List.of(secretValue(s));
+    }
+
+    @Test
+    void shouldShowNoSecretValueInToStringDescriptionOrHelp() {
+        List<Setting<?>> secrets = Settings.ALL.stream().filter(Setting::secret).toList();
+        assertThat(secrets).contains(Settings.HOOK_TOKEN, Settings.ADMIN_TOKEN, Settings.ENCRYPTION_KEY);
+        Map<String, String> env = new HashMap<>();
+        for (Setting<?> s : secrets) {
+            env.put(s.env(), secretValue(s));
+        }
+        env.put("DATABASE_URL", "postgres://broker:DBPASS-VALUE@db:5432/claudemesh?password=DBPASS-PARAM");
+        List<String> never = new ArrayList<>(List.of("DBPASS-VALUE", "DBPASS-PARAM"));
+        secrets.forEach(s -> never.addAll(fragments(s)));
+
+        BrokerConfig fromEnv = load(env);
+        List<String> flags = new ArrayList<>();
+        for (Setting<?> s : secrets) {
+            flags.add(s.flag());
+            flags.add(secretValue(s));
+        }
+        BrokerConfig fromFlags = load(Map.of("DATABASE_URL", env.get("DATABASE_URL")), flags.toArray(String[]::new));
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        PrintStream helpOut = new PrintStream(help, true, StandardCharsets.UTF_8);
+        assertThat(Cli.run(new String[] {"serve", "--help"}, env, helpOut, helpOut))
+                .isZero();
+
+        for (String shown : List.of(fromEnv.toString(), fromEnv.describe(), fromFlags.toString(),
+                fromFlags.describe(), help.toString(StandardCharsets.UTF_8))) {
+            assertThat(shown).isNotEmpty();
+            for (String secret : never) {
+                assertThat(shown).doesNotContain(secret);
+            }
+        }
+        // the secrets are there, only not shown
+        assertThat(fromEnv.adminToken()).isEqualTo(secretValue(Settings.ADMIN_TOKEN));
+        assertThat(fromFlags.hookToken()).isEqualTo(secretValue(Settings.HOOK_TOKEN));
+        assertThat(fromEnv.describe()).contains("adminToken=set", "hookToken=set", "encryptionKey=set",
+                "database=postgres://broker:***@db:5432/claudemesh?password=***");
+        // nor does a refusal quote a secret
+        assertThatThrownBy(() -> load(Map.of("BROKER_ENCRYPTION_KEY", "SECRET-BUT-NOT-HEX")))
+                .hasMessage("BROKER_ENCRYPTION_KEY: must be 64 hex chars (32 bytes)");
     }
 
     @Test

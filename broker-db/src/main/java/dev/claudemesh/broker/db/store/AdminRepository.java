@@ -33,8 +33,8 @@ import static org.jooq.impl.DSL.position;
 import static org.jooq.impl.DSL.val;
 
 /**
- * Operator operations on meshes, members and the audit log: what the {@code /admin/*} routes and the jar's
- * {@code mesh create}, {@code member add}, {@code member revoke} and {@code audit verify} subcommands do.
+ * Operator operations on meshes, members and the audit log, row by row. The operations an operator asks for (the
+ * {@code /admin/*} routes, the jar's subcommands) go through {@link MembershipAdmin}, which uses this.
  *
  * <p>Blocking JDBC: call it from a non-event-loop executor or a CLI thread. Thread-safe (stateless apart from the
  * data source, which it does not own). Changing members here does not touch a running broker's
@@ -55,17 +55,23 @@ public final class AdminRepository {
     }
 
     /**
-     * Creates a mesh with a fresh id.
+     * Creates a mesh row with a fresh id, and nothing else: operators create meshes through
+     * {@link MembershipAdmin#createMesh}, which also gives the mesh its owner keys in the same transaction.
      *
      * @throws DuplicateException       when {@code slug} is taken
      * @throws IllegalArgumentException when {@code name} or {@code slug} is blank
      */
     public Mesh createMesh(String name, String slug) {
+        return insertMesh(dsl, name, slug);
+    }
+
+    /** {@link #createMesh} in the caller's transaction {@code tx} (or any context). */
+    static Mesh insertMesh(DSLContext tx, String name, String slug) {
         requireText(name, "name");
         requireText(slug, "slug");
         String id = Ids.newId();
         try {
-            dsl.insertInto(MESH_TABLE, MESH_TABLE.ID, MESH_TABLE.NAME, MESH_TABLE.SLUG).values(id, name, slug).execute();
+            tx.insertInto(MESH_TABLE, MESH_TABLE.ID, MESH_TABLE.NAME, MESH_TABLE.SLUG).values(id, name, slug).execute();
         } catch (DataAccessException e) {
             if (UNIQUE_VIOLATION.equals(Rows.sqlState(e))) {
                 throw new DuplicateException("mesh slug already exists: " + slug, e);

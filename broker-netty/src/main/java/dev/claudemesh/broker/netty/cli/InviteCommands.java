@@ -2,144 +2,154 @@ package dev.claudemesh.broker.netty.cli;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
-import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.CreatedInvite;
 import dev.claudemesh.broker.db.store.InvitePreset;
 import dev.claudemesh.broker.db.store.InviteRepository;
-import dev.claudemesh.broker.db.store.MeshKeys;
-import dev.claudemesh.broker.netty.BrokerConfig;
-import dev.claudemesh.broker.netty.http.InviteFormats;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
+import dev.claudemesh.broker.netty.config.ConfigException;
+import dev.claudemesh.broker.netty.config.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.io.PrintStream;
-import java.util.List;
-import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The jar's {@code invite} subcommands (PROTOCOL §9), the same operations as the admin API's invite routes:
- * <pre>
- *   invite create --mesh MESH_ID [--max-uses N] [--expires-in 7d|12h|30m|3600s] [--role member|admin]
- *   invite revoke --mesh MESH_ID --invite INVITE_ID
- * </pre>
+ * The jar's {@code invite} subcommands (PROTOCOL §9), the same operations as the admin API's invite routes.
  * {@code invite create} prints the link and the command a peer runs to join, one per line, on stdout (so
  * {@code … | head -1} is the link), and the invite's id and expiry on stderr. The invite's {@code broker_url} is
- * {@code BROKER_PUBLIC_URL}, else {@code ws://127.0.0.1:<BROKER_PORT>/ws}; the mesh's owner secret is read (or
- * created) encrypted under {@code BROKER_ENCRYPTION_KEY} when set — the broker's own settings, read from the same
- * environment.
+ * {@code BROKER_PUBLIC_URL}, else {@code ws://127.0.0.1:<BROKER_PORT>/ws}; the owner secret is read (or created)
+ * encrypted under {@code BROKER_ENCRYPTION_KEY} when set — the broker's own settings, read from the same environment.
  *
  * <p>Audit: the events ({@code invite_created}, {@code invite_revoked}) go to the audit outbox in the same
  * transaction; the broker moves them into the hash chain (at its next start, or its next enrolment change), so this
  * process never appends to a chain whose tail a running broker has cached.</p>
- *
- * <p>Called on the main thread by {@link AdminCli}; blocking.</p>
  */
 final class InviteCommands {
 
-    static final String VIA = "cli";
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})([smhd]?)");
 
     private InviteCommands() {
     }
 
-    /** An operation that needs the data source (not only the admin repository). */
-    private abstract static class DataSourceOperation implements AdminCli.Operation {
-        @Override
-        public final int run(AdminRepository repo, PrintStream out, PrintStream err) {
-            throw new UnsupportedOperationException("needs the data source");
-        }
+    @Command(name = "create", sortOptions = false,
+            description = "Creates a signed invite; prints the link and 'claudemesh join <link>' on stdout.")
+    static final class Create extends AdminCommand {
+        @Option(names = "--mesh", required = true, paramLabel = "<meshId>", description = "the mesh's id")
+        String meshId;
 
-        @Override
-        public abstract int run(DataSource dataSource, PrintStream out, PrintStream err);
-    }
+        @Option(names = "--max-uses", paramLabel = "<n>",
+                description = "how many keys it may enrol (default 1, at most " + InviteRepository.MAX_USES_LIMIT + ")")
+        String maxUses;
 
-    /** Validates {@code invite create}'s flags and the broker settings it uses; returns the operation. */
-    static AdminCli.Operation create(Map<String, String> f, Map<String, String> env) throws AdminCli.UsageException {
-        String meshId = f.get("mesh");
-        if (!Ids.isId(meshId)) {
-            throw new AdminCli.UsageException("--mesh: '" + meshId + "' (expected: a 32-character mesh id)");
-        }
-        int maxUses;
-        long expiresInS;
+        @Option(names = "--expires-in", paramLabel = "<duration>",
+                description = "lifetime: 7d, 12h, 30m, 3600s or seconds (default 7d, at most 366d)")
+        String expiresIn;
+
+        @Option(names = "--role", paramLabel = "<role>", description = "member (default) or admin")
         String role;
-        try {
-            maxUses = f.containsKey("max-uses") ? InviteFormats.maxUsesOf(parseLong(f.get("max-uses")))
-                    : InviteFormats.DEFAULT_MAX_USES;
-        } catch (IllegalArgumentException e) {
-            throw new AdminCli.UsageException("--max-uses: '" + f.get("max-uses") + "' (expected: 1.."
-                    + InviteRepository.MAX_USES_LIMIT + ")");
+
+        private MembershipAdmin.InviteOptions options;
+        private String brokerUrl;
+
+        Create(CliContext ctx) {
+            super(ctx);
         }
-        try {
-            expiresInS = f.containsKey("expires-in") ? InviteFormats.durationSecondsOf(f.get("expires-in"))
-                    : InviteFormats.DEFAULT_EXPIRES_IN_S;
-        } catch (IllegalArgumentException e) {
-            throw new AdminCli.UsageException("--expires-in: '" + f.get("expires-in") + "' (expected: a duration "
-                    + "like 7d, 12h, 30m or 3600s, at most " + InviteRepository.MAX_EXPIRES_IN_S / 86_400 + "d)");
-        }
-        try {
-            role = InviteFormats.roleOf(f.getOrDefault("role", InviteFormats.DEFAULT_ROLE));
-        } catch (IllegalArgumentException e) {
-            throw new AdminCli.UsageException("--role: '" + f.get("role") + "' (expected: member or admin)");
-        }
-        BrokerConfig config;
-        try {
-            config = BrokerConfig.load(env, List.of());
-        } catch (BrokerConfig.ConfigException e) {
-            throw new AdminCli.UsageException("broker configuration: " + e.getMessage());
-        }
-        String brokerUrl = config.effectivePublicUrl(config.port());
-        String encryptionKey = config.encryptionKeyHex();
-        return new DataSourceOperation() {
-            @Override
-            public int run(DataSource dataSource, PrintStream out, PrintStream err) {
-                InviteRepository invites = new InviteRepository(dataSource, new MeshKeys(dataSource, encryptionKey));
-                CreatedInvite inv;
+
+        @Override
+        void check() {
+            AdminCommands.checkMeshId(this, meshId);
+            int uses = MembershipAdmin.InviteOptions.DEFAULT_MAX_USES;
+            if (maxUses != null) {
                 try {
-                    inv = invites.create(meshId, brokerUrl, maxUses, expiresInS, role, InvitePreset.NONE, VIA,
-                            System.currentTimeMillis());
-                } catch (MeshKeys.KeyUnavailableException e) {
-                    err.println("error: " + e.getMessage());
-                    return AdminCli.FAILED;
+                    uses = Integer.parseInt(maxUses.trim());
+                } catch (NumberFormatException e) {
+                    uses = -1;
                 }
-                out.println(inv.link());
-                out.println("claudemesh join " + inv.link());
-                err.println("invite " + inv.id() + " for mesh " + inv.payload().meshSlug() + " (" + meshId + "): role "
-                        + role + ", " + maxUses + (maxUses == 1 ? " use" : " uses") + ", broker " + brokerUrl
-                        + ", expires " + AuditChain.isoMillis(inv.expiresAtS() * 1000));
-                err.println("revoke it with: invite revoke --mesh " + meshId + " --invite " + inv.id());
-                return AdminCli.OK;
+                if (uses < 1 || uses > InviteRepository.MAX_USES_LIMIT) {
+                    throw usage("--max-uses: '" + maxUses + "' (expected: 1.." + InviteRepository.MAX_USES_LIMIT + ")");
+                }
             }
-        };
+            long expiresInS = MembershipAdmin.InviteOptions.DEFAULT_EXPIRES_IN_S;
+            if (expiresIn != null) {
+                expiresInS = durationSecondsOf(expiresIn);
+                if (expiresInS < 1 || expiresInS > InviteRepository.MAX_EXPIRES_IN_S) {
+                    throw usage("--expires-in: '" + expiresIn + "' (expected: a duration like 7d, 12h, 30m or 3600s, "
+                            + "at most " + InviteRepository.MAX_EXPIRES_IN_S / 86_400 + "d)");
+                }
+            }
+            String r = role == null ? MembershipAdmin.InviteOptions.DEFAULT_ROLE : role;
+            if (!InviteRepository.ROLES.contains(r)) {
+                throw usage("--role: '" + role + "' (expected: member or admin)");
+            }
+            options = new MembershipAdmin.InviteOptions(uses, expiresInS, r, InvitePreset.NONE);
+            try {
+                String publicUrl = ctx.setting(Settings.PUBLIC_URL);
+                brokerUrl = publicUrl != null ? publicUrl : "ws://127.0.0.1:" + ctx.setting(Settings.PORT) + "/ws";
+            } catch (ConfigException e) {
+                throw usage("broker configuration: " + e.getMessage());
+            }
+        }
+
+        @Override
+        int run(MembershipAdmin admin, PrintStream out, PrintStream err) {
+            CreatedInvite inv = admin.createInvite(meshId, brokerUrl, options);
+            out.println(inv.link());
+            out.println("claudemesh join " + inv.link());
+            int uses = options.maxUses();
+            err.println("invite " + inv.id() + " for mesh " + inv.payload().meshSlug() + " (" + meshId + "): role "
+                    + options.role() + ", " + uses + (uses == 1 ? " use" : " uses") + ", broker " + brokerUrl
+                    + ", expires " + AuditChain.isoMillis(inv.expiresAtS() * 1000));
+            err.println("revoke it with: invite revoke --mesh " + meshId + " --invite " + inv.id());
+            return Cli.OK;
+        }
     }
 
-    /** Validates {@code invite revoke}'s flags; returns the operation. */
-    static AdminCli.Operation revoke(Map<String, String> f) throws AdminCli.UsageException {
-        String meshId = f.get("mesh");
-        if (!Ids.isId(meshId)) {
-            throw new AdminCli.UsageException("--mesh: '" + meshId + "' (expected: a 32-character mesh id)");
+    @Command(name = "revoke", sortOptions = false,
+            description = "Revokes an invite: its next join is refused (members it enrolled stay).")
+    static final class Revoke extends AdminCommand {
+        @Option(names = "--mesh", required = true, paramLabel = "<meshId>", description = "the mesh's id")
+        String meshId;
+
+        @Option(names = "--invite", required = true, paramLabel = "<inviteId>", description = "the invite's id")
+        String inviteId;
+
+        Revoke(CliContext ctx) {
+            super(ctx);
         }
-        String inviteId = f.get("invite");
-        if (!Ids.isId(inviteId)) {
-            throw new AdminCli.UsageException("--invite: '" + inviteId + "' (expected: a 32-character invite id)");
-        }
-        return new DataSourceOperation() {
-            @Override
-            public int run(DataSource dataSource, PrintStream out, PrintStream err) {
-                // revoking needs no owner key: no encryption key either
-                InviteRepository invites = new InviteRepository(dataSource, new MeshKeys(dataSource, null));
-                boolean now = invites.revoke(meshId, inviteId, VIA, System.currentTimeMillis());
-                out.println("{\"ok\":true}");
-                if (!now) {
-                    err.println("note: invite " + inviteId + " was already revoked");
-                }
-                return AdminCli.OK;
+
+        @Override
+        void check() {
+            AdminCommands.checkMeshId(this, meshId);
+            if (!Ids.isId(inviteId)) {
+                throw usage("--invite: '" + inviteId + "' (expected: a 32-character invite id)");
             }
-        };
+        }
+
+        @Override
+        int run(MembershipAdmin admin, PrintStream out, PrintStream err) {
+            boolean now = admin.revokeInvite(meshId, inviteId);
+            out.println("{\"ok\":true}");
+            if (!now) {
+                err.println("note: invite " + inviteId + " was already revoked");
+            }
+            return Cli.OK;
+        }
     }
 
-    private static long parseLong(String s) {
-        try {
-            return Long.parseLong(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(e.getMessage());
+    /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 3600s} or plain seconds; -1 when not a duration. */
+    static long durationSecondsOf(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            return -1;
         }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "d" -> n * 86_400;
+            case "h" -> n * 3_600;
+            case "m" -> n * 60;
+            default -> n;
+        };
     }
 }

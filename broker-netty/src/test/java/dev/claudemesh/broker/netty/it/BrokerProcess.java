@@ -1,5 +1,8 @@
 package dev.claudemesh.broker.netty.it;
 
+import dev.claudemesh.broker.netty.config.Setting;
+import dev.claudemesh.broker.netty.config.Settings;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The broker as an operator runs it: a separate JVM started from the shaded jar
@@ -24,9 +28,8 @@ final class BrokerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+) ");
 
     /** Variables a developer's shell might carry into the child and that would change what the test runs. */
-    private static final Set<String> PROTOCOL_VARIABLES = Set.of("DATABASE_URL", "STATUS_TTL_SECONDS",
-            "HOOK_FRESH_WINDOW_SECONDS", "MAX_CONNECTIONS_PER_MESH", "MAX_MESSAGE_BYTES", "HOOK_RATE_LIMIT_PER_MIN",
-            "SEND_RATE_LIMIT_PER_MIN", "SEND_RATE_BURST", "JOIN_RATE_LIMIT_PER_MIN", "GIT_SHA");
+    private static final Set<String> PROTOCOL_VARIABLES = Settings.ALL.stream().map(Setting::env)
+            .collect(Collectors.toUnmodifiableSet());
 
     private final Process process;
     private final Path stdoutFile;

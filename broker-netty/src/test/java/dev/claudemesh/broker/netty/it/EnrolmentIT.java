@@ -3,7 +3,7 @@ package dev.claudemesh.broker.netty.it;
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.db.store.InvitePayload;
-import dev.claudemesh.broker.netty.cli.AdminCli;
+import dev.claudemesh.broker.netty.cli.Cli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -322,7 +322,7 @@ class EnrolmentIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Map<String, String> env = Map.of("BROKER_PORT", String.valueOf(broker.port()), "BROKER_LOG_LEVEL", "INFO");
-        int rc = AdminCli.run(new String[] {"invite", "create", "--mesh", meshId, "--max-uses", "2",
+        int rc = Cli.run(new String[] {"invite", "create", "--mesh", meshId, "--max-uses", "2",
                 "--expires-in", "1h", "--role", "member", "--database-url", url}, env,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
@@ -342,7 +342,7 @@ class EnrolmentIT {
         EnrolmentSupport.Invite cliInvite = new EnrolmentSupport.Invite(cliInviteId, token, link, 0);
         assertThat(cliInvite.payloadJson()).contains("\"broker_url\":\"ws://127.0.0.1:" + broker.port() + "/ws\"");
         assertThat(join(broker, cliInvite, Ed25519.generate()).statusCode()).isEqualTo(200);
-        int revokeRc = AdminCli.run(new String[] {"invite", "revoke", "--mesh", meshId, "--invite", cliInviteId,
+        int revokeRc = Cli.run(new String[] {"invite", "revoke", "--mesh", meshId, "--invite", cliInviteId,
                         "--database-url", url}, env, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(revokeRc).isZero();

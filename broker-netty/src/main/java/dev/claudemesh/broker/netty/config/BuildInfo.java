@@ -1,0 +1,53 @@
+package dev.claudemesh.broker.netty.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * What the build recorded about itself: the git commit the jar was built from, asked from git by
+ * buildnumber-maven-plugin and written into {@value #RESOURCE} by resource filtering. A build without a {@code .git}
+ * directory (a source tarball, the Docker build context) or without a {@code git} binary records {@value #UNKNOWN};
+ * a build that skipped the plugin (an IDE) leaves the placeholder, which reads as {@value #UNKNOWN} too.
+ * {@code GIT_SHA} in the environment overrides it (it is the default of that setting). Immutable.
+ */
+public final class BuildInfo {
+
+    /** The commit when the build did not record one. */
+    public static final String UNKNOWN = "unknown";
+
+    static final String RESOURCE = "/dev/claudemesh/broker/netty/build.properties";
+    static final String COMMIT_PROPERTY = "git.commit.id.full";
+
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{7,64}");
+    private static final String GIT_SHA = load();
+
+    private BuildInfo() {
+    }
+
+    /** The full commit id the jar was built from, or {@value #UNKNOWN}. */
+    public static String gitSha() {
+        return GIT_SHA;
+    }
+
+    private static String load() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                return UNKNOWN;
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return gitShaOf(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+    }
+
+    /** The commit in {@code recorded}, or {@value #UNKNOWN} when it holds none (or not a hex commit id). */
+    static String gitShaOf(Properties recorded) {
+        String sha = recorded.getProperty(COMMIT_PROPERTY, "").trim();
+        return SHA.matcher(sha).matches() ? sha : UNKNOWN;
+    }
+}
