@@ -9,8 +9,7 @@ import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.AuditOutbox;
-import dev.claudemesh.broker.db.store.InviteRepository;
-import dev.claudemesh.broker.db.store.MeshKeys;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.QueueRetention;
@@ -161,9 +160,10 @@ public final class BrokerServer implements AutoCloseable {
             int boundPort = ((InetSocketAddress) server.localAddress()).getPort();
             ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort, clock,
                     startedAt, VERSION, metrics);
-            MeshKeys keys = new MeshKeys(database.dataSource(), config.encryptionKeyHex());
-            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(admin, new InviteRepository(database.dataSource(),
-                    keys), keys, new AuditOutbox(database.dataSource())), new BrokerMetricsExporter(metrics, durable));
+            MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
+                    MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
+            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource())),
+                    new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),
                     config.staleTimeoutMs(), config.helloTimeoutMs(), config.maxPendingBytesPerSocket());

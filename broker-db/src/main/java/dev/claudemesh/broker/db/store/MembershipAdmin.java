@@ -147,6 +147,31 @@ public final class MembershipAdmin {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
+    private MembershipAdmin(MembershipAdmin base, Listener listener) {
+        this.dsl = base.dsl;
+        this.repository = base.repository;
+        this.keys = base.keys;
+        this.invites = base.invites;
+        this.via = base.via;
+        this.nowMs = base.nowMs;
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** The same service (same stores, same {@code via} and clock) telling {@code listener} about its changes. */
+    public MembershipAdmin withListener(Listener listener) {
+        return new MembershipAdmin(this, listener);
+    }
+
+    /** The meshes' owner keys this service signs invites with. */
+    public MeshKeys keys() {
+        return keys;
+    }
+
+    /** The invite store (for {@code POST /join}, which members call, not administrators). */
+    public InviteRepository invites() {
+        return invites;
+    }
+
     /** True when {@code slug} matches {@link #SLUG}. */
     public static boolean validSlug(String slug) {
         return slug != null && SLUG.matcher(slug).matches();

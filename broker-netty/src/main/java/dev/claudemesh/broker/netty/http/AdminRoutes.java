@@ -5,8 +5,7 @@ import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.Mesh;
-import dev.claudemesh.broker.db.store.AdminRepository;
-import dev.claudemesh.broker.db.store.MeshKeys;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,14 +36,13 @@ final class AdminRoutes {
     private static final byte[] OK_TRUE = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
     private final Broker broker;
-    private final AdminRepository admin;
-    private final MeshKeys keys;
+    private final MembershipAdmin admin;
     private final BlockingCalls calls;
 
-    AdminRoutes(Broker broker, AdminRepository admin, MeshKeys keys, BlockingCalls calls) {
+    /** {@code admin} tells the running broker about its changes (member cache, 4002 closes) through its listener. */
+    AdminRoutes(Broker broker, MembershipAdmin admin, BlockingCalls calls) {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.admin = Objects.requireNonNull(admin, "admin");
-        this.keys = Objects.requireNonNull(keys, "keys");
         this.calls = Objects.requireNonNull(calls, "calls");
     }
 
@@ -68,8 +66,7 @@ final class AdminRoutes {
             return;
         }
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
-            Mesh mesh = admin.createMesh(name, slug);
-            ownerKeys(mesh.id());
+            Mesh mesh = admin.createMesh(name, slug).mesh(); // the owner keys in the same transaction
             log.info("admin: mesh {} created (slug {})", mesh.id(), mesh.slug());
             return Answer.json(HttpResponseStatus.CREATED, AdminFormats.meshJson(mesh));
         });
@@ -113,7 +110,6 @@ final class AdminRoutes {
         }
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
             Member m = admin.addMember(meshId, pubkey, displayName, roleTag, groups, grants);
-            broker.memberAdded(meshId, m.pubkey());
             log.info("admin: member {} added to mesh {}", m.id(), meshId);
             return Answer.json(HttpResponseStatus.CREATED, AdminFormats.memberJson(m));
         });
@@ -132,8 +128,6 @@ final class AdminRoutes {
             if (revoked.isEmpty()) {
                 return ErrorBody.PLAIN.answer(HttpResponseStatus.NOT_FOUND, "member not found");
             }
-            // after the commit: a reconnect now fails with `revoked`, and live sockets close 4002 banned
-            broker.revoked(meshId, memberId, revoked.get().pubkey());
             log.info("admin: member {} of mesh {} revoked", memberId, meshId);
             return Answer.json(HttpResponseStatus.OK, OK_TRUE);
         });
@@ -162,19 +156,6 @@ final class AdminRoutes {
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> admin.findMesh(meshId).isEmpty()
                 ? ErrorBody.PLAIN.answer(HttpResponseStatus.NOT_FOUND, "mesh not found")
                 : Answer.json(HttpResponseStatus.OK, AdminFormats.verificationJson(admin.verifyAudit(meshId))));
-    }
-
-    /**
-     * Gives a mesh just created its owner key pair and root key (a mesh without them gets them at its first invite
-     * anyway). Blocking; a failure is logged, not thrown: the mesh exists either way.
-     */
-    private void ownerKeys(String meshId) {
-        try {
-            keys.ensure(meshId);
-        } catch (RuntimeException e) {
-            log.warn("mesh {}: owner key not created yet (will be at its first invite): {}", meshId,
-                    e.getClass().getSimpleName());
-        }
     }
 
     /** The body as a JSON object, or null after answering 400. */

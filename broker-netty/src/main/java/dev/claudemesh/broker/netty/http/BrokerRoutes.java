@@ -1,5 +1,7 @@
 package dev.claudemesh.broker.netty.http;
 
+import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.netty.ServerContext;
 import org.slf4j.Logger;
@@ -24,13 +26,30 @@ final class BrokerRoutes {
         BearerAuth adminAuth = BearerAuth.of(server.config().adminToken(), BearerAuth.Unset.HIDDEN, ErrorBody.PLAIN);
         BearerAuth hookAuth = BearerAuth.of(server.config().hookToken(), BearerAuth.Unset.OPEN, ErrorBody.OK_FALSE);
         EnrolmentAudit audit = new EnrolmentAudit(stores.auditOutbox(), server.durable());
-        startEnrolment(server, audit, stores.keys());
+        MembershipAdmin membership = stores.membership().withListener(new MembershipAdmin.Listener() {
+            @Override
+            public void memberAdded(Member m) {
+                server.broker().memberAdded(m.meshId(), m.pubkey());
+            }
+
+            @Override
+            public void memberRevoked(Member m) {
+                // after the commit: a reconnect now fails with `revoked`, and live sockets close 4002 banned
+                server.broker().revoked(m.meshId(), m.id(), m.pubkey());
+            }
+
+            @Override
+            public void auditEventsQueued(String meshId) {
+                audit.drain();
+            }
+        });
+        startEnrolment(server, audit, membership.keys());
 
         HealthRoutes health = new HealthRoutes(server, metricsExporter);
         HookRoutes hooks = new HookRoutes(server.broker().hooks(), server.metrics(), hookAuth);
-        JoinApi join = new JoinApi(server, stores.invites(), audit, calls);
-        AdminRoutes admin = new AdminRoutes(server.broker(), stores.admin(), stores.keys(), calls);
-        InviteAdmin invites = new InviteAdmin(server, stores.invites(), audit, calls);
+        JoinApi join = new JoinApi(server, membership.invites(), audit, calls);
+        AdminRoutes admin = new AdminRoutes(server.broker(), membership, calls);
+        InviteAdmin invites = new InviteAdmin(server, membership, calls);
         return RouteTable.builder()
                 .get("/health", health::health)
                 .get("/metrics", health::metrics)

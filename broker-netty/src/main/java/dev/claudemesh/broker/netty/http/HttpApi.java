@@ -1,9 +1,7 @@
 package dev.claudemesh.broker.netty.http;
 
-import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.AuditOutbox;
-import dev.claudemesh.broker.db.store.InviteRepository;
-import dev.claudemesh.broker.db.store.MeshKeys;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.netty.ServerContext;
 import dev.claudemesh.broker.netty.pipeline.HttpRouter;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,16 +31,13 @@ public final class HttpApi implements HttpRouter.HttpHandler {
     /**
      * The stores the routes use, built once by the wiring over the server's database.
      *
-     * @param admin       meshes, members, audit verification
-     * @param invites     invites and joins (signing with {@code keys})
-     * @param keys        the meshes' owner keys
+     * @param membership  meshes, members, invites, audit verification: the one administration service, shared with
+     *                    the jar's subcommands (the routes give it the listener that tells the running broker)
      * @param auditOutbox enrolment audit events waiting for the durable writer
      */
-    public record Stores(AdminRepository admin, InviteRepository invites, MeshKeys keys, AuditOutbox auditOutbox) {
+    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox) {
         public Stores {
-            Objects.requireNonNull(admin, "admin");
-            Objects.requireNonNull(invites, "invites");
-            Objects.requireNonNull(keys, "keys");
+            Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
         }
     }

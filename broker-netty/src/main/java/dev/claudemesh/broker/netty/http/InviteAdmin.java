@@ -3,7 +3,7 @@ package dev.claudemesh.broker.netty.http;
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.db.store.CreatedInvite;
 import dev.claudemesh.broker.db.store.InvitePreset;
-import dev.claudemesh.broker.db.store.InviteRepository;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.NotFoundException;
 import dev.claudemesh.broker.netty.ServerContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -35,17 +35,14 @@ final class InviteAdmin {
     private static final String WHAT = "admin invite";
     private static final byte[] OK_TRUE = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
-    static final String VIA = "admin_api";
-
     private final ServerContext server;
-    private final InviteRepository invites;
-    private final EnrolmentAudit audit;
+    private final MembershipAdmin admin;
     private final BlockingCalls calls;
 
-    InviteAdmin(ServerContext server, InviteRepository invites, EnrolmentAudit audit, BlockingCalls calls) {
+    /** {@code admin} moves the invite's audit event into the chain through its listener. */
+    InviteAdmin(ServerContext server, MembershipAdmin admin, BlockingCalls calls) {
         this.server = Objects.requireNonNull(server, "server");
-        this.invites = Objects.requireNonNull(invites, "invites");
-        this.audit = Objects.requireNonNull(audit, "audit");
+        this.admin = Objects.requireNonNull(admin, "admin");
         this.calls = Objects.requireNonNull(calls, "calls");
     }
 
@@ -77,9 +74,8 @@ final class InviteAdmin {
         }
         String brokerUrl = server.config().effectivePublicUrl(server.boundPort().getAsInt());
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
-            CreatedInvite inv = withShortNotFound(() -> invites.create(meshId, brokerUrl, maxUses, expiresInS, role,
-                    preset, VIA, server.clock().millis()));
-            audit.drain();
+            CreatedInvite inv = withShortNotFound(() -> admin.createInvite(meshId, brokerUrl,
+                    new MembershipAdmin.InviteOptions(maxUses, expiresInS, role, preset)));
             log.info("admin: invite {} created for mesh {} (role {}, {} uses, expires {})", inv.id(), meshId, role,
                     maxUses, inv.expiresAtS());
             return Answer.json(HttpResponseStatus.CREATED, InviteFormats.createdJson(inv));
@@ -94,9 +90,8 @@ final class InviteAdmin {
             return;
         }
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
-            boolean now = withShortNotFound(() -> invites.revoke(meshId, inviteId, VIA, server.clock().millis()));
+            boolean now = withShortNotFound(() -> admin.revokeInvite(meshId, inviteId));
             if (now) {
-                audit.drain();
                 log.info("admin: invite {} of mesh {} revoked", inviteId, meshId);
             }
             return Answer.json(HttpResponseStatus.OK, OK_TRUE);

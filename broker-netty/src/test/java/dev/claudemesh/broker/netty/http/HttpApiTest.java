@@ -8,10 +8,8 @@ import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
-import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.AuditOutbox;
-import dev.claudemesh.broker.db.store.InviteRepository;
-import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.netty.BrokerConfig;
 import dev.claudemesh.broker.netty.ServerContext;
 import io.netty.buffer.Unpooled;
@@ -97,9 +95,8 @@ class HttpApiTest {
         }, NO_MEMBERS, durable, metrics);
         ServerContext ctx = new ServerContext(config, broker, durable, Runnable::run, () -> 7900, clock,
                 nowMs.get() - 5_000, "0.1.0-test", metrics);
-        MeshKeys keys = new MeshKeys(DOWN, null);
-        HttpApi.Stores stores = new HttpApi.Stores(new AdminRepository(DOWN), new InviteRepository(DOWN, keys), keys,
-                new AuditOutbox(DOWN));
+        HttpApi.Stores stores = new HttpApi.Stores(new MembershipAdmin(DOWN, null, MembershipAdmin.VIA_ADMIN_API,
+                nowMs::get, MembershipAdmin.Listener.NONE), new AuditOutbox(DOWN));
         return HttpApi.create(ctx, stores, new BrokerMetricsExporter(metrics, durable));
     }
 
