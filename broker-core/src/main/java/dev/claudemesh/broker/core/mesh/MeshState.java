@@ -2,6 +2,7 @@ package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.crypto.Hex;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
@@ -160,15 +161,8 @@ public final class MeshState {
                 sessionHello ? "session_hello" : "hello", meshId, m.id(), l.presenceId);
 
         upsertPresence(l);
-        Map<String, Object> audit = new LinkedHashMap<>();
-        audit.put("pubkey", m.pubkey());
-        audit.put("groups", groupsAsMaps(l.groups));
-        audit.put("role", l.role);
-        if (sessionHello) {
-            audit.put("session_pubkey", skey);
-            audit.put("via", "session_hello");
-        }
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_joined", m.id(), audit, now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, m.id(),
+                new AuditEvent.PeerJoined(m.pubkey(), l.groups, l.role, sessionHello ? skey : null), now));
 
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", l.displayName);
@@ -228,7 +222,7 @@ public final class MeshState {
                 squatter.presenceId);
         removeLease(squatter);
         broker.durable.submit(new DurableOp.DisconnectPresence(meshId, squatter.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", squatter.member.id(), Map.of(), now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, squatter.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
         sendPeerLeft(squatter, now);
     }
 
@@ -262,7 +256,7 @@ public final class MeshState {
     }
 
     private void upsertPresence(Lease l) {
-        broker.durable.submit(new DurableOp.UpsertPresence(l.presenceId, meshId, l.member.id(), l.sessionPubkey,
+        broker.durable.submit(new DurableOp.UpsertPresence(meshId, l.presenceId, l.member.id(), l.sessionPubkey,
                 l.sessionId, l.displayName, l.cwd, l.pid, l.status, l.peerRole, l.connectedAtMs));
     }
 
@@ -285,10 +279,8 @@ public final class MeshState {
     }
 
     void auditHelloRejected(Member m, String reason) {
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("reason", reason);
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "hello_rejected", m == null ? null : m.id(),
-                payload, broker.clock.millis()));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, m == null ? null : m.id(),
+                new AuditEvent.HelloRejected(reason), broker.clock.millis()));
     }
 
     // ------------------------------------------------------------------------------------------ socket life
@@ -315,7 +307,7 @@ public final class MeshState {
         removeLease(l);
         log.info("presence {} evicted from mesh {}", l.presenceId, meshId);
         broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
         sendPeerLeft(l, now);
     }
 
@@ -372,7 +364,7 @@ public final class MeshState {
             }
             removeLease(l);
             broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-            broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
+            broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
             sendPeerLeft(l, now);
         }
     }
@@ -528,19 +520,12 @@ public final class MeshState {
             s.conn.send(ack);
             committed(idem);
         });
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "message_sent", l.member.id(),
-                auditSent(target, priority), now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(),
+                new AuditEvent.MessageSent(target, priority), now));
     }
 
     private static final String NO_PEER =
             "no connected peer for target (not online, or targetSpec is your own key without another session)";
-
-    private static Map<String, Object> auditSent(String target, String priority) {
-        Map<String, Object> p = new LinkedHashMap<>(4);
-        p.put("targetSpec", target);
-        p.put("priority", priority);
-        return p;
-    }
 
     private static void committed(Idempotent idem) {
         if (idem == null) {
@@ -665,8 +650,8 @@ public final class MeshState {
             idem.committed = true;
         }
         s.conn.send(Frames.ackQueued(in, messageId));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "message_sent", l.member.id(),
-                auditSent(target, priority), now));
+        broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(),
+                new AuditEvent.MessageSent(target, priority), now));
     }
 
     // ------------------------------------------------------------------------------------------ DM queues

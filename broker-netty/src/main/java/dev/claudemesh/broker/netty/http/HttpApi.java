@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.mesh.HookIndex;
+import dev.claudemesh.broker.core.mesh.HookResult;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.Mesh;
@@ -84,6 +85,7 @@ public final class HttpApi implements HttpRouter.HttpHandler {
     private static final byte[] HOOK_BAD_PID = bytes("{\"ok\":false,\"error\":\"pid must be an integer\"}");
     private static final byte[] HOOK_RATE_LIMITED = bytes("{\"ok\":false,\"error\":\"rate limited\"}");
     private static final byte[] HOOK_INTERNAL_ERROR = bytes("{\"ok\":false,\"error\":\"internal error\"}");
+    private static final byte[] HOOK_PENDING = bytes("{\"ok\":true,\"pending\":true}");
 
     private final ServerContext server;
     private final BrokerMetrics metrics;
@@ -222,12 +224,15 @@ public final class HttpApi implements HttpRouter.HttpHandler {
             x.send(HttpResponseStatus.TOO_MANY_REQUESTS, HOOK_RATE_LIMITED);
             return;
         }
-        hooks.setStatus(cwd, pid, status).whenComplete((outcome, error) -> {
+        hooks.setStatus(cwd, pid, status).whenComplete((result, error) -> {
             if (error != null) {
                 log.error("hook set-status failed", error);
                 x.send(HttpResponseStatus.INTERNAL_SERVER_ERROR, HOOK_INTERNAL_ERROR);
+            } else if (result instanceof HookResult.Applied applied) {
+                x.send(HttpResponseStatus.OK,
+                        bytes("{\"ok\":true,\"presence_id\":\"" + applied.presenceId() + "\"}"));
             } else {
-                x.send(HttpResponseStatus.valueOf(outcome.httpStatus()), bytes(outcome.json()));
+                x.send(HttpResponseStatus.OK, HOOK_PENDING);
             }
         });
     }
