@@ -101,10 +101,7 @@ public final class Broker {
         if (m == null) {
             return false;
         }
-        if (sessionPubkey != null && m.sessionKeys.contains(sessionPubkey)) {
-            return false;
-        }
-        return m.leaseCount.get() >= settings.maxConnectionsPerMesh();
+        return m.leases.atCapacity(settings.maxConnectionsPerMesh(), sessionPubkey);
     }
 
     /** The {@code peers_list} peers array of a mesh, as JSON bytes (admin API). */

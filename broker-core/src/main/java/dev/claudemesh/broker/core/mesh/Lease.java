@@ -22,7 +22,7 @@ public final class Lease {
     final String presenceId;
     final MeshState mesh;
     final Member member;
-    final String peerRole;
+    final PeerRole peerRole;
     String sessionPubkey;
     String sessionId;
     String displayName;
@@ -47,7 +47,7 @@ public final class Lease {
     MeshLoop.Cancellable graceTask;
     boolean removed;
 
-    Lease(String presenceId, MeshState mesh, Member member, String peerRole, long connectedAtMs) {
+    Lease(String presenceId, MeshState mesh, Member member, PeerRole peerRole, long connectedAtMs) {
         this.presenceId = presenceId;
         this.mesh = mesh;
         this.member = member;

@@ -46,13 +46,7 @@ public final class MeshState {
     final MeshLoop loop;
     private final Broker broker;
 
-    /** Live and grace leases in connection order. */
-    private final LinkedHashMap<String, Lease> leaseByPresenceId = new LinkedHashMap<>();
-    private final HashMap<String, Lease> leaseBySessionKey = new HashMap<>();
-    private final HashMap<String, List<Lease>> leasesByMemberKey = new HashMap<>();
-    /** Mirrors for lock-free capacity pre-checks from socket threads. */
-    final AtomicInteger leaseCount = new AtomicInteger();
-    final Set<String> sessionKeys = ConcurrentHashMap.newKeySet();
+    final LeaseTable leases = new LeaseTable();
 
     private final HashMap<String, LinkedHashMap<String, QueuedDm>> queueByTarget = new HashMap<>();
     private final HashMap<String, QueuedDm> dmById = new HashMap<>();
@@ -94,49 +88,44 @@ public final class MeshState {
         }
         boolean sessionHello = in.type == Inbound.Type.SESSION_HELLO;
         String skey = in.sessionPubkey == null || in.sessionPubkey.isEmpty() ? null : in.sessionPubkey;
-        Lease existing = skey == null ? null : leaseBySessionKey.get(skey);
+        long now = broker.clock.millis();
+        Lease existing = leases.bySessionKey(skey);
         if (existing != null && !existing.member.id().equals(m.id())) {
-            if (!sessionHello || !"control-plane".equals(existing.peerRole)) {
+            if (!sessionHello || existing.peerRole != PeerRole.CONTROL_PLANE) {
                 return "session_pubkey_in_use";
             }
             // a session_hello proves possession of the key; a hello only claims it. The proven owner wins and the
             // unproven claim of another member is dropped, so a key cannot be squatted after its lease was evicted.
-            dropUnprovenClaim(existing);
+            log.warn("mesh {}: presence {} claimed a session key it could not prove; dropped for its owner", meshId,
+                    existing.presenceId);
+            end(existing, Ending.UNPROVEN_CLAIM, now);
             existing = null;
         }
         Lease reattach = existing;
         if (reattach == null && !sessionHello && in.sessionId != null) {
-            for (Lease l : leasesOfMember(m.pubkey())) {
+            for (Lease l : leases.ofMember(m.pubkey())) {
                 if (!l.live && l.sessionPubkey == null && in.sessionId.equals(l.sessionId)) {
                     reattach = l;
                     break;
                 }
             }
         }
-        long now = broker.clock.millis();
         if (reattach != null) {
             takeOver(reattach, s, in, now);
             return null;
         }
         if (in.sessionId != null) {
-            for (Lease l : new ArrayList<>(leasesOfMember(m.pubkey()))) {
+            for (Lease l : new ArrayList<>(leases.ofMember(m.pubkey()))) {
                 if (in.sessionId.equals(l.sessionId)) {
                     // sessionId dedup: the newer hello replaces the older lease, capacity freed, no peer_left
-                    PeerSession old = l.session;
-                    if (old != null) {
-                        old.replaced = true;
-                        unclaimAll(old);
-                        old.conn.close(1000, "session_replaced");
-                    }
-                    removeLease(l);
-                    broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
+                    end(l, Ending.SESSION_REPLACED, now);
                 }
             }
         }
-        if (leaseByPresenceId.size() >= broker.settings.maxConnectionsPerMesh()) {
+        if (leases.size() >= broker.settings.maxConnectionsPerMesh()) {
             return "capacity";
         }
-        Lease l = new Lease(Ids.newId(), this, m, sessionHello ? "session" : "control-plane", now);
+        Lease l = new Lease(Ids.newId(), this, m, sessionHello ? PeerRole.SESSION : PeerRole.CONTROL_PLANE, now);
         l.sessionPubkey = skey;
         applyHelloFields(l, in);
         List<GroupRole> groups = in.groups != null && !in.groups.isEmpty() ? in.groups : m.defaultGroups();
@@ -145,13 +134,7 @@ public final class MeshState {
         l.session = s;
         l.live = true;
         s.lease = l;
-        leaseByPresenceId.put(l.presenceId, l);
-        if (skey != null) {
-            leaseBySessionKey.put(skey, l);
-            sessionKeys.add(skey);
-        }
-        leasesByMemberKey.computeIfAbsent(m.pubkey(), k -> new ArrayList<>(2)).add(l);
-        leaseCount.incrementAndGet();
+        leases.add(l);
         broker.hooks.indexLease(l);
         broker.metrics.connectionsTotal.increment();
 
@@ -169,7 +152,7 @@ public final class MeshState {
         data.put("pubkey", l.routingKey());
         data.put("groups", groupsAsMaps(l.groups));
         byte[] joined = Frames.systemEvent(Ids.newId(), meshId, "peer_joined", data, now);
-        for (Lease other : leaseByPresenceId.values()) {
+        for (Lease other : leases.all()) {
             if (other == l || !other.live) {
                 continue;
             }
@@ -187,9 +170,7 @@ public final class MeshState {
     private void takeOver(Lease l, PeerSession s, Inbound in, long now) {
         PeerSession old = l.session;
         if (old != null && old != s) {
-            old.replaced = true;
-            unclaimAll(old);
-            old.conn.close(1000, "session_replaced");
+            detach(old, 1000, "session_replaced");
         }
         if (l.graceTask != null) {
             l.graceTask.cancel();
@@ -208,22 +189,6 @@ public final class MeshState {
         broker.hooks.applyPending(l);
         drainFor(l);
         drainMemberQueue(l.member.pubkey());
-    }
-
-    private void dropUnprovenClaim(Lease squatter) {
-        long now = broker.clock.millis();
-        PeerSession s = squatter.session;
-        if (s != null) {
-            s.replaced = true;
-            unclaimAll(s);
-            s.conn.close(1008, "session_pubkey_in_use");
-        }
-        log.warn("mesh {}: presence {} claimed a session key it could not prove; dropped for its owner", meshId,
-                squatter.presenceId);
-        removeLease(squatter);
-        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, squatter.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, squatter.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
-        sendPeerLeft(squatter, now);
     }
 
     private static void applyHelloFields(Lease l, Inbound in) {
@@ -257,12 +222,7 @@ public final class MeshState {
 
     private void upsertPresence(Lease l) {
         broker.durable.submit(new DurableOp.UpsertPresence(meshId, l.presenceId, l.member.id(), l.sessionPubkey,
-                l.sessionId, l.displayName, l.cwd, l.pid, l.status, l.peerRole, l.connectedAtMs));
-    }
-
-    private List<Lease> leasesOfMember(String memberPubkey) {
-        List<Lease> l = leasesByMemberKey.get(memberPubkey);
-        return l == null ? List.of() : l;
+                l.sessionId, l.displayName, l.cwd, l.pid, l.status, l.peerRole.wire(), l.connectedAtMs));
     }
 
     private static List<Object> groupsAsMaps(List<GroupRole> groups) {
@@ -294,38 +254,36 @@ public final class MeshState {
         }
         l.session = null;
         l.live = false;
-        l.graceTask = loop.schedule(() -> evict(l), broker.settings.graceMs());
+        l.graceTask = loop.schedule(() -> graceExpired(l), broker.settings.graceMs());
         log.info("conn {} closed: presence {} in grace", s.conn.id(), l.presenceId);
         drainMemberQueue(l.member.pubkey());
     }
 
-    private void evict(Lease l) {
-        if (l.removed || l.live) {
-            return;
-        }
-        long now = broker.clock.millis();
-        removeLease(l);
-        log.info("presence {} evicted from mesh {}", l.presenceId, meshId);
-        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
-        sendPeerLeft(l, now);
-    }
-
-    private void sendPeerLeft(Lease l, long now) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", l.displayName);
-        data.put("pubkey", l.routingKey());
-        byte[] left = Frames.systemEvent(Ids.newId(), meshId, "peer_left", data, now);
-        for (Lease other : leaseByPresenceId.values()) {
-            if (other.live && !other.member.id().equals(l.member.id())) {
-                other.session.conn.send(left);
-            }
+    private void graceExpired(Lease l) {
+        if (!l.removed && !l.live) {
+            end(l, Ending.GRACE_EXPIRED, broker.clock.millis());
         }
     }
 
-    private void removeLease(Lease l) {
+    /** Closes a socket that no longer owns its lease: its later close is ignored, its claimed DMs are released. */
+    private void detach(PeerSession s, int code, String reason) {
+        s.replaced = true;
+        unclaimAll(s);
+        s.conn.close(code, reason);
+    }
+
+    /**
+     * The one way a lease ends (see {@link Ending}): its socket (if any) detached and closed with the ending's code,
+     * the lease removed from every index (capacity freed), its presence row disconnected, then the audit and the
+     * {@code peer_left} push when the ending calls for them.
+     */
+    void end(Lease l, Ending ending, long now) {
         if (l.removed) {
             return;
+        }
+        PeerSession s = l.session;
+        if (s != null && ending.closeCode() != 0) {
+            detach(s, ending.closeCode(), ending.closeReason());
         }
         l.removed = true;
         l.live = false;
@@ -333,53 +291,45 @@ public final class MeshState {
             l.graceTask.cancel();
             l.graceTask = null;
         }
-        leaseByPresenceId.remove(l.presenceId);
-        if (l.sessionPubkey != null && leaseBySessionKey.get(l.sessionPubkey) == l) {
-            leaseBySessionKey.remove(l.sessionPubkey);
-            sessionKeys.remove(l.sessionPubkey);
+        leases.remove(l);
+        broker.hooks.unindexLease(l);
+        log.info("presence {} of mesh {} ended: {}", l.presenceId, meshId, ending);
+        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
+        if (ending.audited()) {
+            broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
         }
-        List<Lease> ml = leasesByMemberKey.get(l.member.pubkey());
-        if (ml != null) {
-            ml.remove(l);
-            if (ml.isEmpty()) {
-                leasesByMemberKey.remove(l.member.pubkey());
+        if (ending.notifiesPeers()) {
+            sendPeerLeft(l, now);
+        }
+    }
+
+    private void sendPeerLeft(Lease l, long now) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", l.displayName);
+        data.put("pubkey", l.routingKey());
+        byte[] left = Frames.systemEvent(Ids.newId(), meshId, "peer_left", data, now);
+        for (Lease other : leases.all()) {
+            if (other.live && !other.member.id().equals(l.member.id())) {
+                other.session.conn.send(left);
             }
         }
-        leaseCount.decrementAndGet();
-        broker.hooks.unindexLease(l);
     }
 
     /** Closes and removes every lease of a revoked member (close 4002 {@code banned}). */
     void revoke(String memberId) {
         long now = broker.clock.millis();
-        for (Lease l : new ArrayList<>(leaseByPresenceId.values())) {
-            if (!l.member.id().equals(memberId)) {
-                continue;
+        for (Lease l : new ArrayList<>(leases.all())) {
+            if (l.member.id().equals(memberId)) {
+                end(l, Ending.REVOKED, now);
             }
-            PeerSession s = l.session;
-            if (s != null) {
-                s.replaced = true;
-                unclaimAll(s);
-                s.conn.close(4002, "banned");
-            }
-            removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-            broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(), AuditEvent.PeerLeft.INSTANCE, now));
-            sendPeerLeft(l, now);
         }
     }
 
     /** Broker shutdown: close every live socket 1001 and mark every presence disconnected. */
     void shutdown() {
         long now = broker.clock.millis();
-        for (Lease l : new ArrayList<>(leaseByPresenceId.values())) {
-            PeerSession s = l.session;
-            if (s != null) {
-                s.replaced = true;
-                s.conn.close(1001, "shutting down");
-            }
-            removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
+        for (Lease l : new ArrayList<>(leases.all())) {
+            end(l, Ending.SHUTDOWN, now);
         }
     }
 
@@ -468,7 +418,7 @@ public final class MeshState {
             return;
         }
         // DM: a session key first, else a member key
-        Lease recipient = leaseBySessionKey.get(target);
+        Lease recipient = leases.bySessionKey(target);
         Member recipientMember;
         if (recipient != null) {
             if (recipient == l) {
@@ -477,7 +427,7 @@ public final class MeshState {
             }
             recipientMember = recipient.member;
         } else {
-            List<Lease> ml = leasesOfMember(target);
+            List<Lease> ml = leases.ofMember(target);
             Lease any = null;
             for (Lease c : ml) {
                 if (c != l) {
@@ -509,7 +459,7 @@ public final class MeshState {
                 push(dm, recipient, now);
             }
         } else {
-            Lease preferred = preferredLease(target);
+            Lease preferred = leases.preferredLease(target);
             if (preferred != null && preferred.deliverable(priority)) {
                 push(dm, preferred, now);
             }
@@ -625,7 +575,7 @@ public final class MeshState {
         String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
         String messageId = Ids.newId();
         byte[] frame = null;
-        for (Lease r : leaseByPresenceId.values()) {
+        for (Lease r : leases.all()) {
             if (!r.live || r.member.id().equals(l.member.id())) {
                 continue;
             }
@@ -731,23 +681,6 @@ public final class MeshState {
         }
     }
 
-    /** The lease that member-key DMs go to: a live lease without a session key first, else a live session. */
-    private Lease preferredLease(String memberPubkey) {
-        Lease session = null;
-        for (Lease l : leasesOfMember(memberPubkey)) {
-            if (!l.live) {
-                continue;
-            }
-            if (l.sessionPubkey == null) {
-                return l;
-            }
-            if (session == null) {
-                session = l;
-            }
-        }
-        return session;
-    }
-
     /** Pushes every held DM addressed to {@code l}'s session key that its status now allows. */
     private void drainFor(Lease l) {
         if (!l.live || l.sessionPubkey == null) {
@@ -761,7 +694,7 @@ public final class MeshState {
         if (q == null) {
             return;
         }
-        Lease preferred = preferredLease(memberPubkey);
+        Lease preferred = leases.preferredLease(memberPubkey);
         if (preferred != null) {
             drainQueue(q, preferred);
         }
@@ -849,7 +782,7 @@ public final class MeshState {
             dm.claimedSession = null;
             Lease to = l;
             if (l != null && dm.message.targetKey().equals(l.member.pubkey())) {
-                to = preferredLease(dm.message.targetKey());
+                to = leases.preferredLease(dm.message.targetKey());
             }
             if (to != null && to.live && !to.removed && to.deliverable(dm.message.priority())) {
                 broker.metrics.redeliveriesTotal.increment();
@@ -881,7 +814,7 @@ public final class MeshState {
     private void statusSweep() {
         broker.metrics.ttlSweepsTotal.increment();
         long now = broker.clock.millis();
-        for (Lease l : leaseByPresenceId.values()) {
+        for (Lease l : leases.all()) {
             if ("working".equals(l.status) && now - l.statusSetAtMs >= broker.settings.statusTtlMs()) {
                 l.status = "idle";
                 l.statusSource = Lease.SOURCE_TTL;
@@ -980,13 +913,13 @@ public final class MeshState {
     /** The peers array of {@code peers_list} (also served by the admin API). */
     void writePeers(JsonOut o) {
         o.beginArray();
-        for (Lease l : leaseByPresenceId.values()) {
+        for (Lease l : leases.all()) {
             o.beginObject().field("pubkey", l.routingKey()).field("memberPubkey", l.member.pubkey())
                     .field("displayName", l.displayName).field("status", l.status).field("summary", l.summary)
                     .name("groups");
             Frames.groups(o, l.groups);
             o.field("sessionId", l.sessionId).field("connectedAt", AuditChain.isoMillis(l.connectedAtMs))
-                    .field("cwd", l.cwd).field("peerRole", l.peerRole);
+                    .field("cwd", l.cwd).field("peerRole", l.peerRole.wire());
             if (l.hostname != null) {
                 o.field("hostname", l.hostname);
             }
@@ -1016,7 +949,7 @@ public final class MeshState {
     }
 
     int leaseCountOnLoop() {
-        return leaseByPresenceId.size();
+        return leases.size();
     }
 
     static String utf8(byte[] b) {
