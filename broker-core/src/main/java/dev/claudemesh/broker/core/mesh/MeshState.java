@@ -48,10 +48,7 @@ public final class MeshState {
 
     final LeaseTable leases = new LeaseTable();
 
-    private final HashMap<String, LinkedHashMap<String, QueuedDm>> queueByTarget = new HashMap<>();
-    private final HashMap<String, QueuedDm> dmById = new HashMap<>();
-    /** Pushed, not yet client-acked, in claim order (oldest first) for the redelivery sweep. */
-    private final LinkedHashMap<String, QueuedDm> claimed = new LinkedHashMap<>();
+    final DmQueues queues;
     private final HashMap<String, TokenBucket> sendBucketByMemberId = new HashMap<>();
     private final LinkedHashMap<String, Idempotent> idempotencyByKey = new LinkedHashMap<>();
 
@@ -59,10 +56,11 @@ public final class MeshState {
         this.broker = broker;
         this.meshId = meshId;
         this.loop = loop;
+        this.queues = new DmQueues(leases, broker.metrics, broker.settings.redeliveryMs());
         long redeliverySweep = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
-        loop.scheduleAtFixedRate(this::redeliverySweep, redeliverySweep);
+        loop.scheduleAtFixedRate(() -> queues.redeliver(broker.clock.millis()), redeliverySweep);
         loop.scheduleAtFixedRate(this::statusSweep, broker.settings.statusSweepMs());
-        loop.scheduleAtFixedRate(this::expirySweep, 60_000);
+        loop.scheduleAtFixedRate(() -> queues.expire(broker.clock.millis()), 60_000);
     }
 
     /** Outcome of a send kept for idempotent repeats. Fields are guarded by the object's monitor (writer thread + loop). */
@@ -162,8 +160,7 @@ public final class MeshState {
             other.session.conn.send(joined);
         }
         broker.hooks.applyPending(l);
-        drainFor(l);
-        drainMemberQueue(m.pubkey());
+        queues.drain(l, now);
         return null;
     }
 
@@ -187,8 +184,7 @@ public final class MeshState {
         log.info("conn {} reattached presence {} in mesh {}", s.conn.id(), l.presenceId, meshId);
         upsertPresence(l);
         broker.hooks.applyPending(l);
-        drainFor(l);
-        drainMemberQueue(l.member.pubkey());
+        queues.drain(l, now);
     }
 
     private static void applyHelloFields(Lease l, Inbound in) {
@@ -247,7 +243,7 @@ public final class MeshState {
 
     /** The socket of {@code s} closed: its lease (if it still owns it) enters grace. */
     void socketClosed(PeerSession s) {
-        unclaimAll(s);
+        queues.unclaimAll(s);
         Lease l = s.lease;
         if (l == null || s.replaced || l.session != s || l.removed) {
             return;
@@ -256,7 +252,7 @@ public final class MeshState {
         l.live = false;
         l.graceTask = loop.schedule(() -> graceExpired(l), broker.settings.graceMs());
         log.info("conn {} closed: presence {} in grace", s.conn.id(), l.presenceId);
-        drainMemberQueue(l.member.pubkey());
+        queues.drainMember(l.member.pubkey(), broker.clock.millis());
     }
 
     private void graceExpired(Lease l) {
@@ -268,7 +264,7 @@ public final class MeshState {
     /** Closes a socket that no longer owns its lease: its later close is ignored, its claimed DMs are released. */
     private void detach(PeerSession s, int code, String reason) {
         s.replaced = true;
-        unclaimAll(s);
+        queues.unclaimAll(s);
         s.conn.close(code, reason);
     }
 
@@ -451,17 +447,17 @@ public final class MeshState {
                 l.displayName, target, priority, in.nonce, in.ciphertext, in.clientMessageId,
                 in.requestFingerprint, now, now + broker.settings.dmExpiryMs());
         QueuedDm dm = new QueuedDm(msg);
-        enqueue(dm);
+        queues.enqueue(dm);
         broker.metrics.messageRouted(priority);
         // push before the commit: lowest latency; a crash now yields at most a duplicate (no ack was sent)
         if (recipient != null) {
             if (recipient.live && recipient.deliverable(priority)) {
-                push(dm, recipient, now);
+                queues.push(dm, recipient, now);
             }
         } else {
             Lease preferred = leases.preferredLease(target);
             if (preferred != null && preferred.deliverable(priority)) {
-                push(dm, preferred, now);
+                queues.push(dm, preferred, now);
             }
         }
         Idempotent idem = remember(idemKey, messageId, now);
@@ -606,12 +602,6 @@ public final class MeshState {
 
     // ------------------------------------------------------------------------------------------ DM queues
 
-    private void enqueue(QueuedDm dm) {
-        queueByTarget.computeIfAbsent(dm.message.targetKey(), k -> new LinkedHashMap<>()).put(dm.message.messageId(), dm);
-        dmById.put(dm.message.messageId(), dm);
-        broker.metrics.queueDepth.incrementAndGet();
-    }
-
     /** The key of a send in the idempotency window: the sender's routing key and its client_message_id. */
     private static String idempotencyKey(String senderKey, String clientMessageId) {
         return senderKey + '\n' + clientMessageId;
@@ -629,183 +619,13 @@ public final class MeshState {
 
     /** Adds a DM reloaded from the database at boot. */
     void restore(StoredMessage m) {
-        if (!dmById.containsKey(m.messageId())) {
-            enqueue(new QueuedDm(m));
-        }
-    }
-
-    private void dequeue(QueuedDm dm) {
-        String id = dm.message.messageId();
-        if (dmById.remove(id) == null) {
-            return;
-        }
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(dm.message.targetKey());
-        if (q != null) {
-            q.remove(id);
-            if (q.isEmpty()) {
-                queueByTarget.remove(dm.message.targetKey());
-            }
-        }
-        claimed.remove(id);
-        broker.metrics.queueDepth.decrementAndGet();
-    }
-
-    private void push(QueuedDm dm, Lease lease, long now) {
-        dm.claimedBy = lease;
-        dm.claimedSession = lease.session;
-        dm.claimedAtMs = now;
-        claimed.remove(dm.message.messageId());
-        claimed.put(dm.message.messageId(), dm);
-        lease.session.conn.send(dm.pushFrame());
-        broker.metrics.pushesTotal.increment();
-    }
-
-    private void unclaim(QueuedDm dm) {
-        dm.claimedBy = null;
-        dm.claimedSession = null;
-        claimed.remove(dm.message.messageId());
-    }
-
-    private void unclaimAll(PeerSession s) {
-        if (claimed.isEmpty()) {
-            return;
-        }
-        Iterator<QueuedDm> it = claimed.values().iterator();
-        while (it.hasNext()) {
-            QueuedDm dm = it.next();
-            if (dm.claimedSession == s) {
-                dm.claimedBy = null;
-                dm.claimedSession = null;
-                it.remove();
-            }
-        }
-    }
-
-    /** Pushes every held DM addressed to {@code l}'s session key that its status now allows. */
-    private void drainFor(Lease l) {
-        if (!l.live || l.sessionPubkey == null) {
-            return;
-        }
-        drainQueue(queueByTarget.get(l.sessionPubkey), l);
-    }
-
-    private void drainMemberQueue(String memberPubkey) {
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(memberPubkey);
-        if (q == null) {
-            return;
-        }
-        Lease preferred = leases.preferredLease(memberPubkey);
-        if (preferred != null) {
-            drainQueue(q, preferred);
-        }
-    }
-
-    private void drainQueue(LinkedHashMap<String, QueuedDm> q, Lease l) {
-        if (q == null || q.isEmpty()) {
-            return;
-        }
-        long now = broker.clock.millis();
-        for (QueuedDm dm : q.values()) {
-            if (dm.claimedBy == null && l.deliverable(dm.message.priority()) && dm.message.expiresAtMs() > now) {
-                push(dm, l, now);
-            }
-        }
+        queues.restore(m);
     }
 
     private void clientAck(Lease l, Inbound in) {
-        QueuedDm dm = null;
-        if (in.brokerMessageId != null) {
-            QueuedDm c = dmById.get(in.brokerMessageId);
-            if (c != null && addressedTo(c, l)) {
-                dm = c;
-            }
-        }
-        if (dm == null && in.clientMessageId != null) {
-            dm = findByClientMessageId(l.sessionPubkey, in.clientMessageId);
-            if (dm == null) {
-                dm = findByClientMessageId(l.member.pubkey(), in.clientMessageId);
-            }
-        }
-        if (dm == null) {
-            return;
-        }
-        dequeue(dm);
-        broker.durable.submit(new DurableOp.MarkDelivered(meshId, dm.message.messageId(), broker.clock.millis()));
-    }
-
-    private static boolean addressedTo(QueuedDm dm, Lease l) {
-        String t = dm.message.targetKey();
-        return t.equals(l.member.pubkey()) || (l.sessionPubkey != null && t.equals(l.sessionPubkey));
-    }
-
-    private QueuedDm findByClientMessageId(String key, String clientMessageId) {
-        if (key == null) {
-            return null;
-        }
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(key);
-        if (q == null) {
-            return null;
-        }
-        for (QueuedDm dm : q.values()) {
-            if (clientMessageId.equals(dm.message.clientMessageId())) {
-                return dm;
-            }
-        }
-        return null;
-    }
-
-    private void redeliverySweep() {
-        if (claimed.isEmpty()) {
-            return;
-        }
-        long now = broker.clock.millis();
-        long limit = broker.settings.redeliveryMs();
-        List<QueuedDm> due = null;
-        Iterator<QueuedDm> it = claimed.values().iterator();
-        while (it.hasNext()) {
-            QueuedDm dm = it.next();
-            if (now - dm.claimedAtMs < limit) {
-                break;
-            }
-            it.remove();
-            if (due == null) {
-                due = new ArrayList<>();
-            }
-            due.add(dm);
-        }
-        if (due == null) {
-            return;
-        }
-        for (QueuedDm dm : due) {
-            Lease l = dm.claimedBy;
-            dm.claimedBy = null;
-            dm.claimedSession = null;
-            Lease to = l;
-            if (l != null && dm.message.targetKey().equals(l.member.pubkey())) {
-                to = leases.preferredLease(dm.message.targetKey());
-            }
-            if (to != null && to.live && !to.removed && to.deliverable(dm.message.priority())) {
-                broker.metrics.redeliveriesTotal.increment();
-                push(dm, to, now);
-            }
-        }
-    }
-
-    private void expirySweep() {
-        long now = broker.clock.millis();
-        List<QueuedDm> expired = null;
-        for (QueuedDm dm : dmById.values()) {
-            if (dm.message.expiresAtMs() <= now) {
-                if (expired == null) {
-                    expired = new ArrayList<>();
-                }
-                expired.add(dm);
-            }
-        }
-        if (expired != null) {
-            for (QueuedDm dm : expired) {
-                dequeue(dm);
-            }
+        QueuedDm dm = queues.ack(l, in.brokerMessageId, in.clientMessageId);
+        if (dm != null) {
+            broker.durable.submit(new DurableOp.MarkDelivered(meshId, dm.message.messageId(), broker.clock.millis()));
         }
     }
 
@@ -819,8 +639,7 @@ public final class MeshState {
                 l.status = "idle";
                 l.statusSource = Lease.SOURCE_TTL;
                 l.statusSetAtMs = now;
-                drainFor(l);
-                drainMemberQueue(l.member.pubkey());
+                queues.drain(l, now);
             }
         }
     }
@@ -840,8 +659,7 @@ public final class MeshState {
         l.status = status;
         l.statusSource = source;
         l.statusSetAtMs = now;
-        drainFor(l);
-        drainMemberQueue(l.member.pubkey());
+        queues.drain(l, now);
         return true;
     }
 
@@ -945,7 +763,7 @@ public final class MeshState {
 
     /** Number of undelivered DMs held in memory (tests, metrics). */
     int queuedCount() {
-        return dmById.size();
+        return queues.size();
     }
 
     int leaseCountOnLoop() {
