@@ -40,7 +40,6 @@ public final class MeshState {
     private static final int MAX_GROUPS_PER_LEASE = 64;
     private static final int MAX_GROUP_NAME = 128;
     private static final int MAX_SUMMARY = 1024;
-    static final int MAX_IDEMPOTENCY_ENTRIES = 100_000;
 
     final String meshId;
     final MeshLoop loop;
@@ -50,30 +49,18 @@ public final class MeshState {
 
     final DmQueues queues;
     private final HashMap<String, TokenBucket> sendBucketByMemberId = new HashMap<>();
-    private final LinkedHashMap<String, Idempotent> idempotencyByKey = new LinkedHashMap<>();
+    final IdempotencyWindow idempotency;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
         this.meshId = meshId;
         this.loop = loop;
         this.queues = new DmQueues(leases, broker.metrics, broker.settings.redeliveryMs());
+        this.idempotency = new IdempotencyWindow(loop, broker.settings.idempotencyWindowMs());
         long redeliverySweep = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
         loop.scheduleAtFixedRate(() -> queues.redeliver(broker.clock.millis()), redeliverySweep);
         loop.scheduleAtFixedRate(this::statusSweep, broker.settings.statusSweepMs());
         loop.scheduleAtFixedRate(() -> queues.expire(broker.clock.millis()), 60_000);
-    }
-
-    /** Outcome of a send kept for idempotent repeats. Fields are guarded by the object's monitor (writer thread + loop). */
-    private static final class Idempotent {
-        final String messageId;
-        final long createdAtMs;
-        boolean committed;
-        List<Runnable> waiting;
-
-        Idempotent(String messageId, long createdAtMs) {
-            this.messageId = messageId;
-            this.createdAtMs = createdAtMs;
-        }
     }
 
     // ------------------------------------------------------------------------------------------ registration
@@ -386,26 +373,17 @@ public final class MeshState {
         String target = in.targetSpec;
         String senderKey = l.routingKey();
 
-        Idempotent previous = null;
+        IdempotencyWindow.Entry previous = null;
         String idemKey = null;
         if (in.clientMessageId != null && !in.clientMessageId.isEmpty()) {
-            idemKey = idempotencyKey(senderKey, in.clientMessageId);
-            previous = idempotencyByKey.get(idemKey);
-            if (previous != null && now - previous.createdAtMs > broker.settings.idempotencyWindowMs()) {
-                idempotencyByKey.remove(idemKey);
-                previous = null;
-            }
+            idemKey = IdempotencyWindow.key(senderKey, in.clientMessageId);
+            previous = idempotency.lookup(idemKey, now);
         }
         if (previous != null) {
             byte[] ack = Frames.ackQueued(in, previous.messageId);
-            synchronized (previous) {
-                if (!previous.committed) {
-                    previous.waiting = previous.waiting == null ? new ArrayList<>(1) : previous.waiting;
-                    previous.waiting.add(() -> s.conn.send(ack));
-                    return;
-                }
+            if (!idempotency.deferUntilCommitted(previous, () -> s.conn.send(ack))) {
+                s.conn.send(ack);
             }
-            s.conn.send(ack);
             return;
         }
 
@@ -460,11 +438,12 @@ public final class MeshState {
                 queues.push(dm, preferred, now);
             }
         }
-        Idempotent idem = remember(idemKey, messageId, now);
+        IdempotencyWindow.Entry idem = idempotency.remember(idemKey, messageId, now, now);
         byte[] ack = Frames.ackQueued(in, messageId);
+        // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
         broker.durable.submit(new DurableOp.EnqueueMessage(msg), () -> {
             s.conn.send(ack);
-            committed(idem);
+            idempotency.committedOnWriter(idem);
         });
         broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(),
                 new AuditEvent.MessageSent(target, priority), now));
@@ -472,47 +451,6 @@ public final class MeshState {
 
     private static final String NO_PEER =
             "no connected peer for target (not online, or targetSpec is your own key without another session)";
-
-    private static void committed(Idempotent idem) {
-        if (idem == null) {
-            return;
-        }
-        List<Runnable> waiting;
-        synchronized (idem) {
-            idem.committed = true;
-            waiting = idem.waiting;
-            idem.waiting = null;
-        }
-        if (waiting != null) {
-            for (Runnable r : waiting) {
-                r.run();
-            }
-        }
-    }
-
-    private Idempotent remember(String idemKey, String messageId, long now) {
-        return remember(idemKey, messageId, now, now);
-    }
-
-    private Idempotent remember(String idemKey, String messageId, long createdAtMs, long now) {
-        if (idemKey == null) {
-            return null;
-        }
-        Idempotent idem = new Idempotent(messageId, createdAtMs);
-        idempotencyByKey.put(idemKey, idem);
-        // evict expired entries from the head, and keep the map bounded
-        Iterator<Idempotent> it = idempotencyByKey.values().iterator();
-        while (it.hasNext()) {
-            Idempotent e = it.next();
-            if (idempotencyByKey.size() > MAX_IDEMPOTENCY_ENTRIES
-                    || now - e.createdAtMs > broker.settings.idempotencyWindowMs()) {
-                it.remove();
-            } else {
-                break;
-            }
-        }
-        return idem;
-    }
 
     private static int utf8Length(String s) {
         int n = 0;
@@ -591,10 +529,8 @@ public final class MeshState {
             broker.metrics.pushesTotal.increment();
         }
         broker.metrics.messageRouted(priority);
-        Idempotent idem = remember(idemKey, messageId, now);
-        if (idem != null) {
-            idem.committed = true;
-        }
+        // multicast is live-only and never stored: its ack goes out at once, so its entry is committed at once
+        idempotency.committed(idempotency.remember(idemKey, messageId, now, now));
         s.conn.send(Frames.ackQueued(in, messageId));
         broker.durable.submit(new DurableOp.AppendAudit(meshId, l.member.id(),
                 new AuditEvent.MessageSent(target, priority), now));
@@ -602,19 +538,9 @@ public final class MeshState {
 
     // ------------------------------------------------------------------------------------------ DM queues
 
-    /** The key of a send in the idempotency window: the sender's routing key and its client_message_id. */
-    private static String idempotencyKey(String senderKey, String clientMessageId) {
-        return senderKey + '\n' + clientMessageId;
-    }
-
     /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
     void restoreRecentSend(RecentSend r) {
-        String idemKey = idempotencyKey(r.senderKey(), r.clientMessageId());
-        if (idempotencyByKey.containsKey(idemKey)) {
-            return;
-        }
-        Idempotent idem = remember(idemKey, r.messageId(), r.createdAtMs(), broker.clock.millis());
-        committed(idem);
+        idempotency.restore(r, broker.clock.millis());
     }
 
     /** Adds a DM reloaded from the database at boot. */
