@@ -131,7 +131,7 @@ final class DmQueues {
             return;
         }
         for (QueuedDm dm : q.values()) {
-            if (dm.claimedBy == null && l.deliverable(dm.message.priority()) && dm.message.expiresAtMs() > nowMs) {
+            if (dm.claimedBy == null && l.deliverable(dm.priority) && dm.message.expiresAtMs() > nowMs) {
                 push(dm, l, nowMs);
             }
         }
@@ -216,7 +216,7 @@ final class DmQueues {
             if (l != null && dm.message.targetKey().equals(l.member.pubkey())) {
                 to = leases.preferredLease(dm.message.targetKey());
             }
-            if (to != null && to.live && !to.removed && to.deliverable(dm.message.priority())) {
+            if (to != null && to.live && !to.removed && to.deliverable(dm.priority)) {
                 metrics.redeliveriesTotal.increment();
                 push(dm, to, nowMs);
             }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class HookIndex {
 
     private final ConcurrentHashMap<String, Set<Lease>> leasesByCwd = new ConcurrentHashMap<>();
-    private final Cache<String, String> pendingByPidCwd;
+    private final Cache<String, Status> pendingByPidCwd;
     private final Cache<String, TokenBucket> bucketByPidCwd;
     private final Clock clock;
     private final int ratePerMin;
@@ -76,7 +76,11 @@ public final class HookIndex {
      * lease with that cwd; with none, remembers it for a lease that arrives soon. The future completes (on the
      * lease's mesh loop, or at once when pending) with what was done.
      */
-    public CompletableFuture<HookResult> setStatus(String cwd, Long pid, String status) {
+    public CompletableFuture<HookResult> setStatus(String cwd, Long pid, String statusName) {
+        Status status = Status.parse(statusName);
+        if (status == null) {
+            throw new IllegalArgumentException("status: " + statusName + " (expected: idle, working or dnd)");
+        }
         Set<Lease> candidates = leasesByCwd.get(cwd);
         Lease chosen = null;
         if (candidates != null) {
@@ -104,7 +108,7 @@ public final class HookIndex {
         Lease l = chosen;
         CompletableFuture<HookResult> f = new CompletableFuture<>();
         l.mesh.loop.execute(() -> {
-            boolean changed = l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
+            boolean changed = l.mesh.applyStatus(l, status, StatusSource.HOOK);
             f.complete(new HookResult.Applied(l.presenceId, changed));
         });
         return f;
@@ -116,10 +120,10 @@ public final class HookIndex {
             return;
         }
         String key = l.pid + ":" + l.cwd;
-        String status = pendingByPidCwd.getIfPresent(key);
+        Status status = pendingByPidCwd.getIfPresent(key);
         if (status != null) {
             pendingByPidCwd.invalidate(key);
-            l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
+            l.mesh.applyStatus(l, status, StatusSource.HOOK);
         }
     }
 }

@@ -14,11 +14,6 @@ import java.util.List;
  */
 public final class Lease {
 
-    /** Status sources, ranked: hook outranks manual outranks ttl. */
-    public static final int SOURCE_TTL = 0;
-    public static final int SOURCE_MANUAL = 1;
-    public static final int SOURCE_HOOK = 2;
-
     final String presenceId;
     final MeshState mesh;
     final Member member;
@@ -36,8 +31,8 @@ public final class Lease {
     String model;
     String role;
     final List<GroupRole> groups = new ArrayList<>();
-    String status = "idle";
-    int statusSource = SOURCE_TTL;
+    Status status = Status.IDLE;
+    StatusSource statusSource = StatusSource.TTL;
     long statusSetAtMs;
     String summary;
     final long connectedAtMs;
@@ -73,7 +68,7 @@ public final class Lease {
         return member;
     }
 
-    public String status() {
+    public Status status() {
         return status;
     }
 
@@ -98,11 +93,8 @@ public final class Lease {
     }
 
     /** True when a DM of {@code priority} may be pushed to this lease now (PROTOCOL §4.3). */
-    boolean deliverable(String priority) {
-        if ("idle".equals(status)) {
-            return true;
-        }
-        return "now".equals(priority);
+    boolean deliverable(Priority priority) {
+        return status == Status.IDLE || priority == Priority.NOW;
     }
 
     boolean inGroup(String group) {

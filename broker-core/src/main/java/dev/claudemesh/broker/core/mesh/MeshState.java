@@ -50,6 +50,7 @@ public final class MeshState {
     final DmQueues queues;
     private final HashMap<String, TokenBucket> sendBucketByMemberId = new HashMap<>();
     final IdempotencyWindow idempotency;
+    final StatusRules statusRules;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
@@ -57,9 +58,12 @@ public final class MeshState {
         this.loop = loop;
         this.queues = new DmQueues(leases, broker.metrics, broker.settings.redeliveryMs());
         this.idempotency = new IdempotencyWindow(loop, broker.settings.idempotencyWindowMs());
+        this.statusRules = new StatusRules(broker.settings.hookFreshWindowMs(), broker.settings.statusTtlMs(), queues,
+                broker.metrics);
         long redeliverySweep = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
         loop.scheduleAtFixedRate(() -> queues.redeliver(broker.clock.millis()), redeliverySweep);
-        loop.scheduleAtFixedRate(this::statusSweep, broker.settings.statusSweepMs());
+        loop.scheduleAtFixedRate(() -> statusRules.sweep(leases.all(), broker.clock.millis()),
+                broker.settings.statusSweepMs());
         loop.scheduleAtFixedRate(() -> queues.expire(broker.clock.millis()), 60_000);
     }
 
@@ -205,7 +209,7 @@ public final class MeshState {
 
     private void upsertPresence(Lease l) {
         broker.durable.submit(new DurableOp.UpsertPresence(meshId, l.presenceId, l.member.id(), l.sessionPubkey,
-                l.sessionId, l.displayName, l.cwd, l.pid, l.status, l.peerRole.wire(), l.connectedAtMs));
+                l.sessionId, l.displayName, l.cwd, l.pid, l.status.wire(), l.peerRole.wire(), l.connectedAtMs));
     }
 
     private static List<Object> groupsAsMaps(List<GroupRole> groups) {
@@ -429,12 +433,12 @@ public final class MeshState {
         broker.metrics.messageRouted(priority);
         // push before the commit: lowest latency; a crash now yields at most a duplicate (no ack was sent)
         if (recipient != null) {
-            if (recipient.live && recipient.deliverable(priority)) {
+            if (recipient.live && recipient.deliverable(dm.priority)) {
                 queues.push(dm, recipient, now);
             }
         } else {
             Lease preferred = leases.preferredLease(target);
-            if (preferred != null && preferred.deliverable(priority)) {
+            if (preferred != null && preferred.deliverable(dm.priority)) {
                 queues.push(dm, preferred, now);
             }
         }
@@ -482,7 +486,7 @@ public final class MeshState {
                 || Hex.isLowerHex(t, 64))) {
             return "targetSpec must be a 64-hex key, *, @all or @group";
         }
-        if (in.priority != null && !(in.priority.equals("now") || in.priority.equals("next") || in.priority.equals("low"))) {
+        if (in.priority != null && Priority.parse(in.priority) == null) {
             return "unknown priority";
         }
         if (in.wrongTypeField != null && !"summary".equals(in.wrongTypeField)) {
@@ -557,45 +561,18 @@ public final class MeshState {
 
     // ------------------------------------------------------------------------------------------ status
 
-    private void statusSweep() {
-        broker.metrics.ttlSweepsTotal.increment();
-        long now = broker.clock.millis();
-        for (Lease l : leases.all()) {
-            if ("working".equals(l.status) && now - l.statusSetAtMs >= broker.settings.statusTtlMs()) {
-                l.status = "idle";
-                l.statusSource = Lease.SOURCE_TTL;
-                l.statusSetAtMs = now;
-                queues.drain(l, now);
-            }
-        }
-    }
-
-    /**
-     * Applies a status from {@code source} under the ranking rules of PROTOCOL §5. Returns true when the
-     * lease's status is now {@code status}.
-     */
-    boolean applyStatus(Lease l, String status, int source) {
-        long now = broker.clock.millis();
-        if (source < l.statusSource && now - l.statusSetAtMs < broker.settings.hookFreshWindowMs()) {
-            return false;
-        }
-        if (source == Lease.SOURCE_HOOK && "dnd".equals(l.status) && !"dnd".equals(status)) {
-            return false;
-        }
-        l.status = status;
-        l.statusSource = source;
-        l.statusSetAtMs = now;
-        queues.drain(l, now);
-        return true;
+    /** Offers a status to {@code l} under the rules of {@link StatusRules}; true when it is now {@code status}. */
+    boolean applyStatus(Lease l, Status status, StatusSource source) {
+        return statusRules.apply(l, status, source, broker.clock.millis());
     }
 
     private void setStatus(PeerSession s, Lease l, Inbound in) {
-        String st = in.status;
-        if (!("idle".equals(st) || "working".equals(st) || "dnd".equals(st))) {
+        Status st = Status.parse(in.status);
+        if (st == null) {
             s.conn.send(Frames.error("bad_request", "status must be idle, working or dnd", in));
             return;
         }
-        applyStatus(l, st, Lease.SOURCE_MANUAL);
+        applyStatus(l, st, StatusSource.MANUAL);
     }
 
     private void setSummary(PeerSession s, Lease l, Inbound in) {
@@ -659,7 +636,7 @@ public final class MeshState {
         o.beginArray();
         for (Lease l : leases.all()) {
             o.beginObject().field("pubkey", l.routingKey()).field("memberPubkey", l.member.pubkey())
-                    .field("displayName", l.displayName).field("status", l.status).field("summary", l.summary)
+                    .field("displayName", l.displayName).field("status", l.status.wire()).field("summary", l.summary)
                     .name("groups");
             Frames.groups(o, l.groups);
             o.field("sessionId", l.sessionId).field("connectedAt", AuditChain.isoMillis(l.connectedAtMs))

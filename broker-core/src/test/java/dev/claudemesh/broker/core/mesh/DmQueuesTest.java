@@ -67,7 +67,7 @@ class DmQueuesTest {
     @Test
     void shouldPushWhatTheStatusAllowsInArrivalOrderAndHoldTheRest() {
         Lease bob = live(BOB, BOB_SESSION);
-        bob.status = "working";
+        bob.status = Status.WORKING;
         QueuedDm next = dm(BOB_SESSION, "next", 1);
         QueuedDm now = dm(BOB_SESSION, "now", 2);
         QueuedDm low = dm(BOB, "low", 3);
@@ -75,7 +75,7 @@ class DmQueuesTest {
         queues.drain(bob, 10);
         assertThat(pushedIds(conn(bob))).containsExactly(now.message.messageId());
 
-        bob.status = "idle";
+        bob.status = Status.IDLE;
         queues.drain(bob, 20);
         assertThat(pushedIds(conn(bob))).containsExactly(now.message.messageId(), next.message.messageId(),
                 low.message.messageId());
@@ -154,11 +154,11 @@ class DmQueuesTest {
     @Test
     void shouldExpireUndeliveredDmsAndNeverPushExpiredOnes() {
         Lease bob = live(BOB, BOB_SESSION);
-        bob.status = "working";
+        bob.status = Status.WORKING;
         QueuedDm m = dm(BOB_SESSION, "next", 0);
         long expiry = m.message.expiresAtMs();
 
-        bob.status = "idle";
+        bob.status = Status.IDLE;
         queues.drain(bob, expiry);
         assertThat(pushedIds(conn(bob))).isEmpty();
         queues.expire(expiry - 1);
