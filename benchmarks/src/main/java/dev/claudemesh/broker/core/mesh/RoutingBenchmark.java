@@ -88,7 +88,7 @@ public class RoutingBenchmark {
             hello.displayName = "peer-" + i;
             hello.groups = List.of(new GroupRole(i % 10 == 0 ? "bench" : "other", null));
             PeerSession s = broker.open(new NullConnection());
-            String rejected = mesh.register(s, hello, m);
+            HelloRejection rejected = mesh.register(s, hello, m);
             if (rejected != null || s.lease == null) {
                 throw new IllegalStateException("lease " + i + " rejected: " + rejected);
             }

@@ -5,12 +5,14 @@ import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * A presence lease (PROTOCOL §5): one per authenticated socket, kept through a 90 s grace after the socket
  * closes. Confined to its mesh's {@link MeshLoop}; the few fields the hook index reads from other threads
- * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile.
+ * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile. Mesh services read it through the public accessors;
+ * only the core's parts change it.
  */
 public final class Lease {
 
@@ -31,6 +33,7 @@ public final class Lease {
     String model;
     String role;
     final List<GroupRole> groups = new ArrayList<>();
+    private final List<GroupRole> groupsView = Collections.unmodifiableList(groups);
     Status status = Status.IDLE;
     StatusSource statusSource = StatusSource.TTL;
     long statusSetAtMs;
@@ -58,6 +61,34 @@ public final class Lease {
 
     public String presenceId() {
         return presenceId;
+    }
+
+    /** The lease name: the hello's {@code displayName}, else the member's. */
+    public String displayName() {
+        return displayName;
+    }
+
+    /** The proven (session_hello) or claimed (hello) session key, or null. */
+    public String sessionPubkey() {
+        return sessionPubkey;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public PeerRole peerRole() {
+        return peerRole;
+    }
+
+    /** The lease's groups (read-only view, mesh loop only). */
+    public List<GroupRole> groups() {
+        return groupsView;
+    }
+
+    /** The summary set with {@code set_summary}, or null. */
+    public String summary() {
+        return summary;
     }
 
     public String meshId() {

@@ -41,6 +41,19 @@ public final class PeerSession {
         return conn;
     }
 
+    /** The lease this socket authenticated; null before. Mesh loop only. */
+    public Lease lease() {
+        return lease;
+    }
+
+    /**
+     * Writes a reply frame to this socket (any thread; never blocks). Ignored once the socket is closed, so an
+     * asynchronous answer to a socket that went away is dropped.
+     */
+    public void reply(byte[] frame) {
+        conn.send(frame);
+    }
+
     /** True once the hello succeeded (socket thread). */
     public boolean authenticated() {
         return state == State.AUTHENTICATED;

@@ -16,6 +16,7 @@ import dev.claudemesh.broker.core.testing.ManualLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,6 +42,11 @@ final class MeshHarness {
 
     MeshHarness(BrokerSettings settings) {
         broker = new Broker(settings, clock, loop, directory, durable, metrics);
+    }
+
+    /** A broker with mesh services whose storage calls run on {@code storage}. */
+    MeshHarness(Executor storage, List<MeshService<?>> services) {
+        broker = new Broker(BrokerSettings.defaults(), clock, loop, directory, durable, metrics, storage, services);
     }
 
     /** A member of {@link #MESH} with default grants. */

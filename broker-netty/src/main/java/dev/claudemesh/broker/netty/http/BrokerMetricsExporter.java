@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -82,6 +83,18 @@ public final class BrokerMetricsExporter {
         counter("broker_pushes_total", "Pushes written to peers", metrics.pushesTotal::sum);
         counter("broker_redeliveries_total", "DM pushes repeated after the redelivery timeout",
                 metrics.redeliveriesTotal::sum);
+        labelledCounter("broker_requests_total", "Frames handed to a registered handler, by message type", "type",
+                List.of(), metrics.requests());
+        CounterWithCallback.builder()
+                .name("broker_request_errors_total")
+                .help("Requests answered with an error frame, by message type and error code")
+                .labelNames("type", "code")
+                .callback(cb -> new TreeMap<>(metrics.requestErrors()).forEach((type, byCode) ->
+                        new TreeMap<>(byCode).forEach((code, n) -> cb.call(n.sum(), type, code))))
+                .register(registry);
+        labelledCounter("broker_messages_unknown_total",
+                "Frames of a type no handler serves, by type (a PROTOCOL-MESH type, else other)", "type",
+                List.of("other"), metrics.messagesUnknown());
         gauge("broker_db_healthy", "1 when the last attempt to reach the database succeeded, else 0",
                 () -> durable.databaseHealthy() ? 1 : 0);
         gauge("broker_writer_queue_depth", "Durable ops waiting for the batched writer",
