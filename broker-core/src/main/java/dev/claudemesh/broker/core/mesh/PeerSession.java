@@ -136,10 +136,11 @@ public final class PeerSession {
         closed = true;
         state = State.CLOSED;
         buffered = null;
-        broker.metrics.connectionsActive.decrementAndGet();
         MeshState m = mesh;
         if (m != null) {
             m.loop.execute(() -> m.socketClosed(this));
         }
+        // after the hop: whoever sees the gauge drop knows the mesh loop has the close queued before its later work
+        broker.metrics.connectionsActive.decrementAndGet();
     }
 }
