@@ -6,8 +6,8 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.JsonOut;
 
 /**
- * {@code list_peers} → {@code {"type":"peers_list","_reqId"?,"peers":[…]}} (PROTOCOL §5): every live and grace lease
- * of the mesh, requester included, in connection order. Stateless.
+ * {@code list_peers} → {@code {"type":"peers_list","_reqId"?,"peers":[…]}} (PROTOCOL §5): every live and grace
+ * lease of the mesh, requester included, in connection order. Stateless.
  */
 final class ListPeersHandler implements MessageHandler<MeshCore> {
 

@@ -36,8 +36,8 @@ public interface MeshContext {
     LeaseTable leases();
 
     /**
-     * Writes {@code frame} to {@code to}'s socket when {@code to} is live; a lease in grace gets nothing. The same array
-     * may go to many leases (encode once for a fan-out); it must not change afterwards.
+     * Writes {@code frame} to {@code to}'s socket when {@code to} is live; a lease in grace gets nothing. The same
+     * array may go to many leases (encode once for a fan-out); it must not change afterwards.
      */
     void send(Lease to, byte[] frame);
 

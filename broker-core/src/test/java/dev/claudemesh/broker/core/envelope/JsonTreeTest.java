@@ -23,7 +23,8 @@ class JsonTreeTest {
     @Test
     void shouldWriteBackExactlyWhatItRead() {
         String json = "{\"type\":\"set_state\",\"key\":\"release\",\"value\":{\"version\":\"1.5.1\",\"frozen\":true,"
-                + "\"n\":[0,-1,1.50e3,12345678901234567890,0.1,-0.0],\"nil\":null,\"s\":\"a\\\"b\\\\c\\nd\\u0001é😀\"}}";
+                + "\"n\":[0,-1,1.50e3,12345678901234567890,0.1,-0.0],\"nil\":null,"
+                + "\"s\":\"a\\\"b\\\\c\\nd\\u0001é😀\"}}";
         assertThat(write(parse(json))).isEqualTo(json);
     }
 

@@ -63,7 +63,8 @@ class EndingTest {
         assertThat(squatter.conn().closeReason).isEqualTo("session_pubkey_in_use");
         assertThat(carol.conn().framesContaining("\"event\":\"peer_left\"")).hasSize(1)
                 .allSatisfy(f -> assertThat(f).contains("\"pubkey\":\"" + bobKey.publicKeyHex() + "\""));
-        assertThat(h.peerLeftAudits()).singleElement().satisfies(e -> assertThat(e.actorId()).isEqualTo(alice.memberId()));
+        assertThat(h.peerLeftAudits()).singleElement()
+                .satisfies(e -> assertThat(e.actorId()).isEqualTo(alice.memberId()));
         assertThat(h.disconnected()).containsExactly(squatterPresence);
         assertCapacityFreed(2);
     }
@@ -81,7 +82,8 @@ class EndingTest {
 
         assertThat(b.conn().closeCode).isNull();
         assertThat(a.conn().framesContaining("\"event\":\"peer_left\"")).hasSize(1);
-        assertThat(h.peerLeftAudits()).singleElement().satisfies(e -> assertThat(e.actorId()).isEqualTo(bob.memberId()));
+        assertThat(h.peerLeftAudits()).singleElement()
+                .satisfies(e -> assertThat(e.actorId()).isEqualTo(bob.memberId()));
         assertThat(h.disconnected()).containsExactly(b.presenceId());
         assertCapacityFreed(1);
     }

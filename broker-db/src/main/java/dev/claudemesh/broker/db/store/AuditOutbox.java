@@ -75,8 +75,8 @@ public final class AuditOutbox {
         List<DurableOp.AppendAudit> ops = new ArrayList<>(rows.size());
         for (AuditOutboxRecord r : rows) {
             // the stored text is chained as it is: no parse and re-serialise round trip
-            ops.add(new DurableOp.AppendAudit(r.getMeshId(), r.getActorId(),
-                    new AuditEvent.Canonical(r.getEventType(), r.getPayloadCanonical()), Rows.millis(r.getCreatedAt())));
+            AuditEvent event = new AuditEvent.Canonical(r.getEventType(), r.getPayloadCanonical());
+            ops.add(new DurableOp.AppendAudit(r.getMeshId(), r.getActorId(), event, Rows.millis(r.getCreatedAt())));
         }
         return ops;
     }

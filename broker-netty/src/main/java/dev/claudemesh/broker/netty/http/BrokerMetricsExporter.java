@@ -43,7 +43,7 @@ public final class BrokerMetricsExporter {
             "session_pubkey_in_use");
     /** Send priorities of PROTOCOL §4.1. */
     static final List<String> PRIORITIES = List.of("now", "next", "low");
-    /** Failed-send reasons the domain counts (MeshState#rejectSend). */
+    /** Failed-send reasons the domain counts (core.mesh.SendRejection). */
     static final List<String> MESSAGE_REJECT_REASONS = List.of("rate_limit", "payload_too_large", "invalid",
             "no_peer", "grants");
     /** Capabilities whose absence drops a recipient (PROTOCOL §4.2). */
