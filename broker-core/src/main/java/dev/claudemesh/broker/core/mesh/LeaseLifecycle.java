@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A lease's life in one mesh (PROTOCOL §5): registration of an authenticated socket (new lease, reattach, sessionId
@@ -123,9 +124,7 @@ final class LeaseLifecycle {
         }
         hooks.applyPending(l);
         queues.drain(l, nowMs);
-        for (LeaseListener listener : listeners) {
-            listener.leaseRegistered(l, false);
-        }
+        tell(l, listener -> listener.leaseRegistered(l, false));
         return null;
     }
 
@@ -151,9 +150,7 @@ final class LeaseLifecycle {
         journal.presence(l);
         hooks.applyPending(l);
         queues.drain(l, nowMs);
-        for (LeaseListener listener : listeners) {
-            listener.leaseRegistered(l, true);
-        }
+        tell(l, listener -> listener.leaseRegistered(l, true));
     }
 
     private static void applyHelloFields(Lease l, Inbound in) {
@@ -197,9 +194,7 @@ final class LeaseLifecycle {
         l.graceTask = loop.schedule(() -> graceExpired(l), graceMs);
         log.info("conn {} closed: presence {} in grace", s.conn.id(), l.presenceId);
         queues.drainMember(l.member.pubkey(), nowMs);
-        for (LeaseListener listener : listeners) {
-            listener.socketClosed(l);
-        }
+        tell(l, listener -> listener.socketClosed(l));
     }
 
     private void graceExpired(Lease l) {
@@ -249,8 +244,18 @@ final class LeaseLifecycle {
                 }
             }
         }
+        tell(l, listener -> listener.leaseEnded(l, ending));
+    }
+
+    /** Tells every listener; one that throws is logged and does not stop the core or the other listeners. */
+    private void tell(Lease l, Consumer<LeaseListener> event) {
         for (LeaseListener listener : listeners) {
-            listener.leaseEnded(l, ending);
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                log.error("mesh {}: lease listener {} failed on presence {}", mesh.meshId,
+                        listener.getClass().getName(), l.presenceId, e);
+            }
         }
     }
 

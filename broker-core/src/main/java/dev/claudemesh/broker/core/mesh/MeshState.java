@@ -56,7 +56,12 @@ final class MeshState {
         Object[] states = new Object[services.size()];
         List<LeaseListener> listeners = new ArrayList<>();
         for (int i = 0; i < states.length; i++) {
-            states[i] = services.get(i).createMeshState(core);
+            try {
+                states[i] = services.get(i).createMeshState(core);
+            } catch (RuntimeException e) {
+                // that service's requests fail (internal_error); the core and the other services keep working
+                log.error("mesh {}: service {} could not create its state", meshId, services.get(i).name(), e);
+            }
             if (states[i] instanceof LeaseListener l) {
                 listeners.add(l);
             }

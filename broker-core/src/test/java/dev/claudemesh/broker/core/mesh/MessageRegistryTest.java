@@ -240,6 +240,39 @@ class MessageRegistryTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hello");
     }
 
+    @Test
+    void shouldKeepTheCoreAndOtherListenersGoingWhenAServiceListenerThrows() {
+        MeshService<LeaseListener> faulty = new MeshService<>() {
+            @Override
+            public String name() {
+                return "faulty";
+            }
+
+            @Override
+            public void registerHandlers(Registrar<LeaseListener> r) {
+            }
+
+            @Override
+            public LeaseListener createMeshState(MeshContext mesh) {
+                return new LeaseListener() {
+                    @Override
+                    public void leaseRegistered(Lease lease, boolean reattached) {
+                        throw new IllegalStateException("listener bug");
+                    }
+                };
+            }
+        };
+        NotesService later = new NotesService(store);
+        MeshHarness withFaulty = new MeshHarness(storage, List.of(faulty, later));
+        MeshHarness.Peer a = withFaulty.session(withFaulty.member("alice"), "s-a");
+
+        assertThat(a.conn().frames.get(0)).contains("hello_ack");
+        assertThat(((Notes) withFaulty.mesh().serviceState(2)).events).containsExactly("registered " + a.presenceId());
+        a.send("{\"type\":\"list_peers\"}");
+        withFaulty.loop.runAll();
+        assertThat(a.conn().last()).contains("peers_list");
+    }
+
     private static MeshService<Object> service(String type) {
         return new MeshService<>() {
             @Override
