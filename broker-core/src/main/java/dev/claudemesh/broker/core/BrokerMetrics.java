@@ -24,6 +24,9 @@ public final class BrokerMetrics {
     private final Map<String, LongAdder> messagesRouted = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> messagesRejected = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> droppedByGrant = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> messagesUnknown = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, LongAdder>> requestErrors = new ConcurrentHashMap<>();
 
     public void connectionRejected(String reason) {
         connectionsRejected.computeIfAbsent(reason, k -> new LongAdder()).increment();
@@ -41,6 +44,25 @@ public final class BrokerMetrics {
         droppedByGrant.computeIfAbsent(capability, k -> new LongAdder()).increment();
     }
 
+    /** A frame no handler serves, by bounded label (a known mesh type, or {@code other}). */
+    public void messageUnknown(String label) {
+        messagesUnknown.computeIfAbsent(label, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * The counter of handled requests of a registered message type, created once when the handler is registered (the
+     * dispatcher increments it without a lookup).
+     */
+    public LongAdder requestCounter(String type) {
+        return requests.computeIfAbsent(type, k -> new LongAdder());
+    }
+
+    /** A request of a registered type answered with an error frame of {@code code} (both from fixed sets). */
+    public void requestError(String type, String code) {
+        requestErrors.computeIfAbsent(type, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(code, k -> new LongAdder()).increment();
+    }
+
     public Map<String, LongAdder> connectionsRejected() {
         return connectionsRejected;
     }
@@ -55,5 +77,19 @@ public final class BrokerMetrics {
 
     public Map<String, LongAdder> droppedByGrant() {
         return droppedByGrant;
+    }
+
+    public Map<String, LongAdder> messagesUnknown() {
+        return messagesUnknown;
+    }
+
+    /** Handled requests by registered message type. */
+    public Map<String, LongAdder> requests() {
+        return requests;
+    }
+
+    /** Error answers by registered message type, then by error code. */
+    public Map<String, Map<String, LongAdder>> requestErrors() {
+        return requestErrors;
     }
 }

@@ -12,6 +12,7 @@ import dev.claudemesh.broker.db.store.AuditOutbox;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
+import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.db.store.ShardedDurableLog;
 import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
@@ -148,11 +149,12 @@ public final class BrokerServer implements AutoCloseable {
             BrokerMetrics metrics = new BrokerMetrics();
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
                     durable, metrics);
-            List<StoredMessage> pending = durable.loadUndelivered(clock.millis());
+            PgRecoveryStore recovery = new PgRecoveryStore(database.dataSource());
+            List<StoredMessage> pending = recovery.loadUndelivered(clock.millis());
             broker.restore(pending);
             log.info("restored {} undelivered DMs", pending.size());
             long windowMs = config.settings().idempotencyWindowMs();
-            List<RecentSend> recent = durable.loadRecentSends(clock.millis() - windowMs);
+            List<RecentSend> recent = recovery.loadRecentSends(clock.millis() - windowMs);
             broker.restoreRecentSends(recent);
             log.info("restored the idempotency window: {} sends of the last {} s", recent.size(), windowMs / 1_000);
 
@@ -170,7 +172,7 @@ public final class BrokerServer implements AutoCloseable {
             children.set(new BrokerChannelInitializer(broker, http, limits, ssl, channels));
             BrokerServer s = new BrokerServer(config, database, durable, directory, broker, boss, workers, blocking,
                     channels, server);
-            durable.onPressureChange(high -> s.setReading(!high));
+            durable.addPressureListener(high -> s.setReading(!high));
             s.retention = new QueueRetention(database.dataSource(), config.queueRetentionHours() * 3_600_000L)
                     .start(config.retentionSweepMs(), clock::millis);
             server.config().setAutoRead(true); // accept what waited in the backlog, and everything after

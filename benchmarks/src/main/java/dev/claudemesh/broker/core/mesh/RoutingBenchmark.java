@@ -3,7 +3,6 @@ package dev.claudemesh.broker.core.mesh;
 import dev.claudemesh.broker.bench.jmh.Samples;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
-import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.model.GroupRole;
@@ -14,6 +13,8 @@ import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import dev.claudemesh.broker.core.port.PeerConnection;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,14 +32,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Routing on the mesh loop ({@code MeshState.handle}) with 10, 100 and 10 000 live session leases of distinct
  * members: a DM (lease lookup by session key, queue + claim, push encode, ack, then the recipient's
  * {@code client_ack} that dequeues it), a {@code @group} multicast (one lease in ten holds the group) and a
  * {@code *} broadcast (to every other lease). The ports are no-ops except the durable log, which does on the
- * caller's thread what {@code PgDurableLog.submit} does there (the audit payload's canonical JSON) and then runs the
+ * caller's thread what {@code PgDurableLog.submit} does there (the audit event's canonical JSON) and then runs the
  * commit callback at once. No sockets, no Netty.
  *
  * <p>Lives in {@code dev.claudemesh.broker.core.mesh} (a split package, on the class path only) because the
@@ -88,7 +88,7 @@ public class RoutingBenchmark {
             hello.displayName = "peer-" + i;
             hello.groups = List.of(new GroupRole(i % 10 == 0 ? "bench" : "other", null));
             PeerSession s = broker.open(new NullConnection());
-            String rejected = mesh.register(s, hello, m);
+            HelloRejection rejected = mesh.register(s, hello, m);
             if (rejected != null || s.lease == null) {
                 throw new IllegalStateException("lease " + i + " rejected: " + rejected);
             }
@@ -214,7 +214,7 @@ public class RoutingBenchmark {
     }
 
     /**
-     * Does what {@code PgDurableLog.submit} does on the caller's thread (canonical JSON of audit payloads), then
+     * Does what {@code PgDurableLog.submit} does on the caller's thread (canonical JSON of audit events), then
      * "commits" at once: runs the callback. Remembers the last enqueued DM id for the client_ack.
      */
     static final class BenchDurableLog implements DurableLog {
@@ -228,7 +228,7 @@ public class RoutingBenchmark {
                 StoredMessage m = e.message();
                 lastMessageId = m.messageId();
             } else if (op instanceof DurableOp.AppendAudit a) {
-                ops += AuditChain.canonicalJson(a.payload()).length();
+                ops += a.event().canonicalPayload().length();
             }
             if (onCommitted != null) {
                 onCommitted.run();
@@ -241,7 +241,7 @@ public class RoutingBenchmark {
         }
 
         @Override
-        public void onPressureChange(Consumer<Boolean> listener) {
+        public void addPressureListener(PressureListener listener) {
         }
 
         @Override
@@ -250,13 +250,8 @@ public class RoutingBenchmark {
         }
 
         @Override
-        public int backlog() {
-            return 0;
-        }
-
-        @Override
-        public List<StoredMessage> loadUndelivered(long nowMs) {
-            return List.of();
+        public WriterStats stats() {
+            return WriterStats.idle(0);
         }
 
         @Override

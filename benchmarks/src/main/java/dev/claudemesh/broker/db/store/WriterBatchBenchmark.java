@@ -1,7 +1,7 @@
 package dev.claudemesh.broker.db.store;
 
 import dev.claudemesh.broker.bench.jmh.Samples;
-import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import org.jooq.SQLDialect;
@@ -25,9 +25,7 @@ import javax.sql.DataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -68,13 +66,10 @@ public class WriterBatchBenchmark {
                     base.senderMemberPubkey(), base.senderPubkey(), base.senderName(), base.targetKey(),
                     base.priority(), base.nonce(), base.ciphertext(), "c-" + i, null, base.createdAtMs() + i,
                     base.expiresAtMs());
-            Map<String, Object> audit = new LinkedHashMap<>();
-            audit.put("targetSpec", m.targetKey());
-            audit.put("priority", m.priority());
+            AuditEvent sent = new AuditEvent.MessageSent(m.targetKey(), m.priority());
             add(new DurableOp.EnqueueMessage(m), null);
-            DurableOp.AppendAudit a = new DurableOp.AppendAudit(m.meshId(), "message_sent", m.senderMemberId(), audit,
-                    m.createdAtMs());
-            add(a, AuditChain.canonicalJson(audit));
+            DurableOp.AppendAudit a = new DurableOp.AppendAudit(m.meshId(), m.senderMemberId(), sent, m.createdAtMs());
+            add(a, sent.canonicalPayload());
             add(new DurableOp.MarkDelivered(m.meshId(), String.format("Msg%029d", Math.max(0, i - 1)),
                     m.createdAtMs() + 5), null);
         }

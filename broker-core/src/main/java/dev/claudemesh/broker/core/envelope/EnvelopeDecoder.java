@@ -12,11 +12,14 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Decodes one client frame (UTF-8 JSON bytes) into an {@link Inbound} with jackson-core's streaming parser.
- * Only the fields the broker routes on are read; every other value is skipped without being materialised.
+ * Only the fields the broker routes on are read; every other value is skipped without being materialised. A frame
+ * of a type the envelope does not model keeps a copy of its bytes, parsed into a tree only when a mesh service asks
+ * ({@link Inbound#body()}), so core frames pay nothing for it.
  * Invalid UTF-8, bad JSON, trailing content, nesting deeper than {@value #MAX_DEPTH} and oversized numbers
  * yield {@link Inbound.Type#MALFORMED}, never an exception. Stateless and thread-safe.
  */
@@ -26,7 +29,8 @@ public final class EnvelopeDecoder {
     public static final int MAX_DEPTH = 32;
     private static final int MAX_GROUPS = 64;
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
+    /** The parser factory with the frame limits; shared with {@link JsonTree}. */
+    static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_DEPTH)
                     .maxNumberLength(64)
@@ -52,6 +56,10 @@ public final class EnvelopeDecoder {
             }
             if (in.type == null) {
                 in.type = Inbound.Type.UNKNOWN;
+            }
+            if (in.type == Inbound.Type.UNKNOWN && in.rawType != null) {
+                // a type the envelope does not model (a mesh service's, or none): keep the frame for Inbound.body()
+                in.frame = Arrays.copyOfRange(data, off, off + len);
             }
             return in;
         } catch (StreamConstraintsException e) {
@@ -207,21 +215,7 @@ public final class EnvelopeDecoder {
     }
 
     private static Inbound.Type typeOf(String s) {
-        if (s == null) {
-            return Inbound.Type.UNKNOWN;
-        }
-        return switch (s) {
-            case "hello" -> Inbound.Type.HELLO;
-            case "session_hello" -> Inbound.Type.SESSION_HELLO;
-            case "send" -> Inbound.Type.SEND;
-            case "client_ack" -> Inbound.Type.CLIENT_ACK;
-            case "list_peers" -> Inbound.Type.LIST_PEERS;
-            case "set_status" -> Inbound.Type.SET_STATUS;
-            case "set_summary" -> Inbound.Type.SET_SUMMARY;
-            case "join_group" -> Inbound.Type.JOIN_GROUP;
-            case "leave_group" -> Inbound.Type.LEAVE_GROUP;
-            default -> Inbound.Type.UNKNOWN;
-        };
+        return Inbound.Type.forName(s);
     }
 
     private static void wrong(JsonParser p, JsonToken v, Inbound in, String field) throws IOException {

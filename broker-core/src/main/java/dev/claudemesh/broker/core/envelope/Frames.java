@@ -5,7 +5,6 @@ import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.StoredMessage;
 
 import java.util.List;
-import java.util.Map;
 
 /** Encoders for every frame the broker sends (PROTOCOL §3–§5). Stateless and thread-safe. */
 public final class Frames {
@@ -16,13 +15,18 @@ public final class Frames {
     /** {@code {"type":"error","code":…,"message":…[,"_reqId":…]}}. */
     public static byte[] error(String code, String message, Inbound req) {
         JsonOut o = new JsonOut(96).beginObject().field("type", "error").field("code", code).field("message", message);
-        if (req != null && req.reqId != null) {
-            reqId(o, req);
-        }
+        reqId(o, req);
         return o.endObject().toBytes();
     }
 
-    private static void reqId(JsonOut o, Inbound req) {
+    /**
+     * Writes {@code "_reqId":<echo>} when {@code req} carried one: a string as a string, a number as a number
+     * (PROTOCOL-MESH §0.2). Nothing when it had none.
+     */
+    public static void reqId(JsonOut o, Inbound req) {
+        if (req == null || req.reqId == null) {
+            return;
+        }
         o.name("_reqId");
         if (req.reqIdNumeric) {
             try {
@@ -127,13 +131,33 @@ public final class Frames {
         return o.endObject().toBytes();
     }
 
-    /** A system event push ({@code peer_joined}, {@code peer_left}). */
-    public static byte[] systemEvent(String messageId, String meshId, String event, Map<String, Object> eventData,
+    /** Writes the {@code eventData} value of a system event. */
+    @FunctionalInterface
+    public interface EventData {
+        void writeTo(JsonOut o);
+    }
+
+    /**
+     * Starts a reply frame {@code {"type":<type>,…}}; finish it with {@link #endReply}, which appends the request's
+     * {@code _reqId} when it had one.
+     */
+    public static JsonOut beginReply(String type) {
+        return new JsonOut(128).beginObject().field("type", type);
+    }
+
+    /** Appends {@code _reqId} (when {@code req} had one), closes the reply object and returns its bytes. */
+    public static byte[] endReply(JsonOut o, Inbound req) {
+        reqId(o, req);
+        return o.endObject().toBytes();
+    }
+
+    /** A system event push ({@code peer_joined}, {@code peer_left}, …) of PROTOCOL §5. */
+    public static byte[] systemEvent(String messageId, String meshId, String event, EventData eventData,
                                      long createdAtMs) {
         JsonOut o = new JsonOut(256);
-        o.beginObject().field("type", "push").field("subtype", "system").field("event", event)
-                .name("eventData").anyValue(eventData)
-                .field("messageId", messageId).field("meshId", meshId).field("senderPubkey", "system")
+        o.beginObject().field("type", "push").field("subtype", "system").field("event", event).name("eventData");
+        eventData.writeTo(o);
+        o.field("messageId", messageId).field("meshId", meshId).field("senderPubkey", "system")
                 .field("priority", "low").field("nonce", "").field("ciphertext", "")
                 .field("createdAt", AuditChain.isoMillis(createdAtMs));
         return o.endObject().toBytes();

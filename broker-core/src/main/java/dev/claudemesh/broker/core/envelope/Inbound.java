@@ -14,13 +14,35 @@ import java.util.List;
  */
 public final class Inbound {
 
-    /** Message types the broker understands. */
+    /**
+     * The message types whose fields this class models (PROTOCOL core). Frames of other types carry their bytes
+     * ({@link #body()}) for the mesh service that handles them.
+     */
     public enum Type {
         HELLO, SESSION_HELLO, SEND, CLIENT_ACK, LIST_PEERS, SET_STATUS, SET_SUMMARY, JOIN_GROUP, LEAVE_GROUP,
-        /** Any other {@code type} (or none): answered with {@code unknown_message_type}. */
+        /** Any other {@code type} (or none): a mesh service's, or answered with {@code unknown_message_type}. */
         UNKNOWN,
         /** Not a JSON object, or not parseable: answered with {@code bad_request}. */
-        MALFORMED
+        MALFORMED;
+
+        /** The core type named {@code type} on the wire, else {@link #UNKNOWN}. */
+        public static Type forName(String type) {
+            if (type == null) {
+                return UNKNOWN;
+            }
+            return switch (type) {
+                case "hello" -> HELLO;
+                case "session_hello" -> SESSION_HELLO;
+                case "send" -> SEND;
+                case "client_ack" -> CLIENT_ACK;
+                case "list_peers" -> LIST_PEERS;
+                case "set_status" -> SET_STATUS;
+                case "set_summary" -> SET_SUMMARY;
+                case "join_group" -> JOIN_GROUP;
+                case "leave_group" -> LEAVE_GROUP;
+                default -> UNKNOWN;
+            };
+        }
     }
 
     public Type type;
@@ -87,6 +109,23 @@ public final class Inbound {
     /** True when the {@code summary} field was present (null allowed as "clear"). */
     public boolean hasSummary;
     public String name;
+
+    /** For {@link Type#UNKNOWN} frames with a {@code type}: a copy of the frame's bytes (else null). */
+    byte[] frame;
+    /** The parsed {@link #frame}, once asked for. */
+    private JsonNode.ObjectNode body;
+
+    /**
+     * The whole frame as a JSON tree, for the mesh service that handles a type this class does not model (its own
+     * fields: any JSON value). Parsed on first use; an empty object for core types, whose fields are the ones above.
+     * Call it on one thread at a time (the mesh loop).
+     */
+    public JsonNode.ObjectNode body() {
+        if (body == null) {
+            body = frame == null ? JsonNode.ObjectNode.EMPTY : JsonTree.parseObject(frame, 0, frame.length);
+        }
+        return body;
+    }
 
     static Inbound malformed(String why) {
         Inbound in = new Inbound();

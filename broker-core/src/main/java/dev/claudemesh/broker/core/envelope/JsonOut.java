@@ -110,6 +110,20 @@ public final class JsonOut {
         return this;
     }
 
+    /** Writes a JSON tree value (see {@link JsonNode}); numbers are written as their original text. */
+    public JsonOut value(JsonNode node) {
+        node.writeTo(this);
+        return this;
+    }
+
+    /** Writes number text taken from parsed JSON ({@link JsonNode.NumberNode}); not for arbitrary strings. */
+    JsonOut rawNumber(String text) {
+        comma();
+        ascii(text);
+        needComma = true;
+        return this;
+    }
+
     /** Writes pre-validated ASCII bytes that need no escaping (base64 text) as a JSON string. */
     public JsonOut asciiStringValue(byte[] ascii) {
         comma();

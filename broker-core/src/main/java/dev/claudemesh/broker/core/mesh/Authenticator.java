@@ -51,7 +51,7 @@ final class Authenticator {
     }
 
     void authenticate(PeerSession s, Inbound in) {
-        String err = in.type == Inbound.Type.HELLO ? checkHello(in) : checkSessionHello(in);
+        HelloRejection err = in.type == Inbound.Type.HELLO ? checkHello(in) : checkSessionHello(in);
         if (err != null) {
             // audited only for meshes this broker already serves, so random mesh ids cannot create chains
             reject(s, in, err, null, broker.existingMesh(in.meshId));
@@ -77,26 +77,26 @@ final class Authenticator {
         boolean hello = in.type == Inbound.Type.HELLO;
         if (found.isEmpty()) {
             MeshState existing = broker.existingMesh(in.meshId);
-            reject(s, in, "unauthorized", null, existing);
+            reject(s, in, HelloRejection.UNAUTHORIZED, null, existing);
             return;
         }
         Member m = found.get();
         MeshState mesh = broker.mesh(in.meshId);
         if (m.revoked()) {
-            reject(s, in, "revoked", m, mesh);
+            reject(s, in, HelloRejection.REVOKED, m, mesh);
             return;
         }
         if (hello && !m.id().equals(in.memberId)) {
-            reject(s, in, "member_id_mismatch", m, mesh);
+            reject(s, in, HelloRejection.MEMBER_ID_MISMATCH, m, mesh);
             return;
         }
         if (!hello && !m.id().equals(in.parentMemberId)) {
-            reject(s, in, "parent_member_id_mismatch", m, mesh);
+            reject(s, in, HelloRejection.PARENT_MEMBER_ID_MISMATCH, m, mesh);
             return;
         }
         s.mesh = mesh;
         mesh.loop.execute(() -> {
-            String code = mesh.register(s, in, m);
+            HelloRejection code = mesh.register(s, in, m);
             if (code != null) {
                 reject(s, in, code, m, mesh);
             }
@@ -104,21 +104,22 @@ final class Authenticator {
     }
 
     /** Sends the rejection frame and closes the socket; counts and audits it. Any thread. */
-    void reject(PeerSession s, Inbound in, String code, Member m, MeshState mesh) {
+    void reject(PeerSession s, Inbound in, HelloRejection rejection, Member m, MeshState mesh) {
+        String code = rejection.code();
         broker.metrics.connectionRejected(code);
         boolean session = in.type == Inbound.Type.SESSION_HELLO;
-        String message = "revoked".equals(code) && m != null
+        String message = rejection == HelloRejection.REVOKED && m != null
                 ? "You've been removed from \"" + m.meshName() + "\". Contact the mesh owner to rejoin."
                 : (session ? "session_hello rejected: " : "hello rejected: ") + code;
         byte[] frame = Frames.error(code, message, null);
         log.info("conn {} {} rejected: {}", s.conn.id(), session ? "session_hello" : "hello", code);
         if (mesh != null) {
-            mesh.auditHelloRejected(m, code);
+            mesh.auditHelloRejected(m, rejection);
         }
         s.conn.execute(() -> {
             s.authFailed();
             s.conn.send(frame);
-            if ("revoked".equals(code)) {
+            if (rejection == HelloRejection.REVOKED) {
                 s.conn.close(4002, "banned");
             } else {
                 s.conn.close(1008, code);
@@ -130,60 +131,60 @@ final class Authenticator {
         return ts == null || Math.abs(broker.clock.millis() - ts) > broker.settings.skewMs();
     }
 
-    private String checkHello(Inbound in) {
+    private HelloRejection checkHello(Inbound in) {
         // a non-string sessionPubkey (the decoder leaves it null) is present and not 64 hex: rejected, not ignored
         if ("sessionPubkey".equals(in.wrongTypeField)
                 || (in.sessionPubkey != null && !in.sessionPubkey.isEmpty() && !Hex.isLowerHex(in.sessionPubkey, 64))) {
-            return "bad_session_pubkey";
+            return HelloRejection.BAD_SESSION_PUBKEY;
         }
         if (in.meshId == null || broker.atCapacity(in.meshId, in.sessionPubkey)) {
             // a hello without meshId cannot name a mesh; treat it as unauthorized below
             if (in.meshId != null) {
-                return "capacity";
+                return HelloRejection.CAPACITY;
             }
         }
         if (skewed(in.timestamp)) {
-            return "timestamp_skew";
+            return HelloRejection.TIMESTAMP_SKEW;
         }
         if (!Hex.isHex(in.pubkey, 64) || !Hex.isHex(in.signature, 128)) {
-            return "malformed";
+            return HelloRejection.MALFORMED;
         }
         if (in.meshId == null || in.memberId == null) {
-            return "malformed";
+            return HelloRejection.MALFORMED;
         }
         String canonical = in.meshId + "|" + in.memberId + "|" + in.pubkey + "|" + in.timestamp;
         if (!Ed25519.verify(in.pubkey, in.signature, canonical)) {
-            return "bad_signature";
+            return HelloRejection.BAD_SIGNATURE;
         }
         return null;
     }
 
-    private String checkSessionHello(Inbound in) {
+    private HelloRejection checkSessionHello(Inbound in) {
         if (!Hex.isLowerHex(in.sessionPubkey, 64)) {
-            return "bad_session_pubkey";
+            return HelloRejection.BAD_SESSION_PUBKEY;
         }
         if (!Hex.isLowerHex(in.parentMemberPubkey, 64)) {
-            return "bad_parent_pubkey";
+            return HelloRejection.BAD_PARENT_PUBKEY;
         }
         if (!in.hasAttestation || !in.sessionPubkey.equals(in.attSessionPubkey)
                 || !in.parentMemberPubkey.equals(in.attParentMemberPubkey)) {
-            return "attestation_mismatch";
+            return HelloRejection.ATTESTATION_MISMATCH;
         }
         if (in.meshId != null && broker.atCapacity(in.meshId, in.sessionPubkey)) {
-            return "capacity";
+            return HelloRejection.CAPACITY;
         }
         long now = broker.clock.millis();
         if (in.attExpiresAt == null) {
-            return "malformed";
+            return HelloRejection.MALFORMED;
         }
         if (in.attExpiresAt <= now) {
-            return "expired";
+            return HelloRejection.EXPIRED;
         }
         if (in.attExpiresAt > now + broker.settings.attestationMaxMs()) {
-            return "ttl_too_long";
+            return HelloRejection.TTL_TOO_LONG;
         }
         if (!Hex.isHex(in.attSignature, 128)) {
-            return "malformed";
+            return HelloRejection.MALFORMED;
         }
         Attestation attestation = new Attestation(in.parentMemberPubkey, in.sessionPubkey, in.attExpiresAt,
                 in.attSignature);
@@ -191,20 +192,20 @@ final class Authenticator {
             String att = "claudemesh-session-attest|" + in.parentMemberPubkey + "|" + in.sessionPubkey + "|"
                     + in.attExpiresAt;
             if (!Ed25519.verify(in.parentMemberPubkey, in.attSignature, att)) {
-                return "bad_signature";
+                return HelloRejection.BAD_SIGNATURE;
             }
             verifiedAttestations.put(attestation, Boolean.TRUE);
         }
         if (skewed(in.timestamp)) {
-            return "timestamp_skew";
+            return HelloRejection.TIMESTAMP_SKEW;
         }
         if (!Hex.isHex(in.signature, 128) || in.meshId == null) {
-            return "malformed";
+            return HelloRejection.MALFORMED;
         }
         String hello = "claudemesh-session-hello|" + in.meshId + "|" + in.parentMemberPubkey + "|"
                 + in.sessionPubkey + "|" + in.timestamp;
         if (!Ed25519.verify(in.sessionPubkey, in.signature, hello)) {
-            return "bad_signature";
+            return HelloRejection.BAD_SIGNATURE;
         }
         return null;
     }

@@ -12,15 +12,22 @@ import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The broker's domain entry point. The transport calls {@link #open} per accepted WebSocket and feeds the
  * returned {@link PeerSession}; admin and hook routes call the other methods. Thread-safe: mesh state lives on
  * the mesh's loop (chosen by {@link LoopProvider}), and every method here hops onto it.
+ *
+ * <p>Message types are served by {@link MeshService}s: the core's own ({@link CoreService}) and those given to the
+ * constructor, the one place where a feature is plugged in. Their blocking storage calls run on the {@code storage}
+ * executor, serialised per mesh.</p>
  */
 public final class Broker {
 
@@ -32,19 +39,46 @@ public final class Broker {
     final BrokerMetrics metrics;
     final Authenticator authenticator;
     final HookIndex hooks;
+    final HandlerRegistry registry;
+    final Executor storage;
+    final UnknownTypes unknownTypes;
     private final ConcurrentHashMap<String, MeshState> meshes = new ConcurrentHashMap<>();
 
+    /** A broker serving the core protocol only (no mesh services, hence no storage executor). */
     public Broker(BrokerSettings settings, Clock clock, LoopProvider loops, MemberDirectory directory,
                   DurableLog durable, BrokerMetrics metrics) {
-        this.settings = settings;
-        this.clock = clock;
-        this.loops = loops;
-        this.directory = directory;
-        this.durable = durable;
-        this.metrics = metrics;
+        this(settings, clock, loops, directory, durable, metrics, NO_STORAGE, List.of());
+    }
+
+    /**
+     * A broker serving the core protocol and {@code services}.
+     *
+     * @param storage  runs the services' blocking store calls (JDBC), never on an event loop
+     * @param services the mesh features, each registering its message types (no type twice)
+     * @throws IllegalArgumentException when two services register the same type
+     */
+    public Broker(BrokerSettings settings, Clock clock, LoopProvider loops, MemberDirectory directory,
+                  DurableLog durable, BrokerMetrics metrics, Executor storage, List<MeshService<?>> services) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.loops = Objects.requireNonNull(loops, "loops");
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.durable = Objects.requireNonNull(durable, "durable");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.storage = Objects.requireNonNull(storage, "storage");
+        List<MeshService<?>> all = new ArrayList<>();
+        all.add(CoreService.INSTANCE);
+        all.addAll(services);
+        this.registry = new HandlerRegistry(all, metrics);
+        this.unknownTypes = new UnknownTypes(metrics);
         this.authenticator = new Authenticator(this);
         this.hooks = new HookIndex(clock, settings.pendingHookMs(), settings.hookRateLimitPerMin());
     }
+
+    /** The storage executor of a broker without services: nothing may need it. */
+    private static final Executor NO_STORAGE = task -> {
+        throw new RejectedExecutionException("this broker has no storage executor (it was built without services)");
+    };
 
     public BrokerSettings settings() {
         return settings;
@@ -88,7 +122,12 @@ public final class Broker {
         if (m != null) {
             return m;
         }
-        return meshes.computeIfAbsent(meshId, id -> new MeshState(this, id, loops.loopFor(id)));
+        return meshes.computeIfAbsent(meshId, id -> {
+            MeshState created = new MeshState(this, id, loops.loopFor(id));
+            // the mesh's first task: every later one (registration, frames, restores) finds its services' state
+            created.loop.execute(created::start);
+            return created;
+        });
     }
 
     MeshState existingMesh(String meshId) {
@@ -101,10 +140,7 @@ public final class Broker {
         if (m == null) {
             return false;
         }
-        if (sessionPubkey != null && m.sessionKeys.contains(sessionPubkey)) {
-            return false;
-        }
-        return m.leaseCount.get() >= settings.maxConnectionsPerMesh();
+        return m.leases.atCapacity(settings.maxConnectionsPerMesh(), sessionPubkey);
     }
 
     /** The {@code peers_list} peers array of a mesh, as JSON bytes (admin API). */

@@ -18,11 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HookIndex {
 
-    /** Result of a hook request. */
-    public record Outcome(int httpStatus, String json) { }
-
     private final ConcurrentHashMap<String, Set<Lease>> leasesByCwd = new ConcurrentHashMap<>();
-    private final Cache<String, String> pendingByPidCwd;
+    private final Cache<String, Status> pendingByPidCwd;
     private final Cache<String, TokenBucket> bucketByPidCwd;
     private final Clock clock;
     private final int ratePerMin;
@@ -76,10 +73,14 @@ public final class HookIndex {
 
     /**
      * Applies {@code status} (idle|working|dnd) from a hook to the lease found by (cwd, pid), else the newest live
-     * lease with that cwd; with none, remembers it for a lease that arrives soon. The future completes with the
-     * HTTP answer.
+     * lease with that cwd; with none, remembers it for a lease that arrives soon. The future completes (on the
+     * lease's mesh loop, or at once when pending) with what was done.
      */
-    public CompletableFuture<Outcome> setStatus(String cwd, Long pid, String status) {
+    public CompletableFuture<HookResult> setStatus(String cwd, Long pid, String statusName) {
+        Status status = Status.parse(statusName);
+        if (status == null) {
+            throw new IllegalArgumentException("status: " + statusName + " (expected: idle, working or dnd)");
+        }
         Set<Lease> candidates = leasesByCwd.get(cwd);
         Lease chosen = null;
         if (candidates != null) {
@@ -102,13 +103,13 @@ public final class HookIndex {
         }
         if (chosen == null) {
             pendingByPidCwd.put(pid + ":" + cwd, status);
-            return CompletableFuture.completedFuture(new Outcome(200, "{\"ok\":true,\"pending\":true}"));
+            return CompletableFuture.completedFuture(HookResult.Pending.INSTANCE);
         }
         Lease l = chosen;
-        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        CompletableFuture<HookResult> f = new CompletableFuture<>();
         l.mesh.loop.execute(() -> {
-            l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
-            f.complete(new Outcome(200, "{\"ok\":true,\"presence_id\":\"" + l.presenceId + "\"}"));
+            boolean changed = l.mesh.applyStatus(l, status, StatusSource.HOOK);
+            f.complete(new HookResult.Applied(l.presenceId, changed));
         });
         return f;
     }
@@ -119,10 +120,10 @@ public final class HookIndex {
             return;
         }
         String key = l.pid + ":" + l.cwd;
-        String status = pendingByPidCwd.getIfPresent(key);
+        Status status = pendingByPidCwd.getIfPresent(key);
         if (status != null) {
             pendingByPidCwd.invalidate(key);
-            l.mesh.applyStatus(l, status, Lease.SOURCE_HOOK);
+            l.mesh.applyStatus(l, status, StatusSource.HOOK);
         }
     }
 }

@@ -5,24 +5,21 @@ import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * A presence lease (PROTOCOL §5): one per authenticated socket, kept through a 90 s grace after the socket
  * closes. Confined to its mesh's {@link MeshLoop}; the few fields the hook index reads from other threads
- * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile.
+ * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile. Mesh services read it through the public accessors;
+ * only the core's parts change it.
  */
 public final class Lease {
-
-    /** Status sources, ranked: hook outranks manual outranks ttl. */
-    public static final int SOURCE_TTL = 0;
-    public static final int SOURCE_MANUAL = 1;
-    public static final int SOURCE_HOOK = 2;
 
     final String presenceId;
     final MeshState mesh;
     final Member member;
-    final String peerRole;
+    final PeerRole peerRole;
     String sessionPubkey;
     String sessionId;
     String displayName;
@@ -36,8 +33,9 @@ public final class Lease {
     String model;
     String role;
     final List<GroupRole> groups = new ArrayList<>();
-    String status = "idle";
-    int statusSource = SOURCE_TTL;
+    private final List<GroupRole> groupsView = Collections.unmodifiableList(groups);
+    Status status = Status.IDLE;
+    StatusSource statusSource = StatusSource.TTL;
     long statusSetAtMs;
     String summary;
     final long connectedAtMs;
@@ -47,7 +45,7 @@ public final class Lease {
     MeshLoop.Cancellable graceTask;
     boolean removed;
 
-    Lease(String presenceId, MeshState mesh, Member member, String peerRole, long connectedAtMs) {
+    Lease(String presenceId, MeshState mesh, Member member, PeerRole peerRole, long connectedAtMs) {
         this.presenceId = presenceId;
         this.mesh = mesh;
         this.member = member;
@@ -65,6 +63,34 @@ public final class Lease {
         return presenceId;
     }
 
+    /** The lease name: the hello's {@code displayName}, else the member's. */
+    public String displayName() {
+        return displayName;
+    }
+
+    /** The proven (session_hello) or claimed (hello) session key, or null. */
+    public String sessionPubkey() {
+        return sessionPubkey;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public PeerRole peerRole() {
+        return peerRole;
+    }
+
+    /** The lease's groups (read-only view, mesh loop only). */
+    public List<GroupRole> groups() {
+        return groupsView;
+    }
+
+    /** The summary set with {@code set_summary}, or null. */
+    public String summary() {
+        return summary;
+    }
+
     public String meshId() {
         return mesh.meshId;
     }
@@ -73,7 +99,7 @@ public final class Lease {
         return member;
     }
 
-    public String status() {
+    public Status status() {
         return status;
     }
 
@@ -98,11 +124,8 @@ public final class Lease {
     }
 
     /** True when a DM of {@code priority} may be pushed to this lease now (PROTOCOL §4.3). */
-    boolean deliverable(String priority) {
-        if ("idle".equals(status)) {
-            return true;
-        }
-        return "now".equals(priority);
+    boolean deliverable(Priority priority) {
+        return status == Status.IDLE || priority == Priority.NOW;
     }
 
     boolean inGroup(String group) {

@@ -1,1040 +1,182 @@
 package dev.claudemesh.broker.core.mesh;
 
-import dev.claudemesh.broker.core.Ids;
-import dev.claudemesh.broker.core.audit.AuditChain;
-import dev.claudemesh.broker.core.crypto.Hex;
+import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.JsonOut;
-import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
-import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * All state of one mesh: leases, groups, status, DM queues, claims, rate limits, idempotency.
- * <b>Thread:</b> every method except the constructor and the read-only capacity probes runs on {@link #loop};
- * nothing here is locked. Sockets of other loops are written through {@link dev.claudemesh.broker.core.port.PeerConnection#send},
- * which hops threads itself.
+ * One mesh, as the rest of the broker sees it: the entry points (register a lease, handle a frame, a socket closed,
+ * revoke, shutdown, boot restores), the dispatch of frames to the registered handlers, and the timers. The state
+ * lives in the parts of {@link MeshCore} and in the services' per-mesh states.
+ *
+ * <p><b>Thread:</b> every method except the constructor and {@link #auditHelloRejected} (which only submits to
+ * the thread-safe durable log) runs on {@link #loop}; nothing here is locked. Sockets of
+ * other loops are written through {@link dev.claudemesh.broker.core.port.PeerConnection#send}, which hops threads
+ * itself. Each entry point and each timer tick reads the clock once.</p>
  */
-public final class MeshState {
+final class MeshState {
 
     private static final Logger log = LoggerFactory.getLogger(MeshState.class);
-    private static final List<String> DEFAULT_CAPS = List.of("read", "dm", "broadcast", "state-read");
-    private static final int MAX_GROUPS_PER_LEASE = 64;
-    private static final int MAX_GROUP_NAME = 128;
-    private static final int MAX_SUMMARY = 1024;
-    static final int MAX_IDEMPOTENCY_ENTRIES = 100_000;
+    /** Period of the expiry sweep. */
+    private static final long EXPIRY_SWEEP_MS = 60_000;
 
     final String meshId;
     final MeshLoop loop;
     private final Broker broker;
-
-    /** Live and grace leases in connection order. */
-    private final LinkedHashMap<String, Lease> leaseByPresenceId = new LinkedHashMap<>();
-    private final HashMap<String, Lease> leaseBySessionKey = new HashMap<>();
-    private final HashMap<String, List<Lease>> leasesByMemberKey = new HashMap<>();
-    /** Mirrors for lock-free capacity pre-checks from socket threads. */
-    final AtomicInteger leaseCount = new AtomicInteger();
-    final Set<String> sessionKeys = ConcurrentHashMap.newKeySet();
-
-    private final HashMap<String, LinkedHashMap<String, QueuedDm>> queueByTarget = new HashMap<>();
-    private final HashMap<String, QueuedDm> dmById = new HashMap<>();
-    /** Pushed, not yet client-acked, in claim order (oldest first) for the redelivery sweep. */
-    private final LinkedHashMap<String, QueuedDm> claimed = new LinkedHashMap<>();
-    private final HashMap<String, TokenBucket> sendBucketByMemberId = new HashMap<>();
-    private final LinkedHashMap<String, Idempotent> idempotencyByKey = new LinkedHashMap<>();
+    final MeshCore core;
+    /** The core's lease table (also read by socket threads' capacity probes). */
+    final LeaseTable leases;
+    /** Per-mesh state of each service, by service index; created by {@link #start()}. */
+    private Object[] serviceStates;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
         this.meshId = meshId;
         this.loop = loop;
-        long redeliverySweep = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
-        loop.scheduleAtFixedRate(this::redeliverySweep, redeliverySweep);
-        loop.scheduleAtFixedRate(this::statusSweep, broker.settings.statusSweepMs());
-        loop.scheduleAtFixedRate(this::expirySweep, 60_000);
+        this.core = new MeshCore(broker, this, meshId, loop);
+        this.leases = core.leases;
     }
 
-    /** Outcome of a send kept for idempotent repeats. Fields are guarded by the object's monitor (writer thread + loop). */
-    private static final class Idempotent {
-        final String messageId;
-        final long createdAtMs;
-        boolean committed;
-        List<Runnable> waiting;
-
-        Idempotent(String messageId, long createdAtMs) {
-            this.messageId = messageId;
-            this.createdAtMs = createdAtMs;
+    /**
+     * Creates the services' per-mesh states and arms the timers. Runs on the loop as the mesh's first task
+     * ({@link Broker#mesh}), so every later task finds them.
+     */
+    void start() {
+        List<MeshService<?>> services = broker.registry.services();
+        Object[] states = new Object[services.size()];
+        List<LeaseListener> listeners = new ArrayList<>();
+        for (int i = 0; i < states.length; i++) {
+            try {
+                states[i] = services.get(i).createMeshState(core);
+            } catch (RuntimeException e) {
+                // that service's requests fail (internal_error); the core and the other services keep working
+                log.error("mesh {}: service {} could not create its state", meshId, services.get(i).name(), e);
+            }
+            if (states[i] instanceof LeaseListener l) {
+                listeners.add(l);
+            }
         }
+        serviceStates = states;
+        core.lifecycle.listeners(listeners);
+        long redeliverySweepMs = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
+        loop.scheduleAtFixedRate(() -> core.queues.redeliver(nowMs()), redeliverySweepMs);
+        loop.scheduleAtFixedRate(() -> core.statusRules.sweep(leases.all(), nowMs()), broker.settings.statusSweepMs());
+        loop.scheduleAtFixedRate(() -> core.queues.expire(nowMs()), EXPIRY_SWEEP_MS);
     }
 
-    // ------------------------------------------------------------------------------------------ registration
+    long nowMs() {
+        return broker.clock.millis();
+    }
 
-    /** Registers (or reattaches) the lease of an authenticated socket. Returns a rejection code, or null. */
-    String register(PeerSession s, Inbound in, Member m) {
+    // ------------------------------------------------------------------------------------------ leases
+
+    /** Registers (or reattaches) the lease of an authenticated socket. Returns the rejection, or null. */
+    HelloRejection register(PeerSession s, Inbound in, Member m) {
         if (s.closed) {
             s.conn.execute(s::authFailed);
             return null;
         }
-        boolean sessionHello = in.type == Inbound.Type.SESSION_HELLO;
-        String skey = in.sessionPubkey == null || in.sessionPubkey.isEmpty() ? null : in.sessionPubkey;
-        Lease existing = skey == null ? null : leaseBySessionKey.get(skey);
-        if (existing != null && !existing.member.id().equals(m.id())) {
-            if (!sessionHello || !"control-plane".equals(existing.peerRole)) {
-                return "session_pubkey_in_use";
-            }
-            // a session_hello proves possession of the key; a hello only claims it. The proven owner wins and the
-            // unproven claim of another member is dropped, so a key cannot be squatted after its lease was evicted.
-            dropUnprovenClaim(existing);
-            existing = null;
-        }
-        Lease reattach = existing;
-        if (reattach == null && !sessionHello && in.sessionId != null) {
-            for (Lease l : leasesOfMember(m.pubkey())) {
-                if (!l.live && l.sessionPubkey == null && in.sessionId.equals(l.sessionId)) {
-                    reattach = l;
-                    break;
-                }
-            }
-        }
-        long now = broker.clock.millis();
-        if (reattach != null) {
-            takeOver(reattach, s, in, now);
-            return null;
-        }
-        if (in.sessionId != null) {
-            for (Lease l : new ArrayList<>(leasesOfMember(m.pubkey()))) {
-                if (in.sessionId.equals(l.sessionId)) {
-                    // sessionId dedup: the newer hello replaces the older lease, capacity freed, no peer_left
-                    PeerSession old = l.session;
-                    if (old != null) {
-                        old.replaced = true;
-                        unclaimAll(old);
-                        old.conn.close(1000, "session_replaced");
-                    }
-                    removeLease(l);
-                    broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-                }
-            }
-        }
-        if (leaseByPresenceId.size() >= broker.settings.maxConnectionsPerMesh()) {
-            return "capacity";
-        }
-        Lease l = new Lease(Ids.newId(), this, m, sessionHello ? "session" : "control-plane", now);
-        l.sessionPubkey = skey;
-        applyHelloFields(l, in);
-        List<GroupRole> groups = in.groups != null && !in.groups.isEmpty() ? in.groups : m.defaultGroups();
-        l.groups.addAll(groups);
-        l.role = in.role != null ? in.role : m.roleTag();
-        l.session = s;
-        l.live = true;
-        s.lease = l;
-        leaseByPresenceId.put(l.presenceId, l);
-        if (skey != null) {
-            leaseBySessionKey.put(skey, l);
-            sessionKeys.add(skey);
-        }
-        leasesByMemberKey.computeIfAbsent(m.pubkey(), k -> new ArrayList<>(2)).add(l);
-        leaseCount.incrementAndGet();
-        broker.hooks.indexLease(l);
-        broker.metrics.connectionsTotal.increment();
-
-        s.conn.send(Frames.helloAck(l.presenceId, m.displayName(), m.roleTag(), l.groups, m.messageMode(), true));
-        s.conn.execute(s::authSucceeded);
-        log.info("conn {} {} accepted: mesh {} member {} presence {}", s.conn.id(),
-                sessionHello ? "session_hello" : "hello", meshId, m.id(), l.presenceId);
-
-        upsertPresence(l);
-        Map<String, Object> audit = new LinkedHashMap<>();
-        audit.put("pubkey", m.pubkey());
-        audit.put("groups", groupsAsMaps(l.groups));
-        audit.put("role", l.role);
-        if (sessionHello) {
-            audit.put("session_pubkey", skey);
-            audit.put("via", "session_hello");
-        }
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_joined", m.id(), audit, now));
-
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", l.displayName);
-        data.put("pubkey", l.routingKey());
-        data.put("groups", groupsAsMaps(l.groups));
-        byte[] joined = Frames.systemEvent(Ids.newId(), meshId, "peer_joined", data, now);
-        for (Lease other : leaseByPresenceId.values()) {
-            if (other == l || !other.live) {
-                continue;
-            }
-            if (!sessionHello && other.member.id().equals(m.id())) {
-                continue;
-            }
-            other.session.conn.send(joined);
-        }
-        broker.hooks.applyPending(l);
-        drainFor(l);
-        drainMemberQueue(m.pubkey());
-        return null;
+        return core.lifecycle.register(s, in, m, nowMs());
     }
-
-    private void takeOver(Lease l, PeerSession s, Inbound in, long now) {
-        PeerSession old = l.session;
-        if (old != null && old != s) {
-            old.replaced = true;
-            unclaimAll(old);
-            old.conn.close(1000, "session_replaced");
-        }
-        if (l.graceTask != null) {
-            l.graceTask.cancel();
-            l.graceTask = null;
-        }
-        applyHelloFields(l, in);
-        l.session = s;
-        l.live = true;
-        s.lease = l;
-        broker.hooks.indexLease(l);
-        broker.metrics.connectionsTotal.increment();
-        s.conn.send(Frames.helloAck(l.presenceId, l.member.displayName(), null, null, null, false));
-        s.conn.execute(s::authSucceeded);
-        log.info("conn {} reattached presence {} in mesh {}", s.conn.id(), l.presenceId, meshId);
-        upsertPresence(l);
-        broker.hooks.applyPending(l);
-        drainFor(l);
-        drainMemberQueue(l.member.pubkey());
-    }
-
-    private void dropUnprovenClaim(Lease squatter) {
-        long now = broker.clock.millis();
-        PeerSession s = squatter.session;
-        if (s != null) {
-            s.replaced = true;
-            unclaimAll(s);
-            s.conn.close(1008, "session_pubkey_in_use");
-        }
-        log.warn("mesh {}: presence {} claimed a session key it could not prove; dropped for its owner", meshId,
-                squatter.presenceId);
-        removeLease(squatter);
-        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, squatter.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", squatter.member.id(), Map.of(), now));
-        sendPeerLeft(squatter, now);
-    }
-
-    private static void applyHelloFields(Lease l, Inbound in) {
-        if (in.sessionId != null) {
-            l.sessionId = in.sessionId;
-        }
-        if (in.displayName != null && !in.displayName.isEmpty()) {
-            l.displayName = in.displayName;
-        } else if (l.displayName == null) {
-            l.displayName = l.member.displayName();
-        }
-        if (in.pid != null) {
-            l.pid = in.pid;
-        }
-        if (in.cwd != null) {
-            l.cwd = in.cwd;
-        }
-        if (in.hostname != null) {
-            l.hostname = in.hostname;
-        }
-        if (in.peerType != null) {
-            l.peerType = in.peerType;
-        }
-        if (in.channel != null) {
-            l.channel = in.channel;
-        }
-        if (in.model != null) {
-            l.model = in.model;
-        }
-    }
-
-    private void upsertPresence(Lease l) {
-        broker.durable.submit(new DurableOp.UpsertPresence(l.presenceId, meshId, l.member.id(), l.sessionPubkey,
-                l.sessionId, l.displayName, l.cwd, l.pid, l.status, l.peerRole, l.connectedAtMs));
-    }
-
-    private List<Lease> leasesOfMember(String memberPubkey) {
-        List<Lease> l = leasesByMemberKey.get(memberPubkey);
-        return l == null ? List.of() : l;
-    }
-
-    private static List<Object> groupsAsMaps(List<GroupRole> groups) {
-        List<Object> out = new ArrayList<>(groups.size());
-        for (GroupRole g : groups) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", g.name());
-            if (g.role() != null) {
-                m.put("role", g.role());
-            }
-            out.add(m);
-        }
-        return out;
-    }
-
-    void auditHelloRejected(Member m, String reason) {
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("reason", reason);
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "hello_rejected", m == null ? null : m.id(),
-                payload, broker.clock.millis()));
-    }
-
-    // ------------------------------------------------------------------------------------------ socket life
 
     /** The socket of {@code s} closed: its lease (if it still owns it) enters grace. */
     void socketClosed(PeerSession s) {
-        unclaimAll(s);
-        Lease l = s.lease;
-        if (l == null || s.replaced || l.session != s || l.removed) {
-            return;
-        }
-        l.session = null;
-        l.live = false;
-        l.graceTask = loop.schedule(() -> evict(l), broker.settings.graceMs());
-        log.info("conn {} closed: presence {} in grace", s.conn.id(), l.presenceId);
-        drainMemberQueue(l.member.pubkey());
+        core.lifecycle.socketClosed(s, nowMs());
     }
 
-    private void evict(Lease l) {
-        if (l.removed || l.live) {
-            return;
-        }
-        long now = broker.clock.millis();
-        removeLease(l);
-        log.info("presence {} evicted from mesh {}", l.presenceId, meshId);
-        broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
-        sendPeerLeft(l, now);
-    }
-
-    private void sendPeerLeft(Lease l, long now) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", l.displayName);
-        data.put("pubkey", l.routingKey());
-        byte[] left = Frames.systemEvent(Ids.newId(), meshId, "peer_left", data, now);
-        for (Lease other : leaseByPresenceId.values()) {
-            if (other.live && !other.member.id().equals(l.member.id())) {
-                other.session.conn.send(left);
-            }
-        }
-    }
-
-    private void removeLease(Lease l) {
-        if (l.removed) {
-            return;
-        }
-        l.removed = true;
-        l.live = false;
-        if (l.graceTask != null) {
-            l.graceTask.cancel();
-            l.graceTask = null;
-        }
-        leaseByPresenceId.remove(l.presenceId);
-        if (l.sessionPubkey != null && leaseBySessionKey.get(l.sessionPubkey) == l) {
-            leaseBySessionKey.remove(l.sessionPubkey);
-            sessionKeys.remove(l.sessionPubkey);
-        }
-        List<Lease> ml = leasesByMemberKey.get(l.member.pubkey());
-        if (ml != null) {
-            ml.remove(l);
-            if (ml.isEmpty()) {
-                leasesByMemberKey.remove(l.member.pubkey());
-            }
-        }
-        leaseCount.decrementAndGet();
-        broker.hooks.unindexLease(l);
-    }
-
-    /** Closes and removes every lease of a revoked member (close 4002 {@code banned}). */
+    /** Ends every lease of a revoked member (close 4002 {@code banned}). */
     void revoke(String memberId) {
-        long now = broker.clock.millis();
-        for (Lease l : new ArrayList<>(leaseByPresenceId.values())) {
-            if (!l.member.id().equals(memberId)) {
-                continue;
-            }
-            PeerSession s = l.session;
-            if (s != null) {
-                s.replaced = true;
-                unclaimAll(s);
-                s.conn.close(4002, "banned");
-            }
-            removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-            broker.durable.submit(new DurableOp.AppendAudit(meshId, "peer_left", l.member.id(), Map.of(), now));
-            sendPeerLeft(l, now);
-        }
+        core.lifecycle.endMember(memberId, Ending.REVOKED, nowMs());
     }
 
-    /** Broker shutdown: close every live socket 1001 and mark every presence disconnected. */
+    /** Broker shutdown: closes every socket 1001 and marks every presence disconnected. */
     void shutdown() {
-        long now = broker.clock.millis();
-        for (Lease l : new ArrayList<>(leaseByPresenceId.values())) {
-            PeerSession s = l.session;
-            if (s != null) {
-                s.replaced = true;
-                s.conn.close(1001, "shutting down");
-            }
-            removeLease(l);
-            broker.durable.submit(new DurableOp.DisconnectPresence(meshId, l.presenceId, now));
-        }
+        core.lifecycle.endAll(Ending.SHUTDOWN, nowMs());
+    }
+
+    /** Offers a status to {@code l} under the rules of {@link StatusRules}; true when it is now {@code status}. */
+    boolean applyStatus(Lease l, Status status, StatusSource source) {
+        return core.statusRules.apply(l, status, source, nowMs());
+    }
+
+    /** Audits a rejected hello; any thread. */
+    void auditHelloRejected(Member m, HelloRejection reason) {
+        core.journal.audit(m == null ? null : m.id(), new AuditEvent.HelloRejected(reason.code()), nowMs());
     }
 
     // ------------------------------------------------------------------------------------------ frames
 
+    /**
+     * Dispatches a frame of an authenticated socket to the handler registered for its type; frames of a socket that
+     * no longer owns its lease are dropped. Unknown types get {@code unknown_message_type}, unparsable frames
+     * {@code bad_request}.
+     */
     void handle(PeerSession s, Inbound in) {
         Lease l = s.lease;
         if (l == null || s.replaced || l.session != s) {
             return;
         }
-        switch (in.type) {
-            case SEND -> send(s, l, in);
-            case CLIENT_ACK -> clientAck(l, in);
-            case LIST_PEERS -> s.conn.send(peersListFrame(in));
-            case SET_STATUS -> setStatus(s, l, in);
-            case SET_SUMMARY -> setSummary(s, l, in);
-            case JOIN_GROUP -> joinGroup(s, l, in);
-            case LEAVE_GROUP -> leaveGroup(s, l, in);
-            case MALFORMED -> s.conn.send(Frames.error("bad_request", in.error, in));
-            default -> s.conn.send(Frames.error("unknown_message_type",
-                    "unknown message type: " + (in.rawType == null ? "(none)" : in.rawType), in));
-        }
-    }
-
-    private void rejectSend(PeerSession s, Inbound in, String reason, String error) {
-        broker.metrics.messageRejected(reason);
-        s.conn.send(Frames.ackFailed(in, error));
-    }
-
-    private void send(PeerSession s, Lease l, Inbound in) {
-        long now = broker.clock.millis();
-        int perMin = broker.settings.sendRateLimitPerMin();
-        if (perMin > 0) {
-            TokenBucket b = sendBucketByMemberId.get(l.member.id());
-            if (b == null) {
-                b = new TokenBucket(perMin, broker.settings.sendRateBurst(), now);
-                sendBucketByMemberId.put(l.member.id(), b);
-            }
-            if (!b.tryTake(now)) {
-                rejectSend(s, in, "rate_limit", "rate_limit: max " + perMin + " msg/min (burst "
-                        + broker.settings.sendRateBurst() + ") — slow down");
-                return;
-            }
-        }
-        int size = (in.nonce == null ? 0 : in.nonce.length) + (in.ciphertext == null ? 0 : in.ciphertext.length)
-                + (in.targetSpec == null ? 0 : utf8Length(in.targetSpec));
-        if (size > broker.settings.maxMessageBytes()) {
-            rejectSend(s, in, "payload_too_large", "payload_too_large: " + size + " bytes > MAX_MESSAGE_BYTES="
-                    + broker.settings.maxMessageBytes());
+        HandlerRegistry.Route r = broker.registry.route(in);
+        if (r == null) {
+            unhandled(s, in);
             return;
         }
-        String invalid = validateSend(in);
-        if (invalid != null) {
-            rejectSend(s, in, "invalid", "invalid: " + invalid);
+        r.requests.increment();
+        try {
+            r.handler.handle(serviceStates[r.service], s, in);
+        } catch (RuntimeException e) {
+            log.error("conn {}: the {} handler failed in mesh {}", s.conn.id(), r.type, meshId, e);
+            broker.metrics.requestError(r.type, "internal_error");
+            s.conn.send(Frames.error("internal_error", "the broker could not handle this " + r.type, in));
+        }
+    }
+
+    private void unhandled(PeerSession s, Inbound in) {
+        if (in.type == Inbound.Type.MALFORMED) {
+            s.conn.send(Frames.error("bad_request", in.error, in));
             return;
         }
-        String priority = in.priority == null ? "next" : in.priority;
-        String target = in.targetSpec;
-        String senderKey = l.routingKey();
-
-        Idempotent previous = null;
-        String idemKey = null;
-        if (in.clientMessageId != null && !in.clientMessageId.isEmpty()) {
-            idemKey = idempotencyKey(senderKey, in.clientMessageId);
-            previous = idempotencyByKey.get(idemKey);
-            if (previous != null && now - previous.createdAtMs > broker.settings.idempotencyWindowMs()) {
-                idempotencyByKey.remove(idemKey);
-                previous = null;
-            }
-        }
-        if (previous != null) {
-            byte[] ack = Frames.ackQueued(in, previous.messageId);
-            synchronized (previous) {
-                if (!previous.committed) {
-                    previous.waiting = previous.waiting == null ? new ArrayList<>(1) : previous.waiting;
-                    previous.waiting.add(() -> s.conn.send(ack));
-                    return;
-                }
-            }
-            s.conn.send(ack);
-            return;
-        }
-
-        if (target.equals("*") || target.equals("@all") || target.startsWith("@")) {
-            multicast(s, l, in, target, priority, now, idemKey);
-            return;
-        }
-        // DM: a session key first, else a member key
-        Lease recipient = leaseBySessionKey.get(target);
-        Member recipientMember;
-        if (recipient != null) {
-            if (recipient == l) {
-                rejectSend(s, in, "no_peer", NO_PEER);
-                return;
-            }
-            recipientMember = recipient.member;
-        } else {
-            List<Lease> ml = leasesOfMember(target);
-            Lease any = null;
-            for (Lease c : ml) {
-                if (c != l) {
-                    any = c;
-                    break;
-                }
-            }
-            if (any == null) {
-                rejectSend(s, in, "no_peer", NO_PEER);
-                return;
-            }
-            recipientMember = any.member;
-        }
-        if (!granted(recipientMember, l.member.pubkey(), "dm")) {
-            broker.metrics.droppedByGrant("dm");
-            rejectSend(s, in, "grants", "blocked by recipient grants (sender lacks dm capability)");
-            return;
-        }
-        String messageId = Ids.newId();
-        StoredMessage msg = new StoredMessage(messageId, meshId, l.member.id(), l.member.pubkey(), senderKey,
-                l.displayName, target, priority, in.nonce, in.ciphertext, in.clientMessageId,
-                in.requestFingerprint, now, now + broker.settings.dmExpiryMs());
-        QueuedDm dm = new QueuedDm(msg);
-        enqueue(dm);
-        broker.metrics.messageRouted(priority);
-        // push before the commit: lowest latency; a crash now yields at most a duplicate (no ack was sent)
-        if (recipient != null) {
-            if (recipient.live && recipient.deliverable(priority)) {
-                push(dm, recipient, now);
-            }
-        } else {
-            Lease preferred = preferredLease(target);
-            if (preferred != null && preferred.deliverable(priority)) {
-                push(dm, preferred, now);
-            }
-        }
-        Idempotent idem = remember(idemKey, messageId, now);
-        byte[] ack = Frames.ackQueued(in, messageId);
-        broker.durable.submit(new DurableOp.EnqueueMessage(msg), () -> {
-            s.conn.send(ack);
-            committed(idem);
-        });
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "message_sent", l.member.id(),
-                auditSent(target, priority), now));
+        broker.unknownTypes.seen(in.rawType, s.conn.id());
+        s.conn.send(Frames.error("unknown_message_type",
+                "unknown message type: " + (in.rawType == null ? "(none)" : in.rawType), in));
     }
 
-    private static final String NO_PEER =
-            "no connected peer for target (not online, or targetSpec is your own key without another session)";
+    // ------------------------------------------------------------------------------------------ boot, admin, tests
 
-    private static Map<String, Object> auditSent(String target, String priority) {
-        Map<String, Object> p = new LinkedHashMap<>(4);
-        p.put("targetSpec", target);
-        p.put("priority", priority);
-        return p;
-    }
-
-    private static void committed(Idempotent idem) {
-        if (idem == null) {
-            return;
-        }
-        List<Runnable> waiting;
-        synchronized (idem) {
-            idem.committed = true;
-            waiting = idem.waiting;
-            idem.waiting = null;
-        }
-        if (waiting != null) {
-            for (Runnable r : waiting) {
-                r.run();
-            }
-        }
-    }
-
-    private Idempotent remember(String idemKey, String messageId, long now) {
-        return remember(idemKey, messageId, now, now);
-    }
-
-    private Idempotent remember(String idemKey, String messageId, long createdAtMs, long now) {
-        if (idemKey == null) {
-            return null;
-        }
-        Idempotent idem = new Idempotent(messageId, createdAtMs);
-        idempotencyByKey.put(idemKey, idem);
-        // evict expired entries from the head, and keep the map bounded
-        Iterator<Idempotent> it = idempotencyByKey.values().iterator();
-        while (it.hasNext()) {
-            Idempotent e = it.next();
-            if (idempotencyByKey.size() > MAX_IDEMPOTENCY_ENTRIES
-                    || now - e.createdAtMs > broker.settings.idempotencyWindowMs()) {
-                it.remove();
-            } else {
-                break;
-            }
-        }
-        return idem;
-    }
-
-    private static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
-    }
-
-    private static String validateSend(Inbound in) {
-        if (!in.hasId) {
-            return "missing id";
-        }
-        if (in.targetSpec == null || in.targetSpec.isEmpty()) {
-            return "missing targetSpec";
-        }
-        String t = in.targetSpec;
-        if (!(t.equals("*") || t.equals("@all") || (t.startsWith("@") && t.length() > 1 && t.length() <= 1 + MAX_GROUP_NAME)
-                || Hex.isLowerHex(t, 64))) {
-            return "targetSpec must be a 64-hex key, *, @all or @group";
-        }
-        if (in.priority != null && !(in.priority.equals("now") || in.priority.equals("next") || in.priority.equals("low"))) {
-            return "unknown priority";
-        }
-        if (in.wrongTypeField != null && !"summary".equals(in.wrongTypeField)) {
-            return in.wrongTypeField + " has the wrong type";
-        }
-        if (in.nonce == null) {
-            return "missing nonce";
-        }
-        if (in.ciphertext == null) {
-            return "missing ciphertext";
-        }
-        if (in.badBase64Field != null) {
-            return in.badBase64Field + " is not base64";
-        }
-        return null;
-    }
-
-    private static boolean granted(Member recipient, String senderMemberPubkey, String capability) {
-        List<String> caps = recipient.peerGrants().get(senderMemberPubkey);
-        return (caps == null ? DEFAULT_CAPS : caps).contains(capability);
-    }
-
-    private void multicast(PeerSession s, Lease l, Inbound in, String target, String priority, long now, String idemKey) {
-        String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
-        String messageId = Ids.newId();
-        byte[] frame = null;
-        for (Lease r : leaseByPresenceId.values()) {
-            if (!r.live || r.member.id().equals(l.member.id())) {
-                continue;
-            }
-            if (group != null && !r.inGroup(group)) {
-                continue;
-            }
-            if (!granted(r.member, l.member.pubkey(), "broadcast")) {
-                broker.metrics.droppedByGrant("broadcast");
-                continue;
-            }
-            if (frame == null) {
-                frame = Frames.multicastPush(messageId, meshId, l.routingKey(), priority, in.nonce, in.ciphertext,
-                        now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(), l.member.id(),
-                        l.displayName);
-            }
-            r.session.conn.send(frame);
-            broker.metrics.pushesTotal.increment();
-        }
-        broker.metrics.messageRouted(priority);
-        Idempotent idem = remember(idemKey, messageId, now);
-        if (idem != null) {
-            idem.committed = true;
-        }
-        s.conn.send(Frames.ackQueued(in, messageId));
-        broker.durable.submit(new DurableOp.AppendAudit(meshId, "message_sent", l.member.id(),
-                auditSent(target, priority), now));
-    }
-
-    // ------------------------------------------------------------------------------------------ DM queues
-
-    private void enqueue(QueuedDm dm) {
-        queueByTarget.computeIfAbsent(dm.message.targetKey(), k -> new LinkedHashMap<>()).put(dm.message.messageId(), dm);
-        dmById.put(dm.message.messageId(), dm);
-        broker.metrics.queueDepth.incrementAndGet();
-    }
-
-    /** The key of a send in the idempotency window: the sender's routing key and its client_message_id. */
-    private static String idempotencyKey(String senderKey, String clientMessageId) {
-        return senderKey + '\n' + clientMessageId;
+    /** Adds a DM reloaded from the database at boot. */
+    void restore(StoredMessage m) {
+        core.queues.restore(m);
     }
 
     /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
     void restoreRecentSend(RecentSend r) {
-        String idemKey = idempotencyKey(r.senderKey(), r.clientMessageId());
-        if (idempotencyByKey.containsKey(idemKey)) {
-            return;
-        }
-        Idempotent idem = remember(idemKey, r.messageId(), r.createdAtMs(), broker.clock.millis());
-        committed(idem);
+        core.idempotency.restore(r, nowMs());
     }
 
-    /** Adds a DM reloaded from the database at boot. */
-    void restore(StoredMessage m) {
-        if (!dmById.containsKey(m.messageId())) {
-            enqueue(new QueuedDm(m));
-        }
-    }
-
-    private void dequeue(QueuedDm dm) {
-        String id = dm.message.messageId();
-        if (dmById.remove(id) == null) {
-            return;
-        }
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(dm.message.targetKey());
-        if (q != null) {
-            q.remove(id);
-            if (q.isEmpty()) {
-                queueByTarget.remove(dm.message.targetKey());
-            }
-        }
-        claimed.remove(id);
-        broker.metrics.queueDepth.decrementAndGet();
-    }
-
-    private void push(QueuedDm dm, Lease lease, long now) {
-        dm.claimedBy = lease;
-        dm.claimedSession = lease.session;
-        dm.claimedAtMs = now;
-        claimed.remove(dm.message.messageId());
-        claimed.put(dm.message.messageId(), dm);
-        lease.session.conn.send(dm.pushFrame());
-        broker.metrics.pushesTotal.increment();
-    }
-
-    private void unclaim(QueuedDm dm) {
-        dm.claimedBy = null;
-        dm.claimedSession = null;
-        claimed.remove(dm.message.messageId());
-    }
-
-    private void unclaimAll(PeerSession s) {
-        if (claimed.isEmpty()) {
-            return;
-        }
-        Iterator<QueuedDm> it = claimed.values().iterator();
-        while (it.hasNext()) {
-            QueuedDm dm = it.next();
-            if (dm.claimedSession == s) {
-                dm.claimedBy = null;
-                dm.claimedSession = null;
-                it.remove();
-            }
-        }
-    }
-
-    /** The lease that member-key DMs go to: a live lease without a session key first, else a live session. */
-    private Lease preferredLease(String memberPubkey) {
-        Lease session = null;
-        for (Lease l : leasesOfMember(memberPubkey)) {
-            if (!l.live) {
-                continue;
-            }
-            if (l.sessionPubkey == null) {
-                return l;
-            }
-            if (session == null) {
-                session = l;
-            }
-        }
-        return session;
-    }
-
-    /** Pushes every held DM addressed to {@code l}'s session key that its status now allows. */
-    private void drainFor(Lease l) {
-        if (!l.live || l.sessionPubkey == null) {
-            return;
-        }
-        drainQueue(queueByTarget.get(l.sessionPubkey), l);
-    }
-
-    private void drainMemberQueue(String memberPubkey) {
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(memberPubkey);
-        if (q == null) {
-            return;
-        }
-        Lease preferred = preferredLease(memberPubkey);
-        if (preferred != null) {
-            drainQueue(q, preferred);
-        }
-    }
-
-    private void drainQueue(LinkedHashMap<String, QueuedDm> q, Lease l) {
-        if (q == null || q.isEmpty()) {
-            return;
-        }
-        long now = broker.clock.millis();
-        for (QueuedDm dm : q.values()) {
-            if (dm.claimedBy == null && l.deliverable(dm.message.priority()) && dm.message.expiresAtMs() > now) {
-                push(dm, l, now);
-            }
-        }
-    }
-
-    private void clientAck(Lease l, Inbound in) {
-        QueuedDm dm = null;
-        if (in.brokerMessageId != null) {
-            QueuedDm c = dmById.get(in.brokerMessageId);
-            if (c != null && addressedTo(c, l)) {
-                dm = c;
-            }
-        }
-        if (dm == null && in.clientMessageId != null) {
-            dm = findByClientMessageId(l.sessionPubkey, in.clientMessageId);
-            if (dm == null) {
-                dm = findByClientMessageId(l.member.pubkey(), in.clientMessageId);
-            }
-        }
-        if (dm == null) {
-            return;
-        }
-        dequeue(dm);
-        broker.durable.submit(new DurableOp.MarkDelivered(meshId, dm.message.messageId(), broker.clock.millis()));
-    }
-
-    private static boolean addressedTo(QueuedDm dm, Lease l) {
-        String t = dm.message.targetKey();
-        return t.equals(l.member.pubkey()) || (l.sessionPubkey != null && t.equals(l.sessionPubkey));
-    }
-
-    private QueuedDm findByClientMessageId(String key, String clientMessageId) {
-        if (key == null) {
-            return null;
-        }
-        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(key);
-        if (q == null) {
-            return null;
-        }
-        for (QueuedDm dm : q.values()) {
-            if (clientMessageId.equals(dm.message.clientMessageId())) {
-                return dm;
-            }
-        }
-        return null;
-    }
-
-    private void redeliverySweep() {
-        if (claimed.isEmpty()) {
-            return;
-        }
-        long now = broker.clock.millis();
-        long limit = broker.settings.redeliveryMs();
-        List<QueuedDm> due = null;
-        Iterator<QueuedDm> it = claimed.values().iterator();
-        while (it.hasNext()) {
-            QueuedDm dm = it.next();
-            if (now - dm.claimedAtMs < limit) {
-                break;
-            }
-            it.remove();
-            if (due == null) {
-                due = new ArrayList<>();
-            }
-            due.add(dm);
-        }
-        if (due == null) {
-            return;
-        }
-        for (QueuedDm dm : due) {
-            Lease l = dm.claimedBy;
-            dm.claimedBy = null;
-            dm.claimedSession = null;
-            Lease to = l;
-            if (l != null && dm.message.targetKey().equals(l.member.pubkey())) {
-                to = preferredLease(dm.message.targetKey());
-            }
-            if (to != null && to.live && !to.removed && to.deliverable(dm.message.priority())) {
-                broker.metrics.redeliveriesTotal.increment();
-                push(dm, to, now);
-            }
-        }
-    }
-
-    private void expirySweep() {
-        long now = broker.clock.millis();
-        List<QueuedDm> expired = null;
-        for (QueuedDm dm : dmById.values()) {
-            if (dm.message.expiresAtMs() <= now) {
-                if (expired == null) {
-                    expired = new ArrayList<>();
-                }
-                expired.add(dm);
-            }
-        }
-        if (expired != null) {
-            for (QueuedDm dm : expired) {
-                dequeue(dm);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ status
-
-    private void statusSweep() {
-        broker.metrics.ttlSweepsTotal.increment();
-        long now = broker.clock.millis();
-        for (Lease l : leaseByPresenceId.values()) {
-            if ("working".equals(l.status) && now - l.statusSetAtMs >= broker.settings.statusTtlMs()) {
-                l.status = "idle";
-                l.statusSource = Lease.SOURCE_TTL;
-                l.statusSetAtMs = now;
-                drainFor(l);
-                drainMemberQueue(l.member.pubkey());
-            }
-        }
-    }
-
-    /**
-     * Applies a status from {@code source} under the ranking rules of PROTOCOL §5. Returns true when the
-     * lease's status is now {@code status}.
-     */
-    boolean applyStatus(Lease l, String status, int source) {
-        long now = broker.clock.millis();
-        if (source < l.statusSource && now - l.statusSetAtMs < broker.settings.hookFreshWindowMs()) {
-            return false;
-        }
-        if (source == Lease.SOURCE_HOOK && "dnd".equals(l.status) && !"dnd".equals(status)) {
-            return false;
-        }
-        l.status = status;
-        l.statusSource = source;
-        l.statusSetAtMs = now;
-        drainFor(l);
-        drainMemberQueue(l.member.pubkey());
-        return true;
-    }
-
-    private void setStatus(PeerSession s, Lease l, Inbound in) {
-        String st = in.status;
-        if (!("idle".equals(st) || "working".equals(st) || "dnd".equals(st))) {
-            s.conn.send(Frames.error("bad_request", "status must be idle, working or dnd", in));
-            return;
-        }
-        applyStatus(l, st, Lease.SOURCE_MANUAL);
-    }
-
-    private void setSummary(PeerSession s, Lease l, Inbound in) {
-        if (!in.hasSummary || ("summary".equals(in.wrongTypeField))
-                || (in.summary != null && in.summary.length() > MAX_SUMMARY)) {
-            s.conn.send(Frames.error("bad_request", "summary must be a string of at most " + MAX_SUMMARY
-                    + " chars", in));
-            return;
-        }
-        l.summary = in.summary;
-    }
-
-    private void joinGroup(PeerSession s, Lease l, Inbound in) {
-        String n = in.name;
-        if (n == null || n.isEmpty() || n.length() > MAX_GROUP_NAME || "name".equals(in.wrongTypeField)
-                || "role".equals(in.wrongTypeField)) {
-            s.conn.send(Frames.error("bad_request", "join_group needs a name of 1.." + MAX_GROUP_NAME + " chars", in));
-            return;
-        }
-        for (int i = 0; i < l.groups.size(); i++) {
-            if (l.groups.get(i).name().equals(n)) {
-                l.groups.set(i, new GroupRole(n, in.role));
-                return;
-            }
-        }
-        if (l.groups.size() >= MAX_GROUPS_PER_LEASE) {
-            s.conn.send(Frames.error("bad_request", "at most " + MAX_GROUPS_PER_LEASE + " groups", in));
-            return;
-        }
-        l.groups.add(new GroupRole(n, in.role));
-    }
-
-    private void leaveGroup(PeerSession s, Lease l, Inbound in) {
-        String n = in.name;
-        if (n == null || n.isEmpty() || "name".equals(in.wrongTypeField)) {
-            s.conn.send(Frames.error("bad_request", "leave_group needs a name", in));
-            return;
-        }
-        l.groups.removeIf(g -> g.name().equals(n));
-    }
-
-    // ------------------------------------------------------------------------------------------ listing
-
-    private byte[] peersListFrame(Inbound in) {
-        JsonOut o = new JsonOut(512).beginObject().field("type", "peers_list");
-        if (in.reqId != null) {
-            o.name("_reqId");
-            if (in.reqIdNumeric) {
-                o.value(Long.parseLong(in.reqId));
-            } else {
-                o.value(in.reqId);
-            }
-        }
-        o.name("peers");
-        writePeers(o);
-        return o.endObject().toBytes();
-    }
-
-    /** The peers array of {@code peers_list} (also served by the admin API). */
-    void writePeers(JsonOut o) {
-        o.beginArray();
-        for (Lease l : leaseByPresenceId.values()) {
-            o.beginObject().field("pubkey", l.routingKey()).field("memberPubkey", l.member.pubkey())
-                    .field("displayName", l.displayName).field("status", l.status).field("summary", l.summary)
-                    .name("groups");
-            Frames.groups(o, l.groups);
-            o.field("sessionId", l.sessionId).field("connectedAt", AuditChain.isoMillis(l.connectedAtMs))
-                    .field("cwd", l.cwd).field("peerRole", l.peerRole);
-            if (l.hostname != null) {
-                o.field("hostname", l.hostname);
-            }
-            if (l.peerType != null) {
-                o.field("peerType", l.peerType);
-            }
-            if (l.channel != null) {
-                o.field("channel", l.channel);
-            }
-            if (l.model != null) {
-                o.field("model", l.model);
-            }
-            o.endObject();
-        }
-        o.endArray();
-    }
-
+    /** The {@code peers_list} peers array (admin API). */
     byte[] peersJson() {
         JsonOut o = new JsonOut(512);
-        writePeers(o);
+        ListPeersHandler.writePeers(o, leases);
         return o.toBytes();
+    }
+
+    /** The per-mesh state of the service at {@code index} (tests). */
+    Object serviceState(int index) {
+        return serviceStates[index];
     }
 
     /** Number of undelivered DMs held in memory (tests, metrics). */
     int queuedCount() {
-        return dmById.size();
-    }
-
-    int leaseCountOnLoop() {
-        return leaseByPresenceId.size();
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
+        return core.queues.size();
     }
 }

@@ -41,6 +41,19 @@ public final class PeerSession {
         return conn;
     }
 
+    /** The lease this socket authenticated; null before. Mesh loop only. */
+    public Lease lease() {
+        return lease;
+    }
+
+    /**
+     * Writes a reply frame to this socket (any thread; never blocks). Ignored once the socket is closed, so an
+     * asynchronous answer to a socket that went away is dropped.
+     */
+    public void reply(byte[] frame) {
+        conn.send(frame);
+    }
+
     /** True once the hello succeeded (socket thread). */
     public boolean authenticated() {
         return state == State.AUTHENTICATED;
@@ -123,10 +136,11 @@ public final class PeerSession {
         closed = true;
         state = State.CLOSED;
         buffered = null;
-        broker.metrics.connectionsActive.decrementAndGet();
         MeshState m = mesh;
         if (m != null) {
             m.loop.execute(() -> m.socketClosed(this));
         }
+        // after the hop: whoever sees the gauge drop knows the mesh loop has the close queued before its later work
+        broker.metrics.connectionsActive.decrementAndGet();
     }
 }

@@ -7,6 +7,8 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 final class QueuedDm {
 
     final StoredMessage message;
+    /** The message's priority (a reloaded row with an unknown one counts as {@code next}, the default). */
+    final Priority priority;
     private byte[] pushFrame;
     /** The lease it was pushed to, or null when unclaimed. */
     Lease claimedBy;
@@ -15,6 +17,8 @@ final class QueuedDm {
 
     QueuedDm(StoredMessage message) {
         this.message = message;
+        Priority p = Priority.parse(message.priority());
+        this.priority = p == null ? Priority.NEXT : p;
     }
 
     /** The push frame, encoded once and reused for redelivery. */

@@ -1,12 +1,12 @@
 package dev.claudemesh.broker.core.testing;
 
-import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /** Records ops; "commits" them when the test calls {@link #commitAll}, running callbacks then. */
 public final class FakeDurableLog implements DurableLog {
@@ -46,7 +46,7 @@ public final class FakeDurableLog implements DurableLog {
     }
 
     @Override
-    public void onPressureChange(Consumer<Boolean> listener) {
+    public void addPressureListener(PressureListener listener) {
     }
 
     @Override
@@ -54,14 +54,14 @@ public final class FakeDurableLog implements DurableLog {
         return healthy;
     }
 
-    @Override
+    /** Ops submitted and not yet "committed". */
     public synchronized int backlog() {
         return pending.size();
     }
 
     @Override
-    public List<StoredMessage> loadUndelivered(long nowMs) {
-        return List.of();
+    public synchronized WriterStats stats() {
+        return WriterStats.idle(pending.size());
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.jooq.mesh.tables.records.AuditOutboxRecord;
@@ -73,8 +74,9 @@ public final class AuditOutbox {
         rows.sort(Comparator.comparing(AuditOutboxRecord::getId));
         List<DurableOp.AppendAudit> ops = new ArrayList<>(rows.size());
         for (AuditOutboxRecord r : rows) {
-            ops.add(new DurableOp.AppendAudit(r.getMeshId(), r.getEventType(), r.getActorId(),
-                    parseObject(r.getPayloadCanonical()), Rows.millis(r.getCreatedAt())));
+            // the stored text is chained as it is: no parse and re-serialise round trip
+            AuditEvent event = new AuditEvent.Canonical(r.getEventType(), r.getPayloadCanonical());
+            ops.add(new DurableOp.AppendAudit(r.getMeshId(), r.getActorId(), event, Rows.millis(r.getCreatedAt())));
         }
         return ops;
     }
@@ -86,7 +88,7 @@ public final class AuditOutbox {
 
     /**
      * Parses canonical JSON back into the metadata values {@link AuditChain#canonicalJson} accepts (Maps, Lists,
-     * Strings, Longs, Doubles, Booleans, null), so that the writer re-serialises exactly the stored text.
+     * Strings, Longs, Doubles, Booleans, null).
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> parseObject(String json) {

@@ -1,18 +1,16 @@
 package dev.claudemesh.broker.db.store;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
-import dev.claudemesh.broker.core.Ids;
-import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
 import dev.claudemesh.broker.db.Database;
-import dev.claudemesh.broker.db.jooq.mesh.tables.MessageQueue;
 import dev.claudemesh.broker.db.jooq.mesh.tables.Presence;
 import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.jooq.InsertValuesStep11;
-import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -37,7 +35,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
@@ -67,7 +64,7 @@ import static org.jooq.impl.DSL.excluded;
  * canonical JSON that it stores verbatim, and restores the cache to its pre-batch state when a batch fails.</p>
  *
  * <p>Threads: {@link #submit}, {@link #flush}, {@link #backlog()} and the getters may be called from any thread;
- * submit never blocks (it computes an audit payload's canonical JSON, which also validates it). Callbacks and
+ * submit never blocks (it computes an audit event's canonical JSON). Callbacks and
  * listeners run on the writer thread (pressure {@code true} on the submitting thread) and must not block. Owns its
  * thread; not the {@link DataSource}.</p>
  */
@@ -168,7 +165,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     private final Settings settings = Database.settings();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger backlog = new AtomicInteger();
-    private final List<Consumer<Boolean>> pressureListeners = new CopyOnWriteArrayList<>();
+    private final List<PressureListener> pressureListeners = new CopyOnWriteArrayList<>();
     private final Object pressureLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
@@ -214,7 +211,6 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
      * failing its batch over and over.
      *
      * @throws NullPointerException     when a required field of {@code op} is null
-     * @throws IllegalArgumentException when an audit payload holds a non-metadata value
      * @throws IllegalStateException    after {@link #close()}
      */
     @Override
@@ -236,7 +232,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     }
 
     @Override
-    public void onPressureChange(Consumer<Boolean> listener) {
+    public void addPressureListener(PressureListener listener) {
         pressureListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -245,56 +241,15 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         return healthy;
     }
 
-    @Override
+    /** Number of ops waiting to be written. */
     public int backlog() {
         return backlog.get();
     }
 
-    /** Loads every undelivered DM with {@code expires_at > nowMs}, oldest first. Blocking; not on an event loop. */
     @Override
-    public List<StoredMessage> loadUndelivered(long nowMs) {
-        MessageQueue q = MESSAGE_QUEUE;
-        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings);
-        List<StoredMessage> out = new ArrayList<>();
-        for (Record r : dsl.select(q.ID, q.MESH_ID, q.SENDER_MEMBER_ID, q.SENDER_MEMBER_PUBKEY, q.SENDER_PUBKEY,
-                        q.SENDER_NAME, q.TARGET_KEY, q.PRIORITY, q.NONCE, q.CIPHERTEXT, q.CLIENT_MESSAGE_ID,
-                        q.REQUEST_FINGERPRINT, q.CREATED_AT, q.EXPIRES_AT)
-                .from(q)
-                .where(q.DELIVERED_AT.isNull())
-                .and(q.EXPIRES_AT.gt(Rows.time(nowMs)))
-                .orderBy(q.CREATED_AT, q.ID)
-                .fetch()) {
-            out.add(new StoredMessage(r.get(q.ID), r.get(q.MESH_ID), r.get(q.SENDER_MEMBER_ID),
-                    r.get(q.SENDER_MEMBER_PUBKEY), r.get(q.SENDER_PUBKEY), r.get(q.SENDER_NAME), r.get(q.TARGET_KEY),
-                    r.get(q.PRIORITY), r.get(q.NONCE).getBytes(StandardCharsets.US_ASCII),
-                    r.get(q.CIPHERTEXT).getBytes(StandardCharsets.US_ASCII), r.get(q.CLIENT_MESSAGE_ID),
-                    r.get(q.REQUEST_FINGERPRINT), Rows.millis(r.get(q.CREATED_AT)), Rows.millis(r.get(q.EXPIRES_AT))));
-        }
-        return out;
-    }
-
-    /**
-     * The DM sends with a {@code client_message_id} created after {@code sinceMs}, oldest first. Ids start with their
-     * creation time ({@link Ids#timePrefix}), so this is a range scan of the primary key (rows written before ids
-     * carried the time are not found: they are older than any idempotency window by now). Blocking; boot only.
-     */
-    @Override
-    public List<RecentSend> loadRecentSends(long sinceMs) {
-        MessageQueue q = MESSAGE_QUEUE;
-        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings);
-        List<RecentSend> out = new ArrayList<>();
-        for (Record r : dsl.select(q.MESH_ID, q.SENDER_PUBKEY, q.CLIENT_MESSAGE_ID, q.ID, q.CREATED_AT)
-                .from(q)
-                .where(q.ID.ge(Ids.timePrefix(sinceMs)))
-                .and(q.CREATED_AT.gt(Rows.time(sinceMs)))
-                .and(q.CLIENT_MESSAGE_ID.isNotNull())
-                .and(q.SENDER_PUBKEY.isNotNull())
-                .orderBy(q.CREATED_AT, q.ID)
-                .fetch()) {
-            out.add(new RecentSend(r.get(q.MESH_ID), r.get(q.SENDER_PUBKEY), r.get(q.CLIENT_MESSAGE_ID), r.get(q.ID),
-                    Rows.millis(r.get(q.CREATED_AT))));
-        }
-        return out;
+    public WriterStats stats() {
+        return new WriterStats(backlog.get(), lastBatchSize, lastCommitLatencyMicros, committedOps, committedBatches,
+                failedAttempts, callbackFailures);
     }
 
     /**
@@ -401,8 +356,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             Objects.requireNonNull(d.presenceId(), "presenceId");
         } else if (op instanceof DurableOp.AppendAudit a) {
             Objects.requireNonNull(a.meshId(), "meshId");
-            Objects.requireNonNull(a.eventType(), "eventType");
-            return AuditChain.canonicalJson(a.payload());
+            return Objects.requireNonNull(a.event().canonicalPayload(), "canonicalPayload");
         }
         return null;
     }
@@ -420,9 +374,9 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             } else {
                 log.info("durable backlog {} ops below low-water mark {}: pressure off", n, config.lowWaterOps());
             }
-            for (Consumer<Boolean> l : pressureListeners) {
+            for (PressureListener l : pressureListeners) {
                 try {
-                    l.accept(next);
+                    l.pressureChanged(next);
                 } catch (RuntimeException e) {
                     log.error("pressure listener failed", e);
                 }

@@ -1,16 +1,15 @@
 package dev.claudemesh.broker.db.store;
 
-import dev.claudemesh.broker.core.model.RecentSend;
-import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
  * Several {@link PgDurableLog} writers, each with its own thread and connection, with every op routed by its mesh id.
@@ -28,14 +27,14 @@ import java.util.function.Consumer;
 public final class ShardedDurableLog implements DurableLog, AutoCloseable {
 
     private final List<PgDurableLog> shards;
-    private final List<Consumer<Boolean>> pressureListeners = new CopyOnWriteArrayList<>();
+    private final List<PressureListener> pressureListeners = new CopyOnWriteArrayList<>();
     private final Object pressureLock = new Object();
     private boolean pressure;
 
     private ShardedDurableLog(List<PgDurableLog> shards) {
         this.shards = List.copyOf(shards);
         for (PgDurableLog s : this.shards) {
-            s.onPressureChange(ignored -> updatePressure());
+            s.addPressureListener(ignored -> updatePressure());
         }
     }
 
@@ -74,21 +73,7 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
 
     static String meshIdOf(DurableOp op) {
         Objects.requireNonNull(op, "op");
-        String meshId;
-        if (op instanceof DurableOp.EnqueueMessage e) {
-            meshId = Objects.requireNonNull(e.message(), "message").meshId();
-        } else if (op instanceof DurableOp.MarkDelivered m) {
-            meshId = m.meshId();
-        } else if (op instanceof DurableOp.UpsertPresence u) {
-            meshId = u.meshId();
-        } else if (op instanceof DurableOp.DisconnectPresence d) {
-            meshId = d.meshId();
-        } else if (op instanceof DurableOp.AppendAudit a) {
-            meshId = a.meshId();
-        } else {
-            throw new IllegalArgumentException("unknown op: " + op.getClass().getName());
-        }
-        return Objects.requireNonNull(meshId, "meshId");
+        return Objects.requireNonNull(op.meshId(), "meshId");
     }
 
     @Override
@@ -107,7 +92,7 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
     }
 
     @Override
-    public void onPressureChange(Consumer<Boolean> listener) {
+    public void addPressureListener(PressureListener listener) {
         pressureListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -118,8 +103,8 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
                 return;
             }
             pressure = now;
-            for (Consumer<Boolean> l : pressureListeners) {
-                l.accept(now);
+            for (PressureListener l : pressureListeners) {
+                l.pressureChanged(now);
             }
         }
     }
@@ -134,7 +119,7 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
         return true;
     }
 
-    @Override
+    /** Ops waiting to be written, all shards. */
     public int backlog() {
         int n = 0;
         for (PgDurableLog s : shards) {
@@ -143,14 +128,14 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
         return n;
     }
 
+    /** The shards' figures together: sums, and the largest of their "last" figures. */
     @Override
-    public List<StoredMessage> loadUndelivered(long nowMs) {
-        return shards.get(0).loadUndelivered(nowMs);
-    }
-
-    @Override
-    public List<RecentSend> loadRecentSends(long sinceMs) {
-        return shards.get(0).loadRecentSends(sinceMs);
+    public WriterStats stats() {
+        WriterStats all = WriterStats.idle(0);
+        for (PgDurableLog s : shards) {
+            all = all.plus(s.stats());
+        }
+        return all;
     }
 
     /** Flushes every shard within one overall {@code timeoutMs}; true when all drained. */

@@ -124,7 +124,7 @@ class AdminRepositoryIT {
     void shouldCloseOpenPresences() {
         String presenceId = Ids.newId();
         try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
-            log.submit(new DurableOp.UpsertPresence(presenceId, Ids.newId(), "m", null, "s", "a", "/w", 1L, "idle",
+            log.submit(new DurableOp.UpsertPresence(Ids.newId(), presenceId, "m", null, "s", "a", "/w", 1L, "idle",
                     "session", 1_000));
             assertThat(log.flush(30_000)).isTrue();
         }

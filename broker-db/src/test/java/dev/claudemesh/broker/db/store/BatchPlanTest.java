@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BatchPlanTest {
 
     private static DurableOp.UpsertPresence upsert(String id, String status) {
-        return new DurableOp.UpsertPresence(id, "mesh", "member", null, "s1", "alice", "/w", 42L, status,
+        return new DurableOp.UpsertPresence("mesh", id, "member", null, "s1", "alice", "/w", 42L, status,
                 "session", 1_000);
     }
 
@@ -57,8 +57,8 @@ class BatchPlanTest {
         byte[] b = "AAAA".getBytes(StandardCharsets.US_ASCII);
         StoredMessage m1 = new StoredMessage("m1", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
         StoredMessage m2 = new StoredMessage("m2", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
-        DurableOp.AppendAudit a1 = new DurableOp.AppendAudit("mesh", "peer_left", null, Map.of(), 1);
-        DurableOp.AppendAudit a2 = new DurableOp.AppendAudit("mesh", "peer_joined", null, Map.of(), 2);
+        DurableOp.AppendAudit a1 = TestAudits.audit("mesh", "peer_left", null, Map.of(), 1);
+        DurableOp.AppendAudit a2 = TestAudits.audit("mesh", "peer_joined", null, Map.of(), 2);
 
         plan.add(new DurableOp.EnqueueMessage(m1), null);
         plan.add(a1, "{}");

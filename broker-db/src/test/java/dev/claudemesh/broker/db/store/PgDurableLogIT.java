@@ -76,7 +76,8 @@ class PgDurableLogIT {
     }
 
     private List<StoredMessage> undeliveredOf(String meshId, long nowMs) {
-        return log.loadUndelivered(nowMs).stream().filter(m -> m.meshId().equals(meshId)).toList();
+        return new PgRecoveryStore(db.dataSource()).loadUndelivered(nowMs).stream()
+                .filter(m -> m.meshId().equals(meshId)).toList();
     }
 
     @Test
@@ -218,7 +219,7 @@ class PgDurableLogIT {
         log.submit(new DurableOp.MarkDelivered(meshId, delivered.messageId(), t0 - 59_000));
         assertThat(log.flush(30_000)).isTrue();
 
-        List<RecentSend> recent = log.loadRecentSends(t0 - 600_000).stream()
+        List<RecentSend> recent = new PgRecoveryStore(db.dataSource()).loadRecentSends(t0 - 600_000).stream()
                 .filter(r -> r.meshId().equals(meshId)).toList();
 
         assertThat(recent).containsExactly(
@@ -249,9 +250,9 @@ class PgDurableLogIT {
         String meshId = Ids.newId();
         String presenceId = Ids.newId();
 
-        log.submit(new DurableOp.UpsertPresence(presenceId, meshId, "member-1", "s".repeat(64), "sess-1",
+        log.submit(new DurableOp.UpsertPresence(meshId, presenceId, "member-1", "s".repeat(64), "sess-1",
                 "alice\0", "/w", 42L, "idle", "session", NOW));
-        log.submit(new DurableOp.UpsertPresence(presenceId, meshId, "member-1", "s".repeat(64), "sess-2", "alice",
+        log.submit(new DurableOp.UpsertPresence(meshId, presenceId, "member-1", "s".repeat(64), "sess-2", "alice",
                 "/w2", 43L, "working", "session", NOW));
         assertThat(log.flush(30_000)).isTrue();
 
@@ -264,7 +265,7 @@ class PgDurableLogIT {
                 AuditChain.isoMillis(NOW + 1_000)));
 
         // A lease that comes back under the same presence id is open again.
-        log.submit(new DurableOp.UpsertPresence(presenceId, meshId, "member-1", null, null, "alice", "/w2", null,
+        log.submit(new DurableOp.UpsertPresence(meshId, presenceId, "member-1", null, null, "alice", "/w2", null,
                 "idle", "control-plane", NOW + 2_000));
         assertThat(log.flush(30_000)).isTrue();
 
@@ -299,7 +300,7 @@ class PgDurableLogIT {
                     : Map.of("pubkey", "ab".repeat(32), "groups", List.of(Map.of("name", "be", "role", "lead")),
                     "role", "session", "n", i, "quote", "he said \"hi\"\n");
             // createdAt with sub-millisecond noise would not survive storage; ms is what the chain hashes.
-            log.submit(new DurableOp.AppendAudit(meshId, i % 2 == 0 ? "message_sent" : "peer_joined",
+            log.submit(TestAudits.audit(meshId, i % 2 == 0 ? "message_sent" : "peer_joined",
                     i % 5 == 0 ? null : "member-" + i, payload, NOW + i));
         }
         assertThat(log.flush(30_000)).isTrue();
@@ -340,13 +341,13 @@ class PgDurableLogIT {
     @Test
     void shouldContinueAMeshChainAfterAWriterRestart() {
         String meshId = Ids.newId();
-        log.submit(new DurableOp.AppendAudit(meshId, "peer_joined", "m1", Map.of("pubkey", "k"), NOW));
-        log.submit(new DurableOp.AppendAudit(meshId, "peer_left", "m1", Map.of(), NOW + 1));
+        log.submit(TestAudits.audit(meshId, "peer_joined", "m1", Map.of("pubkey", "k"), NOW));
+        log.submit(TestAudits.audit(meshId, "peer_left", "m1", Map.of(), NOW + 1));
         log.close();
 
         // A new writer knows nothing of the chain: it must load the last hash from the database.
         log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults());
-        log.submit(new DurableOp.AppendAudit(meshId, "peer_joined", "m1", Map.of("pubkey", "k"), NOW + 2));
+        log.submit(TestAudits.audit(meshId, "peer_joined", "m1", Map.of("pubkey", "k"), NOW + 2));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(admin.verifyAudit(meshId)).isEqualTo(new AuditVerification(true, 3, null));

@@ -66,7 +66,7 @@ class PgDurableLogOutageIT {
     void shouldHoldWorkAndCallbacksDuringAnOutageAndCommitEverythingAfterIt() {
         String meshId = Ids.newId();
         List<Boolean> pressure = new CopyOnWriteArrayList<>();
-        log.onPressureChange(pressure::add);
+        log.addPressureListener(pressure::add);
         log.submit(new DurableOp.EnqueueMessage(message(meshId)));
         assertThat(log.flush(WAIT.toMillis())).isTrue();
         long batchesBefore = log.committedBatches();
@@ -93,7 +93,8 @@ class PgDurableLogOutageIT {
         assertThat(log.databaseHealthy()).isTrue();
         assertThat(pressure).containsExactly(true, false);
         assertThat(log.aboveHighWater()).isFalse();
-        assertThat(log.loadUndelivered(NOW).stream().filter(m -> m.meshId().equals(meshId))).hasSize(301);
+        assertThat(new PgRecoveryStore(pool).loadUndelivered(NOW).stream().filter(m -> m.meshId().equals(meshId)))
+                .hasSize(301);
         // The retried batch plus full batches for the rest: 300 ops never take more than 1 + ceil(299 / 128).
         assertThat(log.committedBatches() - batchesBefore).isBetween(3L, 4L);
     }
@@ -113,7 +114,7 @@ class PgDurableLogOutageIT {
     void shouldRestoreTheAuditChainCacheWhenABatchFailsMidTransaction() throws SQLException {
         String known = Ids.newId();
         String fresh = Ids.newId();
-        log.submit(new DurableOp.AppendAudit(known, "peer_joined", "m", Map.of("n", 1), NOW));
+        log.submit(TestAudits.audit(known, "peer_joined", "m", Map.of("n", 1), NOW));
         assertThat(log.flush(WAIT.toMillis())).isTrue();
 
         // Make audit inserts fail inside the transaction, after the writer has computed (and cached) new hashes.
@@ -130,9 +131,9 @@ class PgDurableLogOutageIT {
         long failuresBefore = log.failedAttempts();
         AtomicInteger acked = new AtomicInteger();
         for (int i = 0; i < 4; i++) {
-            log.submit(new DurableOp.AppendAudit(known, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
+            log.submit(TestAudits.audit(known, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
                     acked::incrementAndGet);
-            log.submit(new DurableOp.AppendAudit(fresh, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
+            log.submit(TestAudits.audit(fresh, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
                     acked::incrementAndGet);
         }
         await(WAIT, "two failed attempts", () -> log.failedAttempts() >= failuresBefore + 2);
@@ -190,7 +191,7 @@ class PgDurableLogOutageIT {
         try (PgDurableLog writer = PgDurableLog.start(failingCommit(pool, countdown, afterServer),
                 PgDurableLog.Config.defaults().withRetry(20, 200));
              Connection locker = db.dataSource().getConnection()) {
-            writer.submit(new DurableOp.AppendAudit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
+            writer.submit(TestAudits.audit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
             long failuresBefore = writer.failedAttempts();
 
@@ -200,15 +201,15 @@ class PgDurableLogOutageIT {
                 st.execute("LOCK TABLE mesh.audit_log IN SHARE ROW EXCLUSIVE MODE");
             }
             countdown.set(2);
-            writer.submit(new DurableOp.AppendAudit(meshB, "peer_joined", "m", Map.of("n", 0), NOW));
+            writer.submit(TestAudits.audit(meshB, "peer_joined", "m", Map.of("n", 0), NOW));
             await(WAIT, "the writer waits for the lock", () -> count("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0);
             AtomicInteger acked = new AtomicInteger();
             StoredMessage dm = message(meshA);
             writer.submit(new DurableOp.EnqueueMessage(dm), acked::incrementAndGet);
             for (int i = 1; i <= 3; i++) {
-                writer.submit(new DurableOp.AppendAudit(meshA, "message_sent", "m", Map.of("n", i), NOW + i),
+                writer.submit(TestAudits.audit(meshA, "message_sent", "m", Map.of("n", i), NOW + i),
                         acked::incrementAndGet);
-                writer.submit(new DurableOp.AppendAudit(meshB, "message_sent", "m", Map.of("n", i), NOW + i),
+                writer.submit(TestAudits.audit(meshB, "message_sent", "m", Map.of("n", i), NOW + i),
                         acked::incrementAndGet);
             }
             locker.rollback();
@@ -218,8 +219,8 @@ class PgDurableLogOutageIT {
             assertThat(writer.failedAttempts()).isEqualTo(failuresBefore + 1);
             assertThat(acked).hasValue(7);
             // The chains continue from the right heads afterwards.
-            writer.submit(new DurableOp.AppendAudit(meshA, "peer_left", "m", Map.of("n", 4), NOW + 4));
-            writer.submit(new DurableOp.AppendAudit(meshB, "peer_left", "m", Map.of("n", 4), NOW + 4));
+            writer.submit(TestAudits.audit(meshA, "peer_left", "m", Map.of("n", 4), NOW + 4));
+            writer.submit(TestAudits.audit(meshB, "peer_left", "m", Map.of("n", 4), NOW + 4));
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
             assertThat(admin.verifyAudit(meshA)).isEqualTo(new AuditVerification(true, 5, null));
             assertThat(admin.verifyAudit(meshB)).isEqualTo(new AuditVerification(true, 5, null));

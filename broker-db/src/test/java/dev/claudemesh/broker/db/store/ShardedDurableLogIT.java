@@ -64,7 +64,7 @@ class ShardedDurableLogIT {
                         seen.add(n);
                         writerThreads.add(Thread.currentThread());
                     });
-                    log.submit(new DurableOp.AppendAudit(mesh, "message_sent", "m", Map.of("n", round), NOW + round));
+                    log.submit(TestAudits.audit(mesh, "message_sent", "m", Map.of("n", round), NOW + round));
                     if (round % 2 == 0) {
                         log.submit(new DurableOp.MarkDelivered(mesh, dm.messageId(), NOW + round + 1));
                     }
@@ -76,7 +76,7 @@ class ShardedDurableLogIT {
             assertThat(log.databaseHealthy()).isTrue();
             assertThat(log.committedOps()).isEqualTo(12 * (20 + 20 + 10));
             assertThat(writerThreads).as("callbacks ran on several writer threads").hasSizeGreaterThan(1);
-            List<StoredMessage> undelivered = log.loadUndelivered(NOW);
+            List<StoredMessage> undelivered = new PgRecoveryStore(db.dataSource()).loadUndelivered(NOW);
             AdminRepository admin = new AdminRepository(db.dataSource());
             for (String mesh : meshes) {
                 assertThat(callbacksByMesh.get(mesh)).as("callback order of mesh " + mesh)
@@ -99,9 +99,9 @@ class ShardedDurableLogIT {
         assertThat(ShardedDurableLog.meshIdOf(new DurableOp.MarkDelivered("mesh-b", "x", NOW))).isEqualTo("mesh-b");
         assertThat(ShardedDurableLog.meshIdOf(new DurableOp.DisconnectPresence("mesh-c", "p", NOW)))
                 .isEqualTo("mesh-c");
-        assertThat(ShardedDurableLog.meshIdOf(new DurableOp.UpsertPresence("p", "mesh-d", "m", null, null, null, null,
+        assertThat(ShardedDurableLog.meshIdOf(new DurableOp.UpsertPresence("mesh-d", "p", "m", null, null, null, null,
                 null, null, null, NOW))).isEqualTo("mesh-d");
-        assertThat(ShardedDurableLog.meshIdOf(new DurableOp.AppendAudit("mesh-e", "peer_left", null, Map.of(), NOW)))
+        assertThat(ShardedDurableLog.meshIdOf(TestAudits.audit("mesh-e", "peer_left", null, Map.of(), NOW)))
                 .isEqualTo("mesh-e");
         assertThatThrownBy(() -> ShardedDurableLog.meshIdOf(new DurableOp.MarkDelivered(null, "x", NOW)))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("meshId");

@@ -2,8 +2,6 @@ package dev.claudemesh.broker.netty.http;
 
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.port.DurableLog;
-import dev.claudemesh.broker.db.store.PgDurableLog;
-import dev.claudemesh.broker.db.store.ShardedDurableLog;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -16,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -44,7 +43,7 @@ public final class BrokerMetricsExporter {
             "session_pubkey_in_use");
     /** Send priorities of PROTOCOL §4.1. */
     static final List<String> PRIORITIES = List.of("now", "next", "low");
-    /** Failed-send reasons the domain counts (MeshState#rejectSend). */
+    /** Failed-send reasons the domain counts (core.mesh.SendRejection). */
     static final List<String> MESSAGE_REJECT_REASONS = List.of("rate_limit", "payload_too_large", "invalid",
             "no_peer", "grants");
     /** Capabilities whose absence drops a recipient (PROTOCOL §4.2). */
@@ -59,8 +58,7 @@ public final class BrokerMetricsExporter {
      * Registers the broker's collectors and the JVM's on a private registry.
      *
      * @param metrics the domain counters
-     * @param durable the writer; when it is a {@link PgDurableLog} or a {@link ShardedDurableLog}, its batch gauges
-     *                are exported as well
+     * @param durable the writer, whose {@link DurableLog#stats()} are exported
      */
     public BrokerMetricsExporter(BrokerMetrics metrics, DurableLog durable) {
         Objects.requireNonNull(metrics, "metrics");
@@ -85,31 +83,39 @@ public final class BrokerMetricsExporter {
         counter("broker_pushes_total", "Pushes written to peers", metrics.pushesTotal::sum);
         counter("broker_redeliveries_total", "DM pushes repeated after the redelivery timeout",
                 metrics.redeliveriesTotal::sum);
+        labelledCounter("broker_requests_total", "Frames handed to a registered handler, by message type", "type",
+                List.of(), metrics.requests());
+        CounterWithCallback.builder()
+                .name("broker_request_errors_total")
+                .help("Requests answered with an error frame, by message type and error code")
+                .labelNames("type", "code")
+                .callback(cb -> new TreeMap<>(metrics.requestErrors()).forEach((type, byCode) ->
+                        new TreeMap<>(byCode).forEach((code, n) -> cb.call(n.sum(), type, code))))
+                .register(registry);
+        labelledCounter("broker_messages_unknown_total",
+                "Frames of a type no handler serves, by type (a PROTOCOL-MESH type, else other)", "type",
+                List.of("other"), metrics.messagesUnknown());
         gauge("broker_db_healthy", "1 when the last attempt to reach the database succeeded, else 0",
                 () -> durable.databaseHealthy() ? 1 : 0);
-        gauge("broker_writer_queue_depth", "Durable ops waiting for the batched writer", durable::backlog);
-        if (durable instanceof PgDurableLog pg) {
-            writerMetrics(pg::lastBatchSize, pg::lastCommitLatencyMicros, pg::committedOps, pg::committedBatches,
-                    pg::failedAttempts);
-        } else if (durable instanceof ShardedDurableLog sharded) {
-            writerMetrics(sharded::lastBatchSize, sharded::lastCommitLatencyMicros, sharded::committedOps,
-                    sharded::committedBatches, sharded::failedAttempts);
-        }
+        gauge("broker_writer_queue_depth", "Durable ops waiting for the batched writer",
+                () -> durable.stats().backlog());
+        writerMetrics(durable);
         JvmMetrics.builder().register(registry);
     }
 
-    private void writerMetrics(LongSupplier lastBatchSize, LongSupplier lastCommitLatencyMicros,
-                               LongSupplier committedOps, LongSupplier committedBatches, LongSupplier failedAttempts) {
+    private void writerMetrics(DurableLog durable) {
         gauge("broker_writer_batch_size", "Ops in the last committed batch (the largest of the writers' last)",
-                lastBatchSize);
+                () -> durable.stats().lastBatchSize());
         GaugeWithCallback.builder()
                 .name("broker_writer_commit_latency_seconds")
                 .help("Wall time of the last committed transaction (the longest of the writers' last)")
-                .callback(cb -> cb.call(lastCommitLatencyMicros.getAsLong() / MICROS_PER_SECOND))
+                .callback(cb -> cb.call(durable.stats().lastCommitLatencyMicros() / MICROS_PER_SECOND))
                 .register(registry);
-        counter("broker_writer_committed_ops_total", "Durable ops committed", committedOps);
-        counter("broker_writer_committed_batches_total", "Writer transactions committed", committedBatches);
-        counter("broker_writer_failed_attempts_total", "Writer transactions rolled back and retried", failedAttempts);
+        counter("broker_writer_committed_ops_total", "Durable ops committed", () -> durable.stats().committedOps());
+        counter("broker_writer_committed_batches_total", "Writer transactions committed",
+                () -> durable.stats().committedBatches());
+        counter("broker_writer_failed_attempts_total", "Writer transactions rolled back and retried",
+                () -> durable.stats().failedAttempts());
     }
 
     /** The registry, for tests and for adding collectors. */

@@ -2,6 +2,7 @@ package dev.claudemesh.broker.netty.http;
 
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.mesh.HookIndex;
+import dev.claudemesh.broker.core.mesh.HookResult;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.Map;
@@ -66,9 +67,13 @@ final class HookRoutes {
     }
 
     /** {@code {"ok":true,"presence_id":"…"}} or {@code {"ok":true,"pending":true}}, as the hook index decided. */
-    private static CompletionStage<Answer> answerOf(CompletionStage<HookIndex.Outcome> outcome) {
-        return outcome.thenApply(o -> Answer.json(HttpResponseStatus.valueOf(o.httpStatus()), o.json()));
+    private static CompletionStage<Answer> answerOf(CompletionStage<HookResult> result) {
+        return result.thenApply(r -> r instanceof HookResult.Applied applied
+                ? Answer.json(HttpResponseStatus.OK, "{\"ok\":true,\"presence_id\":\"" + applied.presenceId() + "\"}")
+                : Answer.json(HttpResponseStatus.OK, PENDING));
     }
+
+    private static final String PENDING = "{\"ok\":true,\"pending\":true}";
 
     private static void refuse(HttpExchange x, HttpResponseStatus status, String error) {
         x.send(ErrorBody.OK_FALSE.answer(status, error));

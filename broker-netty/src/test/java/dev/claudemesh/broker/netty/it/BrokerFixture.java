@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.netty.it;
 
+import dev.claudemesh.broker.core.Clock;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.netty.BrokerConfig;
@@ -26,10 +27,17 @@ public final class BrokerFixture implements AutoCloseable {
 
     private final String databaseUrl;
     private final Map<String, String> env = new HashMap<>();
+    private final Clock clock;
     private BrokerServer server;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public BrokerFixture(Map<String, String> overrides) throws Exception {
+        this(overrides, Clock.SYSTEM);
+    }
+
+    /** A broker whose domain reads {@code clock} (hook window, status TTL, timestamps); Netty timers stay real. */
+    public BrokerFixture(Map<String, String> overrides, Clock clock) throws Exception {
+        this.clock = clock;
         this.databaseUrl = TestDb.newDatabaseUrl();
         env.put("BROKER_PORT", "0");
         env.put("BROKER_BIND", "127.0.0.1");
@@ -46,7 +54,7 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** (Re)starts the broker on the same database. */
     public void start() throws Exception {
-        server = BrokerServer.start(BrokerConfig.load(env, List.of()));
+        server = BrokerServer.start(BrokerConfig.load(env, List.of()), clock);
     }
 
     /** Graceful stop. */

@@ -143,6 +143,14 @@ class MetricsIT {
         assertThat(broker.request("POST", "/hook/set-status", hook, null).statusCode()).isEqualTo(429);
         assertThat(broker.request("POST", "/hook/set-status", "{oops", null).statusCode()).isEqualTo(400);
 
+        // carol: two types no handler serves (one of PROTOCOL-MESH, one invented) and a bad set_status
+        c.ws().send("{\"type\":\"set_state\",\"key\":\"k\",\"value\":1,\"_reqId\":\"u1\"}");
+        c.ws().send("{\"type\":\"no_such_type\",\"_reqId\":\"u2\"}");
+        c.ws().send("{\"type\":\"set_status\",\"status\":\"asleep\",\"_reqId\":\"u3\"}");
+        assertThat(c.ws().await("\"_reqId\":\"u1\"")).contains("\"code\":\"unknown_message_type\"");
+        assertThat(c.ws().await("\"_reqId\":\"u2\"")).contains("\"code\":\"unknown_message_type\"");
+        assertThat(c.ws().await("\"_reqId\":\"u3\"")).contains("\"code\":\"bad_request\"");
+
         // the TTL sweep runs every 100 ms per mesh: on a fast machine the traffic above can finish before the first one
         Map<String, Double> during = awaitScrape(m -> delta(before, m, "broker_connections_active") == 3
                 && delta(before, m, "broker_ttl_sweeps_total") > 0);
@@ -168,6 +176,12 @@ class MetricsIT {
         assertThat(delta(before, during, "broker_hook_requests_rate_limited_total")).isEqualTo(1);
         assertThat(delta(before, during, "broker_ttl_sweeps_total")).isPositive();
         assertThat(during.get("broker_db_healthy")).isEqualTo(1.0);
+        assertThat(delta(before, during, "broker_requests_total{type=\"send\"}")).isEqualTo(11);
+        assertThat(delta(before, during, "broker_requests_total{type=\"set_status\"}")).isEqualTo(1);
+        assertThat(delta(before, during, "broker_request_errors_total{code=\"bad_request\",type=\"set_status\"}"))
+                .isEqualTo(1);
+        assertThat(delta(before, during, "broker_messages_unknown_total{type=\"set_state\"}")).isEqualTo(1);
+        assertThat(delta(before, during, "broker_messages_unknown_total{type=\"other\"}")).isEqualTo(1);
 
         // recipients ack, everyone leaves: the gauges return, the counters stay
         clientAck(b, "m1", nowId);

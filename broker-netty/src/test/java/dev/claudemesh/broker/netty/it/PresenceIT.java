@@ -2,19 +2,25 @@ package dev.claudemesh.broker.netty.it;
 
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.testing.Identities;
+import dev.claudemesh.broker.db.testing.Eventually;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.claudemesh.broker.netty.it.BrokerFixture.jsonField;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Presence and delivery over time (PROTOCOL §4.3, §5) with a shortened grace (1.5 s) and redelivery (1 s), so the
- * waits stay short; the durations are configuration, the code paths are the production ones.
+ * waits stay short; the durations are configuration, the code paths are the production ones. Nothing sleeps: a test
+ * waits for the broker to have seen a socket close (its open-connection gauge), for an event, or for a
+ * {@code list_peers} answer, which follows on its socket whatever the mesh sent that socket before.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresenceIT {
@@ -22,7 +28,10 @@ class PresenceIT {
     private static final String NONCE = "bm9uY2U=";
     private static final String CT = "b3JpZ2luYWwgYnl0ZXM=";
 
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
     private BrokerFixture broker;
+    private final AtomicInteger reqIds = new AtomicInteger();
 
     @BeforeAll
     void start() throws Exception {
@@ -35,6 +44,28 @@ class PresenceIT {
         broker.close();
     }
 
+    /** Every test closes its sockets: the next one starts once the broker has seen them all close. */
+    @BeforeEach
+    void earlierSocketsClosed() {
+        awaitOpenSockets(0);
+    }
+
+    /**
+     * Waits until the broker counts {@code n} open peer sockets. The gauge drops after the socket's close was handed
+     * to its mesh loop, so work a test sends afterwards finds the lease in grace.
+     */
+    private void awaitOpenSockets(long n) {
+        Eventually.await(WAIT, n + " open peer sockets",
+                () -> broker.server().broker().metrics().connectionsActive.get() == n);
+    }
+
+    /** A {@code list_peers} round trip on {@code ws}: its answer follows whatever the mesh sent {@code ws} before. */
+    private String roundTrip(WsClient ws) {
+        String reqId = "rt-" + reqIds.incrementAndGet();
+        ws.send("{\"type\":\"list_peers\",\"_reqId\":\"" + reqId + "\"}");
+        return ws.await(s -> s.contains("\"_reqId\":\"" + reqId + "\""), 5_000);
+    }
+
     @Test
     void shouldKeepLeaseInGraceThenEvictWithPeerLeft() throws Exception {
         String mesh = broker.createMesh("grace");
@@ -45,9 +76,9 @@ class PresenceIT {
                 .contains("\"priority\":\"low\"").contains("\"nonce\":\"\"").contains("\"ciphertext\":\"\"")
                 .contains("\"name\":\"n-b\"").contains("\"pubkey\":\"" + b.key() + "\"");
         b.ws().abort();
-        Thread.sleep(300);
-        a.ws().send("{\"type\":\"list_peers\"}");
-        assertThat(a.ws().awaitType("peers_list")).contains(b.key());
+        awaitOpenSockets(1);
+        // in grace: still listed
+        assertThat(roundTrip(a.ws())).contains(b.key());
         String left = a.ws().await(s -> s.contains("\"event\":\"peer_left\""), 5_000);
         assertThat(left).contains("\"pubkey\":\"" + b.key() + "\"").contains("\"name\":\"n-b\"");
         a.ws().send("{\"type\":\"list_peers\"}");
@@ -65,7 +96,7 @@ class PresenceIT {
         Ed25519.KeyPair bobKey = Ed25519.generate();
         BrokerFixture.Peer b = broker.session(bob, bobKey, "b", null);
         b.ws().abort();
-        Thread.sleep(200);
+        awaitOpenSockets(1);
         a.ws().send(Identities.send("q1", bobKey.publicKeyHex(), "next", NONCE, CT));
         String ack = a.ws().awaitType("ack");
         assertThat(ack).contains("\"queued\":true");
@@ -88,7 +119,7 @@ class PresenceIT {
         Ed25519.KeyPair bobKey = Ed25519.generate();
         BrokerFixture.Peer b = broker.session(bob, bobKey, "b", null);
         b.ws().abort();
-        Thread.sleep(200);
+        awaitOpenSockets(1);
         a.ws().send(Identities.send("q2", bobKey.publicKeyHex(), "low", NONCE, CT));
         String id = jsonField(a.ws().awaitType("ack"), "messageId");
         a.ws().await(s -> s.contains("\"event\":\"peer_left\""), 5_000);
@@ -132,7 +163,7 @@ class PresenceIT {
         a.ws().send("{\"type\":\"list_peers\"}");
         String list = a.ws().awaitType("peers_list");
         assertThat(list).doesNotContain(first.key()).contains(second.key());
-        Thread.sleep(200);
+        // a peer_left from the dedup would have reached alice before this peers_list answer
         assertThat(a.ws().all("peer_left")).isEmpty();
         a.ws().close();
         second.ws().close();
@@ -144,7 +175,7 @@ class PresenceIT {
         BrokerFixture.Peer a = broker.session(broker.addMember(mesh, "alice"), "a");
         BrokerFixture.Peer b = broker.session(broker.addMember(mesh, "bob"), "b");
         b.ws().send("{\"type\":\"set_status\",\"status\":\"working\"}");
-        Thread.sleep(100);
+        assertThat(roundTrip(b.ws())).contains("\"status\":\"working\"");
         a.ws().send(Identities.send("p-next", b.key(), "next", NONCE, CT));
         a.ws().send(Identities.send("p-low", b.key(), "low", NONCE, CT));
         a.ws().send(Identities.send("p-now", b.key(), "now", NONCE, CT));
@@ -152,7 +183,7 @@ class PresenceIT {
         String low = jsonField(a.ws().awaitType("ack"), "messageId");
         String now = jsonField(a.ws().awaitType("ack"), "messageId");
         b.ws().await("\"messageId\":\"" + now + "\"");
-        Thread.sleep(300);
+        // alice's sends are handled in order: a push of next or low would have reached bob before now's
         assertThat(b.ws().all(next)).isEmpty();
         assertThat(b.ws().all(low)).isEmpty();
         b.ws().send("{\"type\":\"set_status\",\"status\":\"idle\"}");
@@ -175,12 +206,13 @@ class PresenceIT {
         b.ws().await("\"messageId\":\"" + unacked + "\"");
         b.ws().await("\"messageId\":\"" + acked + "\"");
         b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"r-acked\",\"brokerMessageId\":\"" + acked + "\"}");
-        // redelivery after 1 s (configured)
+        // redelivery after 1 s (configured), and again 1 s later
         String again = b.ws().await(s -> s.contains("\"messageId\":\"" + unacked + "\""), 5_000);
         assertThat(again).contains("\"ciphertext\":\"" + CT + "\"");
-        Thread.sleep(1_500);
+        b.ws().await(s -> s.contains("\"messageId\":\"" + unacked + "\""), 5_000);
+        // both were pushed together: the acked one's redelivery would have come a second before this one
         assertThat(b.ws().all("\"messageId\":\"" + acked + "\"")).hasSize(1);
-        assertThat(b.ws().all("\"messageId\":\"" + unacked + "\"").size()).isGreaterThanOrEqualTo(2);
+        assertThat(b.ws().all("\"messageId\":\"" + unacked + "\"").size()).isGreaterThanOrEqualTo(3);
         a.ws().close();
         b.ws().close();
     }
@@ -194,7 +226,11 @@ class PresenceIT {
         a.ws().send(Identities.send("x1", b.key(), "now", NONCE, CT));
         String id = jsonField(a.ws().awaitType("ack"), "messageId");
         c.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"x1\",\"brokerMessageId\":\"" + id + "\"}");
-        Thread.sleep(300);
+        roundTrip(c.ws());
+        // carol's ack has been handled; the DM is still queued for bob: it is pushed to him again
+        int pushedBefore = b.ws().all("\"messageId\":\"" + id + "\"").size();
+        Eventually.await(WAIT, "a redelivery to bob after carol's client_ack",
+                () -> b.ws().all("\"messageId\":\"" + id + "\"").size() > pushedBefore);
         assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id
                 + "' and delivered_at is null")).isEqualTo(1);
         a.ws().close();

@@ -78,7 +78,7 @@ class RoutingIT {
         a.ws().send(send("m1", bob.pubkey(), "now"));
         String id = jsonField(a.ws().awaitType("ack"), "messageId");
         daemon.await("\"messageId\":\"" + id + "\"");
-        Thread.sleep(200);
+        roundTrip(bobSession.ws());
         assertThat(bobSession.ws().all(id)).isEmpty();
         daemon.close();
         a.ws().close();
@@ -113,7 +113,8 @@ class RoutingIT {
             assertThat(ack).as(c[0]).contains("\"queued\":false").contains("\"messageId\":\"\"")
                     .contains("\"error\":\"" + c[1]);
         }
-        Thread.sleep(200);
+        roundTrip(a.ws());
+        roundTrip(b.ws());
         assertThat(a.ws().all("\"type\":\"ack\"")).hasSize(cases.length);
         assertThat(b.ws().all("\"type\":\"push\",\"messageId\"")).isEmpty();
         a.ws().close();
@@ -138,7 +139,7 @@ class RoutingIT {
         assertThat(ack).contains("\"queued\":true");
         String id = jsonField(ack, "messageId");
         c.ws().await("\"messageId\":\"" + id + "\"");
-        Thread.sleep(200);
+        roundTrip(b.ws());
         assertThat(b.ws().all(id)).isEmpty();
         a.ws().close();
         b.ws().close();
@@ -168,7 +169,9 @@ class RoutingIT {
         for (BrokerFixture.Peer p : new BrokerFixture.Peer[] {be, beApi, fe, bee}) {
             p.ws().await("\"messageId\":\"" + bid + "\"");
         }
-        Thread.sleep(200);
+        for (BrokerFixture.Peer p : new BrokerFixture.Peer[] {fe, bee, a2}) {
+            roundTrip(p.ws());
+        }
         assertThat(fe.ws().all(gid)).isEmpty();
         assertThat(bee.ws().all(gid)).isEmpty();
         assertThat(a2.ws().all(gid)).isEmpty();
@@ -209,7 +212,7 @@ class RoutingIT {
         String second = jsonField(a.ws().awaitType("ack"), "messageId");
         assertThat(second).isEqualTo(first);
         b.ws().await("\"messageId\":\"" + first + "\"");
-        Thread.sleep(300);
+        roundTrip(b.ws());
         assertThat(b.ws().all("\"messageId\":\"" + first + "\"")).hasSize(1);
         a.ws().close();
         b.ws().close();
@@ -236,5 +239,15 @@ class RoutingIT {
                 .contains("{\"name\":\"ops\",\"role\":\"lead\"}").contains("\"status\":\"dnd\"")
                 .contains("\"peerRole\":\"session\"").contains("\"pubkey\":\"" + a.key() + "\"");
         a.ws().close();
+    }
+
+    /**
+     * A {@code list_peers} round trip on {@code ws}: the mesh handles frames in order, so its answer follows anything
+     * the mesh sent {@code ws} for work handled before; "nothing more arrived" is then a fact, not a guess.
+     */
+    private static void roundTrip(WsClient ws) {
+        String reqId = "rt-" + System.nanoTime();
+        ws.send("{\"type\":\"list_peers\",\"_reqId\":\"" + reqId + "\"}");
+        ws.await(s -> s.contains("\"_reqId\":\"" + reqId + "\""), 5_000);
     }
 }

@@ -1,0 +1,18 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.envelope.Inbound;
+
+/**
+ * {@code client_ack} (PROTOCOL §4.5): removes the DM from its queue when it is addressed to the acking lease, and
+ * marks it delivered. No reply. Stateless.
+ */
+final class ClientAckHandler implements MessageHandler<MeshCore> {
+
+    @Override
+    public void handle(MeshCore mesh, PeerSession from, Inbound in) {
+        QueuedDm dm = mesh.queues.ack(from.lease, in.brokerMessageId, in.clientMessageId);
+        if (dm != null) {
+            mesh.journal.delivered(dm.message.messageId(), mesh.nowMs());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.claudemesh.broker.core.mesh;
+
+/**
+ * Why a lease ends, and what its ending does (PROTOCOL §5, DESIGN "Membership administration"). Every ending goes
+ * through the one lease-ending path of the mesh: the lease's socket, if it still has one, is marked replaced (its
+ * later close is ignored), its claimed DMs are released and it is closed with {@link #closeCode()} /
+ * {@link #closeReason()}; the lease leaves every index (its capacity is freed); its presence row gets
+ * {@code disconnected_at}; then, per constant, the audit {@code peer_left} and the {@code peer_left} push to other
+ * members' live leases. Services hear of it through {@link LeaseListener#leaseEnded}.
+ *
+ * <p>A new way to end a lease (kick, ban, …) is one more constant here.</p>
+ */
+public enum Ending {
+
+    /** sessionId dedup: a newer hello of the same member with the same {@code sessionId}. No {@code peer_left}. */
+    SESSION_REPLACED(1000, "session_replaced", false, false),
+    /**
+     * A {@code hello} claimed a session key it cannot prove; a {@code session_hello} that proves it took the key.
+     */
+    UNPROVEN_CLAIM(1008, "session_pubkey_in_use", true, true),
+    /** The socket closed and the grace period passed without a reattach (the lease has no socket to close). */
+    GRACE_EXPIRED(0, null, true, true),
+    /** The member was revoked by the mesh's administrator. */
+    REVOKED(4002, "banned", true, true),
+    /** The broker is stopping. No {@code peer_left}: every lease ends at once. */
+    SHUTDOWN(1001, "shutting down", false, false);
+
+    private final int closeCode;
+    private final String closeReason;
+    private final boolean notifiesPeers;
+    private final boolean audited;
+
+    Ending(int closeCode, String closeReason, boolean notifiesPeers, boolean audited) {
+        this.closeCode = closeCode;
+        this.closeReason = closeReason;
+        this.notifiesPeers = notifiesPeers;
+        this.audited = audited;
+    }
+
+    /** The WebSocket close code sent to the lease's socket when it still has one; 0 when it never has one. */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    /** The close reason sent with {@link #closeCode()}, or null. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** True when other members' live leases get a {@code peer_left} system push. */
+    public boolean notifiesPeers() {
+        return notifiesPeers;
+    }
+
+    /** True when the ending is recorded in the audit chain as {@code peer_left}. */
+    public boolean audited() {
+        return audited;
+    }
+}

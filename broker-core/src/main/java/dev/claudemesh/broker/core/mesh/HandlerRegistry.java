@@ -1,0 +1,84 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.envelope.Inbound;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Which handler serves which message type, built once from the broker's services (the core first). Lookup is an array
+ * index for the core types the envelope decoder already recognised (the hot path: {@code send}, {@code client_ack})
+ * and a hash lookup by type string for the others. Immutable after construction; thread-safe.
+ */
+final class HandlerRegistry {
+
+    /** One registered type: its service's index, its handler and its request counter. */
+    static final class Route {
+        final String type;
+        final int service;
+        final MessageHandler<Object> handler;
+        final LongAdder requests;
+
+        Route(String type, int service, MessageHandler<Object> handler, LongAdder requests) {
+            this.type = type;
+            this.service = service;
+            this.handler = handler;
+            this.requests = requests;
+        }
+    }
+
+    private final List<MeshService<?>> services;
+    private final Route[] byCoreType = new Route[Inbound.Type.values().length];
+    private final Map<String, Route> byType = new HashMap<>();
+
+    HandlerRegistry(List<MeshService<?>> services, BrokerMetrics metrics) {
+        this.services = List.copyOf(services);
+        for (int i = 0; i < this.services.size(); i++) {
+            register(i, this.services.get(i), metrics);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S> void register(int index, MeshService<S> service, BrokerMetrics metrics) {
+        service.registerHandlers((type, handler) -> {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(handler, "handler");
+            Inbound.Type core = Inbound.Type.forName(type);
+            if (core == Inbound.Type.HELLO || core == Inbound.Type.SESSION_HELLO) {
+                throw new IllegalArgumentException("type: " + type + " (expected: not an authentication message)");
+            }
+            if (byType.containsKey(type)) {
+                throw new IllegalArgumentException("type: " + type + " (expected: one handler per type; "
+                        + service.name() + " registers it again)");
+            }
+            Route r = new Route(type, index, (MessageHandler<Object>) handler, metrics.requestCounter(type));
+            byType.put(type, r);
+            if (core != Inbound.Type.UNKNOWN) {
+                byCoreType[core.ordinal()] = r;
+            }
+        });
+    }
+
+    /** The route of {@code in}'s type, or null when no service handles it. */
+    Route route(Inbound in) {
+        if (in.type != Inbound.Type.UNKNOWN) {
+            return byCoreType[in.type.ordinal()];
+        }
+        return in.rawType == null ? null : byType.get(in.rawType);
+    }
+
+    /** The services, in registration order (index = {@link Route#service}). */
+    List<MeshService<?>> services() {
+        return services;
+    }
+
+    /** The registered types (tests, logs). */
+    List<String> types() {
+        return new ArrayList<>(byType.keySet());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.claudemesh.broker.core.mesh;
+
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.core.audit.AuditEvent;
+import dev.claudemesh.broker.core.envelope.Frames;
+import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.port.MeshLoop;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * What a mesh service (and the core's own handlers) may use of one mesh: its identity, settings, metrics and clock,
+ * its lease table, a way to push to leases, the audit chain, and storage calls that come back on the loop. One per
+ * mesh. <b>Thread:</b> the mesh loop, except {@link #storage} and {@link #onLoop}, which may be called from any
+ * thread.
+ */
+public interface MeshContext {
+
+    String meshId();
+
+    /** The loop that owns this mesh (timers: {@link MeshLoop#schedule}). */
+    MeshLoop loop();
+
+    /** The injected clock's time, epoch milliseconds. */
+    long nowMs();
+
+    BrokerSettings settings();
+
+    BrokerMetrics metrics();
+
+    /** The mesh's live and grace leases (read only). */
+    LeaseTable leases();
+
+    /**
+     * Writes {@code frame} to {@code to}'s socket when {@code to} is live; a lease in grace gets nothing. The same
+     * array may go to many leases (encode once for a fan-out); it must not change afterwards.
+     */
+    void send(Lease to, byte[] frame);
+
+    /** A system event push (PROTOCOL §5 envelope) with a fresh message id, encoded once. */
+    byte[] systemEvent(String event, Frames.EventData eventData);
+
+    /** Appends {@code event} to the mesh's audit chain (metadata only), acted by {@code actorId} (nullable). */
+    void audit(String actorId, AuditEvent event);
+
+    /**
+     * Answers {@code request} with {@code {"type":"error","code","message","_reqId"}} (PROTOCOL-MESH §0.3) and counts
+     * it in {@code broker_request_errors_total{type,code}}. {@code code} must come from a fixed set.
+     */
+    void error(PeerSession to, Inbound request, String code, String message);
+
+    /**
+     * Runs a blocking call (a store port's JDBC) on a storage thread. Calls of one mesh run one at a time in
+     * submission order, so writes apply in the order the loop made them. The future completes on that storage
+     * thread: continue with {@link #onLoop}.
+     */
+    <T> CompletableFuture<T> storage(Callable<T> blockingCall);
+
+    /** Runs {@code continuation} on the mesh loop when {@code stage} completes (value, or its failure). */
+    <T> void onLoop(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> continuation);
+}

@@ -1,0 +1,25 @@
+package dev.claudemesh.broker.core.mesh;
+
+/**
+ * Why a {@code send} was refused (PROTOCOL §4.1): the failed ack's error text starts with the reason's prefix, and the
+ * reason labels {@code broker_messages_rejected_total}.
+ */
+enum SendRejection {
+
+    RATE_LIMIT("rate_limit"),
+    PAYLOAD_TOO_LARGE("payload_too_large"),
+    INVALID("invalid"),
+    NO_PEER("no_peer"),
+    GRANTS("grants");
+
+    private final String metricReason;
+
+    SendRejection(String metricReason) {
+        this.metricReason = metricReason;
+    }
+
+    /** The {@code reason} label of {@code broker_messages_rejected_total}. */
+    String metricReason() {
+        return metricReason;
+    }
+}
