@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.netty;
 
+import dev.claudemesh.broker.db.DataDirectoryInUseException;
 import dev.claudemesh.broker.netty.cli.AdminCli;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,15 @@ public final class Main {
     private static final Set<String> ADMIN_COMMANDS = Set.of("mesh", "member", "audit", "invite");
 
     private Main() {
+    }
+
+    private static DataDirectoryInUseException inUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataDirectoryInUseException d) {
+                return d;
+            }
+        }
+        return null;
     }
 
     public static void main(String[] args) {
@@ -55,6 +65,13 @@ public final class Main {
         try {
             server = BrokerServer.start(config);
         } catch (Exception e) {
+            DataDirectoryInUseException inUse = inUse(e);
+            if (inUse != null) {
+                // a resource in use, like bad configuration: one line, exit 2 (the unit does not restart on 2)
+                System.err.println("error: " + inUse.getMessage());
+                System.exit(2);
+                return;
+            }
             log.error("startup failed: {}", e.toString(), e);
             System.exit(1);
             return;
