@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
@@ -143,10 +142,5 @@ final class DataDirectoryLock implements AutoCloseable {
         }
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         return handle.flatMap(h -> h.info().command()).map(c -> Path.of(c).getFileName().toString()).orElse(null);
-    }
-
-    /** True when the file exists; for tests and diagnostics. */
-    static boolean present(Path directory) {
-        return Files.exists(directory.resolve(FILE_NAME));
     }
 }

@@ -50,7 +50,8 @@ class EmbeddedDatabaseIT {
                 assertThat(query(c, "SHOW unix_socket_directories")).as("no Unix socket").isEmpty();
                 assertThat(query(c, "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'"))
                         .startsWith("SCRAM-SHA-256$");
-                assertThat(query(c, "SHOW server_version_num")).startsWith(String.valueOf(EmbeddedDatabase.MAJOR_VERSION));
+                assertThat(query(c, "SHOW server_version_num"))
+                        .startsWith(String.valueOf(EmbeddedDatabase.MAJOR_VERSION));
             }
             assertThat(Files.readString(pg.clusterDirectory().resolve("pg_hba.conf")))
                     .isEqualTo(EmbeddedAuth.MANAGED_HBA).doesNotContain("trust");

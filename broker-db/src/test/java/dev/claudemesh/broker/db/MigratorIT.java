@@ -70,8 +70,9 @@ class MigratorIT {
     @Test
     void shouldMigrateAFreshDatabaseOnceUnderConcurrentStarts() throws Exception {
         try (TestDatabase fresh = emptyDatabase()) {
-            List<List<Migrator.Applied>> results = race(3, () -> new Migrator(DataSourceFactory.unpooled(fresh.target()))
-                    .migrate()); // unpooled: each racer its own connections, like separate brokers
+            // unpooled: each racer has its own connections, like separate brokers
+            List<List<Migrator.Applied>> results = race(3,
+                    () -> new Migrator(DataSourceFactory.unpooled(fresh.target())).migrate());
 
             assertThat(results.stream().mapToInt(List::size).sum()).as("each script applied once, by one racer")
                     .isEqualTo(3);
