@@ -108,6 +108,18 @@ final class EmbeddedAuth {
         }
     }
 
+    /**
+     * Refuses a cluster that already asks for a password when the password file is gone (a new one would not
+     * match; zonky would wait a minute for a server it can never log in to).
+     */
+    static void requirePasswordFileOf(Path home, Path cluster) {
+        if (Files.exists(cluster.resolve("postgresql.conf")) && !trusts(cluster)
+                && !Files.exists(passwordFile(home))) {
+            throw new IllegalStateException("BROKER_DATA_DIR: " + passwordFile(home) + " is missing, and the cluster "
+                    + "in " + cluster + " asks for that password; restore the file from a backup of the directory");
+        }
+    }
+
     /** True when {@code <cluster>/pg_hba.conf} lets any connection in without a password. */
     static boolean trusts(Path cluster) {
         Path hba = cluster.resolve(HBA_FILE);

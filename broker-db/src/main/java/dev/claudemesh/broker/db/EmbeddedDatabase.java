@@ -96,6 +96,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Path cluster = dir.resolve(CLUSTER_DIR);
             EmbeddedUpgrade.resumeInterrupted(dir);
             Postmaster.stopOrphan(cluster);
+            EmbeddedAuth.requirePasswordFileOf(dir, cluster);
             String password = EmbeddedAuth.loadOrCreatePassword(dir);
             EmbeddedUpgrade.upgradeIfNeeded(dir, password);
             boolean trusted = Files.exists(cluster.resolve("postgresql.conf")) && EmbeddedAuth.trusts(cluster);

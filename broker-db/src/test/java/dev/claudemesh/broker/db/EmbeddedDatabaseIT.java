@@ -64,6 +64,19 @@ class EmbeddedDatabaseIT {
     }
 
     @Test
+    void shouldRefuseAClusterWhosePasswordFileIsGone() throws Exception {
+        EmbeddedDatabase.start(home, 0).close();
+        Files.delete(home.resolve(EmbeddedAuth.PASSWORD_FILE));
+
+        long t0 = System.nanoTime();
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> EmbeddedDatabase.start(home, 0));
+
+        assertThat(e).isInstanceOf(IllegalStateException.class).hasMessageContaining("postgres-password is missing");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("at once").isLessThan(5_000);
+        assertThat(home.resolve(EmbeddedAuth.PASSWORD_FILE)).as("no new password made up").doesNotExist();
+    }
+
+    @Test
     void shouldSwitchADataDirectoryOfTheEarlierVersionFromTrustToThePassword() throws Exception {
         Path cluster = home.resolve(EmbeddedDatabase.CLUSTER_DIR);
         // what broker 0.1 made: zonky's initdb -A trust, host all all 127.0.0.1/32 trust
