@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Moves a data directory of PostgreSQL 14 (what broker 0.1 embedded, end of life in November 2026) to the bundled
+ * Moves a data directory of PostgreSQL 14 (what earlier versions embedded, end of life in November 2026) to the bundled
  * major version, once, at the first start of a newer broker. A dump and restore of the broker's schema through both
  * servers: the old cluster is started with the PostgreSQL 14 binaries that the jar carries for this purpose only
  * (Linux x86_64, glibc and Alpine), a new cluster is created beside it and brought by Flyway to exactly the old

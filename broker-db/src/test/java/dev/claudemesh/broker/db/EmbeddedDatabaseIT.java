@@ -79,7 +79,7 @@ class EmbeddedDatabaseIT {
     @Test
     void shouldSwitchADataDirectoryOfTheEarlierVersionFromTrustToThePassword() throws Exception {
         Path cluster = home.resolve(EmbeddedDatabase.CLUSTER_DIR);
-        // what broker 0.1 made: zonky's initdb -A trust, host all all 127.0.0.1/32 trust
+        // what earlier versions made: zonky's initdb -A trust, host all all 127.0.0.1/32 trust
         try (EmbeddedPostgres old = EmbeddedPostgres.builder().setDataDirectory(cluster).setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false).start();
              Connection c = old.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {

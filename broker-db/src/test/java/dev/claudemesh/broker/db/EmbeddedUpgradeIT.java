@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A data directory of broker 0.1 (PostgreSQL 14, trust, the old migrator's history) opened by this version: upgraded
- * to the bundled PostgreSQL with every row and sequence, the old cluster kept aside.
+ * A data directory of an earlier version (PostgreSQL 14, trust, the old migrator's history) opened by this version:
+ * upgraded to the bundled PostgreSQL with every row and sequence, the old cluster kept aside.
  */
 @Timeout(300)
 class EmbeddedUpgradeIT {

@@ -14,13 +14,13 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * What the hand-written migrator of broker 0.1 left in a database: V1..V3 applied, each recorded in
+ * What the hand-written migrator of earlier versions left in a database: V1..V3 applied, each recorded in
  * {@code mesh.schema_version (version, description, checksum, applied_at)} with the SHA-256 of its script, exactly as
  * that class did. Tests build "old" databases with it to prove that they are adopted without re-running anything.
  */
 public final class LegacyMigrator {
 
-    /** The scripts broker 0.1 shipped. */
+    /** The scripts the earlier versions shipped. */
     public static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__enrolment.sql",
             "V3__audit_without_hash_index.sql");
 
