@@ -2,8 +2,11 @@ package dev.claudemesh.broker.db;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,26 +36,31 @@ final class OwnerProcess implements AutoCloseable {
         this.serverPid = serverPid;
     }
 
-    static OwnerProcess start(String mode, Path home) throws IOException, InterruptedException {
+    static OwnerProcess start(String mode, Path home) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 OwnerProcess.class.getName(), mode, home.toString()));
-        Path log = Files.createTempFile("owner-process", ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                if (line.startsWith("ready ")) {
-                    return new OwnerProcess(p, Long.parseLong(line.substring(6).strip()));
-                }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        // blocks until the line or the end of its output; the test's @Timeout bounds a child that hangs
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            if (line.startsWith("ready ")) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        out.transferTo(Writer.nullWriter());
+                    } catch (IOException e) {
+                        // the child ended
+                    }
+                }, "owner-process-drain");
+                drain.setDaemon(true);
+                drain.start();
+                return new OwnerProcess(p, Long.parseLong(line.substring(6).strip()));
             }
-            if (!p.isAlive() && !mode.startsWith("die")) {
-                break;
-            }
-            Thread.sleep(50); // polling a log file: there is no event to wait on
+            seen.append(line).append('\n');
         }
         p.destroyForcibly();
-        throw new AssertionError("owner process (" + mode + ") did not get ready:\n" + Files.readString(log));
+        throw new AssertionError("owner process (" + mode + ") ended before it was ready:\n" + seen);
     }
 
     long pid() {
