@@ -2,6 +2,9 @@ package dev.claudemesh.broker.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -153,6 +156,25 @@ public final class DataSourceFactory {
         // exception messages so that no payload can reach a log line.
         hc.addDataSourceProperty("logServerErrorDetail", "false");
         return new HikariDataSource(hc);
+    }
+
+    /**
+     * A data source without a pool for {@code target}: every {@code getConnection()} opens a new connection. For
+     * short boot-time work (migrations) that must not compete with the pool's limit.
+     */
+    public static DataSource unpooled(JdbcTarget target) {
+        Objects.requireNonNull(target, "target");
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(target.jdbcUrl());
+        if (target.user() != null) {
+            ds.setUser(target.user());
+        }
+        if (target.password() != null) {
+            ds.setPassword(target.password());
+        }
+        ds.setApplicationName("claudemesh-broker");
+        ds.setLogServerErrorDetail(false);
+        return ds;
     }
 
     private static int indexOfAny(String s, char a, char b) {

@@ -37,10 +37,10 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DataSourceFactory.JdbcTarget target;
     private final DSLContext dsl;
-    private final List<Migrator.Migration> appliedAtOpen;
+    private final List<Migrator.Applied> appliedAtOpen;
 
     private Database(EmbeddedDatabase embedded, HikariDataSource dataSource, DataSourceFactory.JdbcTarget target,
-                     List<Migrator.Migration> appliedAtOpen) {
+                     List<Migrator.Applied> appliedAtOpen) {
         this.embedded = embedded;
         this.dataSource = dataSource;
         this.target = target;
@@ -51,8 +51,9 @@ public final class Database implements AutoCloseable {
     /**
      * Starts the embedded server if {@code config} names no URL, creates the pool and runs the migrations.
      *
-     * @throws IllegalStateException (or {@link java.io.UncheckedIOException}) when the server cannot be started or
-     *                               reached, or a migration fails; nothing is left running in that case
+     * @throws DataDirectoryInUseException when the embedded server's data directory is held by another live process
+     * @throws IllegalStateException        (or {@link java.io.UncheckedIOException}) when the server cannot be started
+     *                                      or reached, or a migration fails; nothing is left running in that case
      */
     public static Database open(DatabaseConfig config) {
         Objects.requireNonNull(config, "config");
@@ -62,13 +63,14 @@ public final class Database implements AutoCloseable {
         try {
             DataSourceFactory.JdbcTarget target;
             if (config.embedded()) {
-                embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), config.embeddedPort());
+                embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPort());
                 target = embedded.target();
             } else {
                 target = DataSourceFactory.parse(config.databaseUrl());
             }
             ds = DataSourceFactory.create(target, "broker-db", config.maxPoolSize(), config.connectionTimeoutMs());
-            List<Migrator.Migration> applied = new Migrator(ds).migrate();
+            // Flyway holds up to three connections at once: not taken from a pool that may be as small as two
+            List<Migrator.Applied> applied = new Migrator(DataSourceFactory.unpooled(target)).migrate();
             return new Database(embedded, ds, target, applied);
         } catch (RuntimeException e) {
             if (ds != null) {
@@ -116,7 +118,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** The migrations {@link #open} applied (empty when the schema was already up to date). */
-    public List<Migrator.Migration> appliedAtOpen() {
+    public List<Migrator.Applied> appliedAtOpen() {
         return appliedAtOpen;
     }
 

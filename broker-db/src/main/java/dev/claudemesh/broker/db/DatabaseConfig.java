@@ -9,8 +9,10 @@ import java.util.Objects;
  *
  * @param databaseUrl         {@code DATABASE_URL}: an external server (see {@link DataSourceFactory#parse}); null or
  *                            blank selects the embedded PostgreSQL
- * @param dataDir             {@code BROKER_DATA_DIR} (default {@code ./data}): the embedded server keeps its files in
- *                            {@code <dataDir>/postgres}, so a restart finds its data again; unused with a URL
+ * @param dataDir             {@code BROKER_DATA_DIR} (default {@code ./data}): the embedded server keeps its cluster in
+ *                            {@code <dataDir>/postgres}, so a restart finds its data again, its password in
+ *                            {@code <dataDir>/postgres-password} and its owner's lock in {@code <dataDir>/broker.lock}
+ *                            (see {@link EmbeddedDatabase}); unused with a URL
  * @param embeddedPort        TCP port of the embedded server on localhost, 0 for any free port
  * @param maxPoolSize         connections in the pool: the writer holds one while committing, member lookups and
  *                            admin operations share the rest (at least 2)

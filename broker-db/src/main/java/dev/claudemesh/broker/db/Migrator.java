@@ -1,45 +1,39 @@
 package dev.claudemesh.broker.db;
 
-import dev.claudemesh.broker.core.audit.AuditChain;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.core.api.output.MigrateOutput;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.JarURLConnection;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Brings the schema up to date at boot: runs the classpath resources {@code db/migration/V<n>__<description>.sql}
- * (copied from {@code sql/} into the jar) in version order, each in its own transaction, and records every applied
- * version in {@code mesh.schema_version}. Runs under a PostgreSQL session advisory lock so that several brokers (or
- * a broker and a CLI subcommand) starting together apply each migration exactly once. Idempotent: a second run
- * applies nothing.
+ * Brings the schema up to date at boot with Flyway: runs the classpath scripts {@code db/migration/V<n>__<what>.sql}
+ * (copied from {@code sql/} into the jar) in version order, each in its own transaction, records them in
+ * {@code mesh.flyway_schema_history} and validates the checksums of those already applied. Flyway's own lock (a
+ * PostgreSQL advisory lock) makes several brokers, or a broker and a CLI subcommand, starting together apply each
+ * script exactly once. Idempotent: a second run applies nothing.
  *
- * <p>Blocking; call it from the boot thread. Stateless apart from its configuration; thread-safe.</p>
+ * <p>A database migrated by the hand-written migrator of earlier versions (history in {@code mesh.schema_version},
+ * no Flyway history) is adopted once: Flyway's history is baselined at the highest version recorded there, so
+ * V1..Vn are not run again and later scripts are (see docs/ARCHITECTURE.md "Schema migrations"). The old table stays
+ * as a record.</p>
+ *
+ * <p>Blocking; call it from the boot thread. Uses up to three connections of its data source at once. Stateless
+ * apart from its configuration; thread-safe.</p>
  */
 public final class Migrator {
 
@@ -47,230 +41,240 @@ public final class Migrator {
 
     /** Classpath folder of the migrations. */
     public static final String LOCATION = "db/migration";
-    /** Key of the advisory lock held while migrating ("claudemesh" folded into a long). */
-    public static final long LOCK_KEY = 0x636c_6175_6465_6d65L;
-
-    private static final Pattern NAME = Pattern.compile("V([0-9]+)__([A-Za-z0-9_\\-]+)\\.sql");
-
-    private static final String CREATE_VERSION_TABLE = """
-            CREATE SCHEMA IF NOT EXISTS mesh;
-            CREATE TABLE IF NOT EXISTS mesh.schema_version (
-              version     integer                  NOT NULL PRIMARY KEY,
-              description varchar                  NOT NULL,
-              checksum    varchar                  NOT NULL,
-              applied_at  timestamp with time zone NOT NULL DEFAULT now()
-            )""";
+    /** Schema of the broker's tables and of Flyway's history table. */
+    public static final String SCHEMA = "mesh";
+    /** Flyway's history table (in {@link #SCHEMA}). */
+    public static final String HISTORY_TABLE = "flyway_schema_history";
+    /** The history table of the hand-written migrator of earlier versions (in {@link #SCHEMA}). */
+    public static final String LEGACY_HISTORY_TABLE = "schema_version";
+    /**
+     * The session advisory lock the earlier migrator held while migrating; held here while adopting its history, so
+     * that an adoption never runs beside an old broker's migration or another adoption.
+     */
+    public static final long LEGACY_LOCK_KEY = 0x636c_6175_6465_6d65L;
 
     /**
-     * One migration script.
+     * One migration that a call applied (or, for {@link #adoptLegacyHistory()}, the baseline it recorded).
      *
      * @param version     the number after {@code V}
-     * @param description the part after {@code __}, without {@code .sql}
-     * @param resource    classpath resource name
-     * @param sql         the script
-     * @param checksum    SHA-256 hex of the script's UTF-8 bytes
+     * @param description the part after {@code __}, underscores as spaces
      */
-    public record Migration(int version, String description, String resource, String sql, String checksum) {
+    public record Applied(String version, String description) {
+        public Applied {
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(description, "description");
+        }
     }
 
     private final DataSource dataSource;
     private final ClassLoader classLoader;
-    private final String location;
+    private final String[] locations;
 
     /** Migrates with the scripts under {@link #LOCATION} of this class's class loader. */
     public Migrator(DataSource dataSource) {
         this(dataSource, Migrator.class.getClassLoader(), LOCATION);
     }
 
-    /** Migrates with the scripts under {@code location} of {@code classLoader} (tests use other folders). */
-    public Migrator(DataSource dataSource, ClassLoader classLoader, String location) {
+    /** Migrates with the scripts under {@code locations} of {@code classLoader} (tests add a folder). */
+    public Migrator(DataSource dataSource, ClassLoader classLoader, String... locations) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
-        this.location = Objects.requireNonNull(location, "location");
+        if (locations.length == 0) {
+            throw new IllegalArgumentException("locations: none (expected: at least one)");
+        }
+        this.locations = Arrays.stream(locations).map(l -> "classpath:" + Objects.requireNonNull(l, "location"))
+                .toArray(String[]::new);
     }
 
     /**
-     * Applies every migration that is not yet recorded, in version order.
+     * Adopts a legacy history if there is one, then applies every migration that is not yet recorded.
      *
-     * @return the migrations applied by this call (empty when the schema was up to date)
-     * @throws IllegalStateException when a migration fails (its transaction is rolled back) or the scripts are
-     *                               inconsistent (two scripts with one version)
+     * @return the migrations applied by this call, in order (empty when the schema was up to date)
+     * @throws IllegalStateException when a migration fails (its transaction is rolled back), an applied script was
+     *                               changed, or the legacy history has a gap
      */
-    public List<Migration> migrate() {
-        List<Migration> available = available();
-        List<Migration> applied = new ArrayList<>();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
-            }
-            try {
-                try (Statement st = c.createStatement()) {
-                    st.execute(CREATE_VERSION_TABLE);
-                }
-                Map<Integer, String> done = appliedChecksums(c);
-                for (Migration m : available) {
-                    String checksum = done.get(m.version());
-                    if (checksum != null) {
-                        if (!checksum.equals(m.checksum())) {
-                            log.warn("migration V{} ({}) changed after it was applied; the change is not re-run",
-                                    m.version(), m.resource());
-                        }
-                        continue;
-                    }
-                    apply(c, m);
-                    applied.add(m);
-                }
-            } finally {
-                try (Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("migration failed: " + e.getSQLState() + " " + firstLine(e.getMessage()),
-                    e);
+    public List<Applied> migrate() {
+        return migrate(null);
+    }
+
+    /**
+     * As {@link #migrate()}, but stops after {@code targetVersion} (null: the latest). The upgrade of an embedded
+     * data directory recreates the old schema version on the new server with it before it copies the rows.
+     */
+    public List<Applied> migrate(String targetVersion) {
+        adoptLegacyHistory();
+        FluentConfiguration config = configuration();
+        if (targetVersion != null) {
+            config.target(MigrationVersion.fromVersion(targetVersion));
+        }
+        MigrateResult result;
+        try {
+            result = config.load().migrate();
+        } catch (FlywayException e) {
+            throw new IllegalStateException("migration failed: " + summary(e.getMessage()), e);
+        }
+        List<Applied> applied = new ArrayList<>();
+        for (MigrateOutput m : result.migrations) {
+            applied.add(new Applied(m.version, m.description));
+            log.info("applied migration V{} {} in {} ms", m.version, m.description, m.executionTime);
         }
         if (applied.isEmpty()) {
-            log.info("database schema is up to date ({} migrations)", available.size());
+            log.info("database schema is up to date (version {})", result.initialSchemaVersion);
         }
-        return applied;
+        return List.copyOf(applied);
     }
 
-    /** Versions recorded in {@code mesh.schema_version}, ascending; empty when the table does not exist yet. */
-    public List<Integer> appliedVersions() {
-        try (Connection c = dataSource.getConnection();
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('mesh.schema_version') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return List.of();
-            }
-            return List.copyOf(appliedChecksums(c).keySet());
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read mesh.schema_version: " + firstLine(e.getMessage()), e);
-        }
-    }
-
-    /** The migrations found on the classpath, in version order. */
-    public List<Migration> available() {
-        Map<Integer, Migration> byVersion = new TreeMap<>();
-        for (String name : resourceNames()) {
-            Matcher m = NAME.matcher(name);
-            if (!m.matches()) {
-                continue;
-            }
-            int version = Integer.parseInt(m.group(1));
-            String resource = location + "/" + name;
-            String sql = read(resource);
-            Migration migration = new Migration(version, m.group(2), resource, sql,
-                    AuditChain.sha256Hex(sql.getBytes(StandardCharsets.UTF_8)));
-            Migration other = byVersion.putIfAbsent(version, migration);
-            if (other != null && !other.checksum().equals(migration.checksum())) {
-                throw new IllegalStateException("two migrations with version " + version + ": " + other.resource()
-                        + " and " + resource);
-            }
-        }
-        return List.copyOf(byVersion.values());
-    }
-
-    /** Parses a file name like {@code V12__add_x.sql} into its version, or -1 when it is not a migration. */
-    static int versionOf(String fileName) {
-        Matcher m = NAME.matcher(fileName);
-        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
-    }
-
-    private void apply(Connection c, Migration m) throws SQLException {
-        long t0 = System.nanoTime();
-        c.setAutoCommit(false);
-        try {
-            try (Statement st = c.createStatement()) {
-                st.execute(m.sql());
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO mesh.schema_version (version, description, checksum) VALUES (?, ?, ?)")) {
-                ps.setInt(1, m.version());
-                ps.setString(2, m.description());
-                ps.setString(3, m.checksum());
-                ps.executeUpdate();
-            }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw new IllegalStateException("migration " + m.resource() + " failed: " + firstLine(e.getMessage()), e);
-        } finally {
+    /**
+     * Baselines Flyway's history at the highest version of a legacy {@code mesh.schema_version}, when that table
+     * exists and Flyway's does not; does nothing otherwise. Runs under {@link #LEGACY_LOCK_KEY}.
+     *
+     * @return the baseline recorded, or empty when there was nothing to adopt
+     */
+    public List<Applied> adoptLegacyHistory() {
+        try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
-        }
-        log.info("applied migration V{} {} in {} ms", m.version(), m.description(),
-                (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    private static Map<Integer, String> appliedChecksums(Connection c) throws SQLException {
-        Map<Integer, String> done = new TreeMap<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT version, checksum FROM mesh.schema_version ORDER BY version")) {
-            while (rs.next()) {
-                done.put(rs.getInt(1), rs.getString(2));
+            if (!exists(c, LEGACY_HISTORY_TABLE)) {
+                return List.of(); // cheap common case, no lock needed: nothing ever creates that table again
             }
-        }
-        return done;
-    }
-
-    private List<String> resourceNames() {
-        Map<String, Boolean> names = new HashMap<>();
-        try {
-            Enumeration<URL> roots = classLoader.getResources(location);
-            while (roots.hasMoreElements()) {
-                URL url = roots.nextElement();
-                switch (url.getProtocol()) {
-                    case "file" -> {
-                        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of(url.toURI()))) {
-                            for (Path p : dir) {
-                                names.put(p.getFileName().toString(), Boolean.TRUE);
-                            }
-                        }
-                    }
-                    case "jar" -> {
-                        JarURLConnection conn = (JarURLConnection) url.openConnection();
-                        conn.setUseCaches(false);
-                        try (JarFile jar = conn.getJarFile()) {
-                            String prefix = location + "/";
-                            Enumeration<JarEntry> entries = jar.entries();
-                            while (entries.hasMoreElements()) {
-                                String entry = entries.nextElement().getName();
-                                if (entry.startsWith(prefix) && entry.indexOf('/', prefix.length()) < 0
-                                        && entry.length() > prefix.length()) {
-                                    names.put(entry.substring(prefix.length()), Boolean.TRUE);
-                                }
-                            }
-                        }
-                    }
-                    default -> log.warn("cannot list migrations in {} (unsupported protocol)", url);
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_advisory_lock(" + LEGACY_LOCK_KEY + ")");
+            }
+            try {
+                if (exists(c, HISTORY_TABLE)) {
+                    return List.of();
+                }
+                int version = contiguousLegacyVersion(c);
+                String description = "adopted from " + SCHEMA + "." + LEGACY_HISTORY_TABLE + " (V1..V" + version + ")";
+                configuration().baselineVersion(String.valueOf(version)).baselineDescription(description).load()
+                        .baseline();
+                log.info("adopted the schema history of the earlier migrator: baseline at V{}; V1..V{} are not run "
+                        + "again", version, version);
+                return List.of(new Applied(String.valueOf(version), description));
+            } finally {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_advisory_unlock(" + LEGACY_LOCK_KEY + ")");
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + location, e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot list " + location, e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot adopt " + SCHEMA + "." + LEGACY_HISTORY_TABLE + ": "
+                    + e.getSQLState() + " " + firstLine(e.getMessage()), e);
+        } catch (FlywayException e) {
+            throw new IllegalStateException("cannot adopt " + SCHEMA + "." + LEGACY_HISTORY_TABLE + ": "
+                    + firstLine(e.getMessage()), e);
         }
-        return new ArrayList<>(names.keySet());
     }
 
-    private String read(String resource) {
-        try (InputStream in = classLoader.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("migration vanished: " + resource);
+    /**
+     * Versions recorded as applied in Flyway's history (a baseline included), in order; empty before the first
+     * migration.
+     */
+    public List<String> appliedVersions() {
+        List<String> versions = new ArrayList<>();
+        for (MigrationInfo m : info()) {
+            if (m.getVersion() != null && m.getState().isApplied() && !m.getState().isFailed()) {
+                versions.add(m.getVersion().getVersion());
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + resource, e);
         }
+        return versions;
+    }
+
+    /** Versions of the scripts found on the classpath, in order. */
+    public List<String> available() {
+        List<String> versions = new ArrayList<>();
+        for (MigrationInfo m : info()) {
+            if (m.getVersion() != null && m.getState().isResolved()) {
+                versions.add(m.getVersion().getVersion());
+            }
+        }
+        return versions;
+    }
+
+    /**
+     * The highest schema version recorded in a database, by Flyway's history or else a legacy one; null when it
+     * has neither (an empty database).
+     */
+    public static String recordedVersion(Connection c) throws SQLException {
+        if (exists(c, HISTORY_TABLE)) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT version FROM " + SCHEMA + "." + HISTORY_TABLE
+                         + " WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")) {
+                if (rs.next()) {
+                    return rs.getString(1);
+                }
+            }
+        }
+        if (exists(c, LEGACY_HISTORY_TABLE)) {
+            return String.valueOf(contiguousLegacyVersion(c));
+        }
+        return null;
+    }
+
+    private List<MigrationInfo> info() {
+        try {
+            return Arrays.asList(configuration().load().info().all());
+        } catch (FlywayException e) {
+            throw new IllegalStateException("cannot read the schema history: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private FluentConfiguration configuration() {
+        return Flyway.configure(classLoader)
+                .dataSource(dataSource)
+                .locations(locations)
+                // the history lives beside the broker's tables, never in a shared public schema; Flyway creates the
+                // schema when it is missing (V1 creates it IF NOT EXISTS too)
+                .schemas(SCHEMA)
+                .table(HISTORY_TABLE)
+                .validateMigrationNaming(true)
+                .cleanDisabled(true)
+                .baselineOnMigrate(false);
+    }
+
+    private static boolean exists(Connection c, String table) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('" + SCHEMA + "." + table + "') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /** The highest version of the legacy history, which must be exactly 1..n. */
+    private static int contiguousLegacyVersion(Connection c) throws SQLException {
+        List<Integer> versions = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT version FROM " + SCHEMA + "." + LEGACY_HISTORY_TABLE
+                     + " ORDER BY version")) {
+            while (rs.next()) {
+                versions.add(rs.getInt(1));
+            }
+        }
+        for (int i = 0; i < versions.size(); i++) {
+            if (versions.get(i) != i + 1) {
+                throw new IllegalStateException(SCHEMA + "." + LEGACY_HISTORY_TABLE + ": versions " + versions
+                        + " (expected: 1..n without gaps); repair the history by hand before upgrading");
+            }
+        }
+        if (versions.isEmpty()) {
+            throw new IllegalStateException(SCHEMA + "." + LEGACY_HISTORY_TABLE + " is empty (expected: 1..n)");
+        }
+        return versions.get(versions.size() - 1);
+    }
+
+    /** Flyway's first line and the first detail after it (e.g. which checksum or which statement failed). */
+    static String summary(String message) {
+        if (message == null) {
+            return "";
+        }
+        return message.lines().map(String::strip).filter(l -> !l.isEmpty() && Character.isLetter(l.charAt(0)))
+                .limit(2).collect(java.util.stream.Collectors.joining(": "));
     }
 
     static String firstLine(String message) {
         if (message == null) {
             return "";
         }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        String m = message.strip();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 }

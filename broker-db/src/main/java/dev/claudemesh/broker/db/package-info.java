@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL adapter's bootstrap: where the database comes from ({@link dev.claudemesh.broker.db.DatabaseConfig},
  * {@link dev.claudemesh.broker.db.DataSourceFactory}, {@link dev.claudemesh.broker.db.EmbeddedDatabase}), how its
- * schema is brought up to date ({@link dev.claudemesh.broker.db.Migrator}) and the handle that owns both
- * ({@link dev.claudemesh.broker.db.Database}). The adapters of the core's storage ports live in
+ * schema is brought up to date (Flyway, through {@link dev.claudemesh.broker.db.Migrator}) and the handle that owns
+ * both ({@link dev.claudemesh.broker.db.Database}). The adapters of the core's storage ports live in
  * {@code dev.claudemesh.broker.db.store}; the jOOQ classes in {@code dev.claudemesh.broker.db.jooq} are generated at
  * build time from {@code sql/} and never committed.
  *

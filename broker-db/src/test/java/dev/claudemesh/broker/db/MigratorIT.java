@@ -1,11 +1,14 @@
 package dev.claudemesh.broker.db;
 
+import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.testing.LegacyMigrator;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -19,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Flyway as the broker runs it: fresh, again, concurrently, and over a database of the earlier migrator. */
 class MigratorIT {
 
     private static TestDatabase db;
@@ -37,8 +41,8 @@ class MigratorIT {
     void shouldRecordEveryPackagedMigrationOnce() {
         Migrator migrator = new Migrator(db.dataSource());
 
-        assertThat(migrator.appliedVersions())
-                .containsExactlyElementsOf(migrator.available().stream().map(Migrator.Migration::version).toList());
+        assertThat(migrator.available()).containsExactly("1", "2", "3");
+        assertThat(migrator.appliedVersions()).containsExactlyElementsOf(migrator.available());
     }
 
     @Test
@@ -48,16 +52,8 @@ class MigratorIT {
 
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
-        List<String> tables = new ArrayList<>();
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT table_name FROM information_schema.tables "
-                     + "WHERE table_schema = 'mesh' ORDER BY table_name")) {
-            while (rs.next()) {
-                tables.add(rs.getString(1));
-            }
-        }
-        assertThat(tables).containsExactly("audit_log", "audit_outbox", "invite", "member", "mesh", "mesh_key",
-                "message_queue", "presence", "schema_version");
+        assertThat(tables(db.dataSource())).containsExactly("audit_log", "audit_outbox", "flyway_schema_history",
+                "invite", "member", "mesh", "mesh_key", "message_queue", "presence");
     }
 
     @Test
@@ -73,28 +69,94 @@ class MigratorIT {
 
     @Test
     void shouldMigrateAFreshDatabaseOnceUnderConcurrentStarts() throws Exception {
-        try (TestDatabase fresh = TestDatabases.newDatabase()) {
-            // Undo the migration newDatabase() ran, so that the racers find an empty database.
-            try (Connection c = fresh.dataSource().getConnection(); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA mesh CASCADE");
+        try (TestDatabase fresh = emptyDatabase()) {
+            // unpooled: each racer has its own connections, like separate brokers
+            List<List<Migrator.Applied>> results = race(3,
+                    () -> new Migrator(DataSourceFactory.unpooled(fresh.target())).migrate());
+
+            assertThat(results.stream().mapToInt(List::size).sum()).as("each script applied once, by one racer")
+                    .isEqualTo(3);
+            assertThat(new Migrator(fresh.dataSource()).appliedVersions()).containsExactly("1", "2", "3");
+            assertThat(tables(fresh.dataSource())).contains("mesh", "message_queue");
+        }
+    }
+
+    @Test
+    void shouldAdoptTheHistoryOfTheEarlierMigratorWithoutRunningItsScriptsAgain() throws Exception {
+        try (TestDatabase old = emptyDatabase()) {
+            LegacyMigrator.apply(old.dataSource());
+            String meshId = new AdminRepository(old.dataSource()).createMesh("Old", "old").id();
+
+            // two brokers of the new version boot together on it; V4 stands for a later script
+            List<List<Migrator.Applied>> results = race(2, () -> new Migrator(DataSourceFactory.unpooled(old.target()),
+                    Migrator.class.getClassLoader(), Migrator.LOCATION, "db/test-migration").migrate());
+
+            assertThat(results.stream().flatMap(List::stream).map(Migrator.Applied::version))
+                    .as("V1..V3 not run again (they would fail: CREATE TABLE), V4 once").containsExactly("4");
+            Migrator migrator = new Migrator(old.dataSource(), Migrator.class.getClassLoader(), Migrator.LOCATION,
+                    "db/test-migration");
+            assertThat(migrator.appliedVersions()).containsExactly("3", "4"); // the baseline, then V4
+            assertThat(new AdminRepository(old.dataSource()).findMesh(meshId)).isPresent();
+            try (Connection c = old.dataSource().getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT type, description FROM mesh.flyway_schema_history "
+                         + "WHERE version = '3'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("BASELINE");
+                assertThat(rs.getString(2)).isEqualTo("adopted from mesh.schema_version (V1..V3)");
             }
-            ExecutorService pool = Executors.newFixedThreadPool(3);
-            try {
-                List<Future<List<Migrator.Migration>>> runs = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    Callable<List<Migrator.Migration>> run = () -> new Migrator(fresh.dataSource()).migrate();
-                    runs.add(pool.submit(run));
-                }
-                int applied = 0;
-                for (Future<List<Migrator.Migration>> f : runs) {
-                    applied += f.get(60, TimeUnit.SECONDS).size();
-                }
-                int available = new Migrator(fresh.dataSource()).available().size();
-                assertThat(applied).isEqualTo(available);
-                assertThat(new Migrator(fresh.dataSource()).appliedVersions()).hasSize(available);
-            } finally {
-                pool.shutdownNow();
+            assertThat(tables(old.dataSource())).contains("schema_version"); // kept as a record
+            assertThat(migrator.migrate()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldRefuseAChangedScriptThatWasAlreadyApplied() throws Exception {
+        try (TestDatabase changed = TestDatabases.newDatabase()) {
+            try (Connection c = changed.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute("UPDATE mesh.flyway_schema_history SET checksum = checksum + 1 WHERE version = '2'");
+            }
+
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new Migrator(changed.dataSource())
+                    .migrate())).isInstanceOf(IllegalStateException.class).hasMessageContaining("migration failed")
+                    .hasMessageContaining("checksum");
+        }
+    }
+
+    /** A new database with nothing in it (newDatabase() migrates: undo that). */
+    private static TestDatabase emptyDatabase() throws Exception {
+        TestDatabase fresh = TestDatabases.newDatabase();
+        try (Connection c = fresh.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA mesh CASCADE");
+        }
+        return fresh;
+    }
+
+    private static <T> List<T> race(int racers, Callable<T> run) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        try {
+            List<Future<T>> runs = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                runs.add(pool.submit(run));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : runs) {
+                results.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<String> tables(DataSource ds) throws Exception {
+        List<String> tables = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT table_name FROM information_schema.tables "
+                     + "WHERE table_schema = 'mesh' ORDER BY table_name")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
             }
         }
+        return tables;
     }
 }

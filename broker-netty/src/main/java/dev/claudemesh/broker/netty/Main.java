@@ -36,8 +36,7 @@ public final class Main {
         try {
             server = BrokerServer.start(config);
         } catch (StartupException e) {
-            System.err.println((e.exitCode() == StartupException.CONFIGURATION ? "configuration error: "
-                    : "startup failed: ") + e.getMessage());
+            System.err.println(e.line());
             log.debug("startup failed", e);
             return e.exitCode();
         } catch (Exception e) {

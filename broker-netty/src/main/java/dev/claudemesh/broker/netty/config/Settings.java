@@ -41,7 +41,7 @@ public final class Settings {
             "postgres://user:pass@host:5432/db or jdbc:postgresql://…; unset = embedded PostgreSQL in BROKER_DATA_DIR",
             Settings::databaseUrl, Settings::redactUrl);
     public static final Setting<String> DATA_DIR = text("BROKER_DATA_DIR", "dataDir", "./data",
-            "data directory of the embedded PostgreSQL (used when DATABASE_URL is unset)", Settings::path, v -> v);
+            "embedded PostgreSQL (when DATABASE_URL is unset): cluster, password file and lock (one broker per directory)", Settings::path, v -> v);
     public static final Setting<Integer> DATABASE_CONNECT_TIMEOUT_SECONDS = integer("DATABASE_CONNECT_TIMEOUT_SECONDS",
             "databaseConnectTimeoutSeconds", 60, 0, 3600, "s",
             "at startup, keep retrying an unreachable DATABASE_URL (with back-off) this long before giving up");

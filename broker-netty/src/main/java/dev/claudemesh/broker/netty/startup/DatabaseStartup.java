@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.netty.startup;
 
+import dev.claudemesh.broker.db.DataDirectoryInUseException;
 import dev.claudemesh.broker.db.DataSourceFactory;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
@@ -77,6 +78,11 @@ public final class DatabaseStartup {
                 return opener.get();
             } catch (RuntimeException e) {
                 error = e;
+            }
+            for (Throwable t = error; t != null; t = t.getCause()) {
+                if (t instanceof DataDirectoryInUseException inUse) {
+                    throw StartupException.inUse(inUse.getMessage(), error);
+                }
             }
             if (config.embedded()) {
                 throw StartupException.runtime("database: cannot start the " + where + ": " + topLine(error), error);

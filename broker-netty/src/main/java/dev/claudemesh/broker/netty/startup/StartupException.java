@@ -17,10 +17,16 @@ public final class StartupException extends RuntimeException {
     public static final int CONFIGURATION = 2;
 
     private final int exitCode;
+    private final String prefix;
 
     private StartupException(int exitCode, String message, Throwable cause) {
+        this(exitCode, exitCode == CONFIGURATION ? "configuration error: " : "startup failed: ", message, cause);
+    }
+
+    private StartupException(int exitCode, String prefix, String message, Throwable cause) {
         super(message, cause, false, false);
         this.exitCode = exitCode;
+        this.prefix = prefix;
     }
 
     /** A configuration error (exit 2), e.g. {@code "BROKER_DATA_DIR: '/x' is not a directory"}. */
@@ -36,6 +42,19 @@ public final class StartupException extends RuntimeException {
     /** A failure worth retrying (exit 1). */
     public static StartupException runtime(String message, Throwable cause) {
         return new StartupException(RUNTIME, message, cause);
+    }
+
+    /**
+     * A resource this broker needs is held by another live process (exit 2, not retried: a supervisor restarting
+     * into the same conflict helps nobody), e.g. the data directory of another broker.
+     */
+    public static StartupException inUse(String message, Throwable cause) {
+        return new StartupException(CONFIGURATION, "error: ", message, cause);
+    }
+
+    /** The one line to print: a prefix saying what kind of failure, and the message. */
+    public String line() {
+        return prefix + getMessage();
     }
 
     /** {@link #RUNTIME} or {@link #CONFIGURATION}. */

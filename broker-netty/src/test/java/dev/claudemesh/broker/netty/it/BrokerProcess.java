@@ -121,6 +121,11 @@ final class BrokerProcess implements AutoCloseable {
         return Integer.parseInt(awaitStdout(LISTENING, timeoutMs).group(1));
     }
 
+    /** The broker's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGTERM ({@link Process#destroy()} on Linux). */
     void sigterm() {
         process.destroy();

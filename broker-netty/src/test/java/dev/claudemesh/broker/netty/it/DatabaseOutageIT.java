@@ -80,7 +80,9 @@ class DatabaseOutageIT {
         pgDir = Files.createTempDirectory("outage-pg");
         int pgPort = freePort();
         pg = EmbeddedDatabase.start(pgDir, pgPort, PG_CONFIG);
-        String jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/postgres?user=" + EmbeddedDatabase.USER;
+        // the embedded server asks for its password (base64url: safe in a URL)
+        String jdbcUrl = "jdbc:postgresql://localhost:" + pgPort + "/postgres?user=" + EmbeddedDatabase.USER
+                + "&password=" + pg.target().password();
 
         try (BrokerFixture broker = new BrokerFixture(Map.of(
                 "DATABASE_URL", jdbcUrl,
