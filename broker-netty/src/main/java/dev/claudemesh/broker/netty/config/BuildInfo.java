@@ -7,10 +7,10 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
- * What the build recorded about itself: the git commit the jar was built from, asked from git by
- * buildnumber-maven-plugin and written into {@value #RESOURCE} by resource filtering. A build without a {@code .git}
- * directory (a source tarball, the Docker build context) or without a {@code git} binary records {@value #UNKNOWN};
- * a build that skipped the plugin (an IDE) leaves the placeholder, which reads as {@value #UNKNOWN} too.
+ * What the build recorded about itself: the git commit the jar was built from ({@code git rev-parse HEAD}, run by
+ * the build and written into {@value #RESOURCE}). A build without a {@code .git} directory (a source tarball, the
+ * Docker build context) or without a {@code git} binary records {@value #UNKNOWN}; a build that skipped that step
+ * (an IDE) has no resource or a placeholder, which reads as {@value #UNKNOWN} too.
  * {@code GIT_SHA} in the environment overrides it (it is the default of that setting). Immutable.
  */
 public final class BuildInfo {
