@@ -147,8 +147,9 @@ public final class BrokerServer implements AutoCloseable {
                     new DefaultThreadFactory("broker-blocking", true));
 
             BrokerMetrics metrics = new BrokerMetrics();
+            // the mesh services' blocking store calls run on the blocking pool (one serial lane per mesh in front)
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
-                    durable, metrics);
+                    durable, metrics, blocking, MeshServices.all(database.dataSource(), config));
             PgRecoveryStore recovery = new PgRecoveryStore(database.dataSource());
             List<StoredMessage> pending = recovery.loadUndelivered(clock.millis());
             broker.restore(pending);
