@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
+import dev.claudemesh.broker.db.writer.PgDurableLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

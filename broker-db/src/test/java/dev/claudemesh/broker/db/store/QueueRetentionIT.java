@@ -5,10 +5,12 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
+import dev.claudemesh.broker.db.writer.PgDurableLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +38,9 @@ class QueueRetentionIT {
     }
 
     private static StoredMessage message(String meshId, long createdAtMs, long expiresAtMs) {
-        return PgDurableLogIT.message(meshId, "e".repeat(64), "AA==", "AQ==", createdAtMs, expiresAtMs);
+        return new StoredMessage(Ids.newId(), meshId, Ids.newId(), "a".repeat(64), "b".repeat(64), "alice",
+                "e".repeat(64), "next", "AA==".getBytes(StandardCharsets.US_ASCII),
+                "AQ==".getBytes(StandardCharsets.US_ASCII), "c1", "fp", createdAtMs, expiresAtMs);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.claudemesh.broker.db.store;
+package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.bench.jmh.Samples;
 import dev.claudemesh.broker.core.audit.AuditEvent;

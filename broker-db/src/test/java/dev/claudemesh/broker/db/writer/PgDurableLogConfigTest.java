@@ -1,4 +1,4 @@
-package dev.claudemesh.broker.db.store;
+package dev.claudemesh.broker.db.writer;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,14 @@
-package dev.claudemesh.broker.db.store;
+package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.db.store.AdminRepository;
+import dev.claudemesh.broker.db.store.AuditRow;
+import dev.claudemesh.broker.db.store.AuditVerification;
+import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;

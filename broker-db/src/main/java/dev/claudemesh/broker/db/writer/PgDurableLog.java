@@ -1,4 +1,4 @@
-package dev.claudemesh.broker.db.store;
+package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.StoredMessage;
@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.PressureListener;
 import dev.claudemesh.broker.core.port.WriterStats;
 import dev.claudemesh.broker.db.Database;
+import dev.claudemesh.broker.db.store.Rows;
 import dev.claudemesh.broker.db.jooq.mesh.tables.Presence;
 import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;

@@ -1,4 +1,4 @@
-package dev.claudemesh.broker.db.store;
+package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
