@@ -11,8 +11,8 @@ import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.store.QueueRetention;
-import dev.claudemesh.broker.db.writer.PgDurableLog;
 import dev.claudemesh.broker.db.writer.ShardedDurableLog;
+import dev.claudemesh.broker.db.writer.WriterConfig;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -116,8 +116,8 @@ public final class BrokerServer implements AutoCloseable {
                 log.info("marked {} presences of a previous run disconnected", stale);
             }
             durable = ShardedDurableLog.start(database.dataSource(),
-                    PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize())
-                            .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()),
+                    WriterConfig.builder().maxBatchOps(config.writerBatchSize())
+                            .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
 
@@ -201,7 +201,7 @@ public final class BrokerServer implements AutoCloseable {
      * reading: {@code /health} must answer 503 exactly while the database is down, also on a kept-alive connection.
      */
     private void setReading(boolean read) {
-        log.warn("writer backlog {}: {} reading from peers", durable.backlog(), read ? "resuming" : "pausing");
+        log.warn("writer backlog {}: {} reading from peers", durable.stats().backlog(), read ? "resuming" : "pausing");
         for (Channel ch : channels) {
             ch.eventLoop().execute(() -> {
                 if (ch.pipeline().get(PeerFrameHandler.class) == null) {
@@ -248,7 +248,7 @@ public final class BrokerServer implements AutoCloseable {
         broker.shutdown(3_000);
         boolean flushed = durable.flush(5_000);
         if (!flushed) {
-            log.error("writer did not drain within 5 s; {} ops left", durable.backlog());
+            log.error("writer did not drain within 5 s; {} ops left", durable.stats().backlog());
         }
         channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

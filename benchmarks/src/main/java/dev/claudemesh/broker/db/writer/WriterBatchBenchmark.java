@@ -36,10 +36,10 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
  * traffic produces (per DM: enqueue, {@code message_sent} audit, delivery mark):
  * <ul>
  *   <li>{@code planOnly}: {@link BatchPlan} building, single-threaded;</li>
- *   <li>{@code writerBatch}: the real {@link PgDurableLog} — submit (audit canonical JSON on the caller), hand-off
- *       to the writer thread, plan, jOOQ statement rendering and binding, audit chain hashing, "commit" — against a
- *       jOOQ {@link MockConnection} that answers every statement at once. This is the writer's CPU cost per op; the
- *       database round trip comes on top in production.</li>
+ *   <li>{@code writerBatch}: the real {@link PgDurableLog} — submit (checks and audit canonical JSON on the
+ *       caller), hand-off to the writer thread, plan, the statements' array building and binding, audit chain
+ *       hashing, "commit" — against a jOOQ {@link MockConnection} that answers every statement at once. This is
+ *       the writer's CPU cost per op; the database round trip comes on top in production.</li>
  * </ul>
  * Lives in broker-db's package because {@link BatchPlan} is package-private.
  */
@@ -73,8 +73,8 @@ public class WriterBatchBenchmark {
             add(new DurableOp.MarkDelivered(m.meshId(), String.format("Msg%029d", Math.max(0, i - 1)),
                     m.createdAtMs() + 5), null);
         }
-        writer = PgDurableLog.start(new MockDataSource(), PgDurableLog.Config.defaults().withMaxBatch(BATCH)
-                .withHealthProbeIntervalMs(3_600_000));
+        writer = PgDurableLog.start(new MockDataSource(), WriterConfig.builder().maxBatchOps(BATCH)
+                .healthProbeIntervalMs(3_600_000).build());
     }
 
     private void add(DurableOp op, String canonicalPayload) {
@@ -106,7 +106,7 @@ public class WriterBatchBenchmark {
         if (!writer.flush(10_000)) {
             throw new IllegalStateException("writer did not drain");
         }
-        return writer.lastBatchSize() > 0;
+        return writer.stats().lastBatchSize() > 0;
     }
 
     /** Connections that answer every statement at once: no rows for the audit chain's last-hash query. */

@@ -60,32 +60,47 @@ final class BatchPlan {
     final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
     final List<Audit> audits = new ArrayList<>();
 
-    /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
+    /**
+     * Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. The writer
+     * itself goes through {@link OpKind#addTo} with the kind it found at submit.
+     */
     void add(DurableOp op, String canonicalPayload) {
-        if (op instanceof DurableOp.EnqueueMessage e) {
-            Enqueue row = new Enqueue(e.message());
-            if (enqueueById.putIfAbsent(e.message().messageId(), row) == null) {
-                enqueues.add(row);
-            }
-        } else if (op instanceof DurableOp.MarkDelivered m) {
-            Enqueue row = enqueueById.get(m.messageId());
-            if (row == null) {
-                if (markedIds.add(m.messageId())) {
-                    marks.add(m);
-                }
-            } else if (row.deliveredAtMs == null) {
-                row.deliveredAtMs = m.deliveredAtMs();
-            }
-        } else if (op instanceof DurableOp.UpsertPresence u) {
-            upserts.put(u.presenceId(), u);
-            disconnectAtMsByPresenceId.remove(u.presenceId());
-        } else if (op instanceof DurableOp.DisconnectPresence d) {
-            disconnectAtMsByPresenceId.put(d.presenceId(), d.disconnectedAtMs());
-        } else if (op instanceof DurableOp.AppendAudit a) {
-            audits.add(new Audit(a, canonicalPayload));
-        } else {
-            throw new IllegalArgumentException("unknown op: " + op.getClass().getName());
+        OpKind.of(op).addTo(this, op, canonicalPayload);
+    }
+
+    /** A queue insert; a repeated id is dropped (the first one wins). */
+    void enqueue(DurableOp.EnqueueMessage e) {
+        Enqueue row = new Enqueue(e.message());
+        if (enqueueById.putIfAbsent(e.message().messageId(), row) == null) {
+            enqueues.add(row);
         }
+    }
+
+    /** A delivery mark: folded into its DM's insert when that is in this batch, else the first mark per id. */
+    void markDelivered(DurableOp.MarkDelivered m) {
+        Enqueue row = enqueueById.get(m.messageId());
+        if (row == null) {
+            if (markedIds.add(m.messageId())) {
+                marks.add(m);
+            }
+        } else if (row.deliveredAtMs == null) {
+            row.deliveredAtMs = m.deliveredAtMs();
+        }
+    }
+
+    /** The last upsert per presence wins, and cancels an earlier disconnect of it. */
+    void upsertPresence(DurableOp.UpsertPresence u) {
+        upserts.put(u.presenceId(), u);
+        disconnectAtMsByPresenceId.remove(u.presenceId());
+    }
+
+    void disconnectPresence(DurableOp.DisconnectPresence d) {
+        disconnectAtMsByPresenceId.put(d.presenceId(), d.disconnectedAtMs());
+    }
+
+    /** An audit append, in chain order. */
+    void appendAudit(DurableOp.AppendAudit a, String canonicalPayload) {
+        audits.add(new Audit(a, canonicalPayload));
     }
 
     boolean isEmpty() {

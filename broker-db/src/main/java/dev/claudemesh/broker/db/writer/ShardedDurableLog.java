@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * Several {@link PgDurableLog} writers, each with its own thread and connection, with every op routed by its mesh id.
@@ -22,19 +22,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * them, as they need none. With one shard this is exactly one {@link PgDurableLog}.</p>
  *
  * <p>Back-pressure: each shard gets an equal part of the water marks; pressure is on while any shard is above its
- * high-water mark. Health is false while any shard's last attempt failed. Thread-safe; owns its shards.</p>
+ * high-water mark. Health is false while any shard's last attempt failed. {@link #stats()} adds the shards' figures
+ * up. Thread-safe; owns its shards.</p>
  */
 public final class ShardedDurableLog implements DurableLog, AutoCloseable {
 
     private final List<PgDurableLog> shards;
-    private final List<PressureListener> pressureListeners = new CopyOnWriteArrayList<>();
-    private final Object pressureLock = new Object();
-    private boolean pressure;
+    private final Pressure pressure = new Pressure();
 
     private ShardedDurableLog(List<PgDurableLog> shards) {
         this.shards = List.copyOf(shards);
         for (PgDurableLog s : this.shards) {
-            s.addPressureListener(ignored -> updatePressure());
+            s.addPressureListener(ignored -> pressure.update(on -> anyShardAboveHighWater()));
         }
     }
 
@@ -43,8 +42,13 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
      * {@code 1/count} of its water marks, and the thread name {@code <threadName>-<i>} (just {@code threadName} when
      * {@code count} is 1).
      */
-    public static ShardedDurableLog start(DataSource dataSource, PgDurableLog.Config config, int count) {
+    public static ShardedDurableLog start(DataSource dataSource, WriterConfig config, int count) {
         Objects.requireNonNull(dataSource, "dataSource");
+        return start(config, count, shardConfig -> PgDurableLog.start(dataSource, shardConfig));
+    }
+
+    /** As {@link #start(DataSource, WriterConfig, int)}, each shard started by {@code startShard} (tests). */
+    static ShardedDurableLog start(WriterConfig config, int count, Function<WriterConfig, PgDurableLog> startShard) {
         Objects.requireNonNull(config, "config");
         if (count < 1) {
             throw new IllegalArgumentException("count: " + count + " (expected: > 0)");
@@ -55,9 +59,7 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
         try {
             for (int i = 0; i < count; i++) {
                 String name = count == 1 ? config.threadName() : config.threadName() + "-" + i;
-                shards.add(PgDurableLog.start(dataSource, new PgDurableLog.Config(config.maxBatch(), high, low,
-                        config.retryInitialMs(), config.retryMaxMs(), config.healthProbeIntervalMs(),
-                        config.closeTimeoutMs(), name)));
+                shards.add(startShard.apply(config.toBuilder().waterMarks(high, low).threadName(name).build()));
             }
         } catch (RuntimeException | Error e) {
             shards.forEach(PgDurableLog::close);
@@ -81,8 +83,13 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
         shardOf(meshIdOf(op)).submit(op, onCommitted);
     }
 
+    /** True while any shard is above its high-water mark (read live; listeners hear the same flips, in order). */
     @Override
     public boolean aboveHighWater() {
+        return anyShardAboveHighWater();
+    }
+
+    private boolean anyShardAboveHighWater() {
         for (PgDurableLog s : shards) {
             if (s.aboveHighWater()) {
                 return true;
@@ -93,20 +100,7 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
 
     @Override
     public void addPressureListener(PressureListener listener) {
-        pressureListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    private void updatePressure() {
-        synchronized (pressureLock) {
-            boolean now = aboveHighWater();
-            if (now == pressure) {
-                return;
-            }
-            pressure = now;
-            for (PressureListener l : pressureListeners) {
-                l.pressureChanged(now);
-            }
-        }
+        pressure.addListener(listener);
     }
 
     @Override
@@ -117,15 +111,6 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** Ops waiting to be written, all shards. */
-    public int backlog() {
-        int n = 0;
-        for (PgDurableLog s : shards) {
-            n += s.backlog();
-        }
-        return n;
     }
 
     /** The shards' figures together: sums, and the largest of their "last" figures. */
@@ -161,43 +146,5 @@ public final class ShardedDurableLog implements DurableLog, AutoCloseable {
     /** Number of writers. */
     public int shards() {
         return shards.size();
-    }
-
-    /** Ops in the last batch committed by any shard (the largest of the shards' last batches). */
-    public int lastBatchSize() {
-        int n = 0;
-        for (PgDurableLog s : shards) {
-            n = Math.max(n, s.lastBatchSize());
-        }
-        return n;
-    }
-
-    /** The longest of the shards' last commit latencies, in microseconds. */
-    public long lastCommitLatencyMicros() {
-        long n = 0;
-        for (PgDurableLog s : shards) {
-            n = Math.max(n, s.lastCommitLatencyMicros());
-        }
-        return n;
-    }
-
-    /** Ops committed since start, all shards. */
-    public long committedOps() {
-        return shards.stream().mapToLong(PgDurableLog::committedOps).sum();
-    }
-
-    /** Transactions committed since start, all shards. */
-    public long committedBatches() {
-        return shards.stream().mapToLong(PgDurableLog::committedBatches).sum();
-    }
-
-    /** Failed attempts since start, all shards. */
-    public long failedAttempts() {
-        return shards.stream().mapToLong(PgDurableLog::failedAttempts).sum();
-    }
-
-    /** Callbacks that threw since start, all shards. */
-    public long callbackFailures() {
-        return shards.stream().mapToLong(PgDurableLog::callbackFailures).sum();
     }
 }

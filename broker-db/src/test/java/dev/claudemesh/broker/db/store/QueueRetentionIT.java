@@ -6,6 +6,7 @@ import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
 import dev.claudemesh.broker.db.writer.PgDurableLog;
+import dev.claudemesh.broker.db.writer.WriterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class QueueRetentionIT {
         StoredMessage expiredLongAgo = message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS);
         StoredMessage expiredRecently = message(meshId, NOW - 8 * DAY_MS, NOW - DAY_MS / 2);
         StoredMessage live = message(meshId, NOW - 6 * DAY_MS, NOW + DAY_MS);
-        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
             for (StoredMessage m : List.of(deliveredLongAgo, deliveredRecently, expiredLongAgo, expiredRecently, live)) {
                 log.submit(new DurableOp.EnqueueMessage(m));
             }
@@ -77,7 +78,7 @@ class QueueRetentionIT {
     void shouldDeleteMoreRowsThanOneChunkInOneSweep() throws SQLException {
         String meshId = Ids.newId();
         int rows = QueueRetention.CHUNK + 17;
-        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
             for (int i = 0; i < rows; i++) {
                 log.submit(new DurableOp.EnqueueMessage(message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS)));
             }

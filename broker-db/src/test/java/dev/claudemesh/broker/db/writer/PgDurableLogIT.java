@@ -51,7 +51,7 @@ class PgDurableLogIT {
 
     @BeforeEach
     void startWriter() {
-        log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults().withMaxBatch(64));
+        log = PgDurableLog.start(db.dataSource(), WriterConfig.builder().maxBatchOps(64).build());
         admin = new AdminRepository(db.dataSource());
     }
 
@@ -104,10 +104,10 @@ class PgDurableLogIT {
 
         assertThat(order).containsExactlyElementsOf(submitted);
         assertThat(visibleInCallback).hasSize(200).containsOnly(true);
-        assertThat(log.backlog()).isZero();
-        assertThat(log.committedOps()).isEqualTo(200);
-        assertThat(log.lastBatchSize()).isBetween(1, 64);
-        assertThat(log.lastCommitLatencyMicros()).isPositive();
+        assertThat(log.stats().backlog()).isZero();
+        assertThat(log.stats().committedOps()).isEqualTo(200);
+        assertThat(log.stats().lastBatchSize()).isBetween(1, 64);
+        assertThat(log.stats().lastCommitLatencyMicros()).isPositive();
         assertThat(log.databaseHealthy()).isTrue();
     }
 
@@ -350,7 +350,7 @@ class PgDurableLogIT {
         log.close();
 
         // A new writer knows nothing of the chain: it must load the last hash from the database.
-        log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults());
+        log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults());
         log.submit(TestAudits.audit(meshId, "peer_joined", "m1", Map.of("pubkey", "k"), NOW + 2));
         assertThat(log.flush(30_000)).isTrue();
 

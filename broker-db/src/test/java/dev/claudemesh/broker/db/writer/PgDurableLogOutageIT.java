@@ -46,11 +46,12 @@ class PgDurableLogOutageIT {
     void setUp() {
         db = TestDatabases.newDatabase();
         pool = db.newDataSource(3, 300);
-        log = PgDurableLog.start(pool, PgDurableLog.Config.defaults()
-                .withMaxBatch(128)
-                .withWaterMarks(100, 50)
-                .withRetry(20, 200)
-                .withHealthProbeIntervalMs(100));
+        log = PgDurableLog.start(pool, WriterConfig.builder()
+                .maxBatchOps(128)
+                .waterMarks(100, 50)
+                .retry(20, 200)
+                .healthProbeIntervalMs(100)
+                .build());
         admin = new AdminRepository(db.dataSource());
     }
 
@@ -72,7 +73,7 @@ class PgDurableLogOutageIT {
         log.addPressureListener(pressure::add);
         log.submit(new DurableOp.EnqueueMessage(message(meshId)));
         assertThat(log.flush(WAIT.toMillis())).isTrue();
-        long batchesBefore = log.committedBatches();
+        long batchesBefore = log.stats().committedBatches();
 
         db.refuseConnections();
         AtomicInteger acked = new AtomicInteger();
@@ -83,23 +84,23 @@ class PgDurableLogOutageIT {
         // Pressure turns on at the submit that crossed the high-water mark, on the submitting thread.
         assertThat(pressure).containsExactly(true);
         assertThat(log.aboveHighWater()).isTrue();
-        await(WAIT, "writer notices the outage", () -> !log.databaseHealthy() && log.failedAttempts() > 0);
+        await(WAIT, "writer notices the outage", () -> !log.databaseHealthy() && log.stats().failedAttempts() > 0);
         assertThat(log.flush(100)).isFalse();
         assertThat(acked).hasValue(0);
-        assertThat(log.backlog()).isEqualTo(300);
+        assertThat(log.stats().backlog()).isEqualTo(300);
 
         db.allowConnections();
 
         assertThat(log.flush(WAIT.toMillis())).isTrue();
         assertThat(acked).hasValue(300);
-        assertThat(log.backlog()).isZero();
+        assertThat(log.stats().backlog()).isZero();
         assertThat(log.databaseHealthy()).isTrue();
         assertThat(pressure).containsExactly(true, false);
         assertThat(log.aboveHighWater()).isFalse();
         assertThat(new PgRecoveryStore(pool).loadUndelivered(NOW).stream().filter(m -> m.meshId().equals(meshId)))
                 .hasSize(301);
         // The retried batch plus full batches for the rest: 300 ops never take more than 1 + ceil(299 / 128).
-        assertThat(log.committedBatches() - batchesBefore).isBetween(3L, 4L);
+        assertThat(log.stats().committedBatches() - batchesBefore).isBetween(3L, 4L);
     }
 
     @Test
@@ -131,7 +132,7 @@ class PgDurableLogOutageIT {
                 END $$""");
         execute("CREATE TRIGGER fail_audit BEFORE INSERT ON mesh.audit_log "
                 + "FOR EACH ROW EXECUTE FUNCTION public.fail_audit()");
-        long failuresBefore = log.failedAttempts();
+        long failuresBefore = log.stats().failedAttempts();
         AtomicInteger acked = new AtomicInteger();
         for (int i = 0; i < 4; i++) {
             log.submit(TestAudits.audit(known, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
@@ -139,7 +140,7 @@ class PgDurableLogOutageIT {
             log.submit(TestAudits.audit(fresh, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
                     acked::incrementAndGet);
         }
-        await(WAIT, "two failed attempts", () -> log.failedAttempts() >= failuresBefore + 2);
+        await(WAIT, "two failed attempts", () -> log.stats().failedAttempts() >= failuresBefore + 2);
         assertThat(acked).hasValue(0);
 
         execute("UPDATE public.fail_audit SET on_ = false");
@@ -192,11 +193,11 @@ class PgDurableLogOutageIT {
         String meshB = Ids.newId();
         AtomicInteger countdown = new AtomicInteger(Integer.MAX_VALUE);
         try (PgDurableLog writer = PgDurableLog.start(failingCommit(pool, countdown, afterServer),
-                PgDurableLog.Config.defaults().withRetry(20, 200));
+                WriterConfig.builder().retry(20, 200).build());
              Connection locker = db.dataSource().getConnection()) {
             writer.submit(TestAudits.audit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
-            long failuresBefore = writer.failedAttempts();
+            long failuresBefore = writer.stats().failedAttempts();
 
             // Stall the writer inside a first batch, so that everything submitted meanwhile forms the second one.
             locker.setAutoCommit(false);
@@ -219,7 +220,7 @@ class PgDurableLogOutageIT {
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
 
             assertThat(countdown.get()).as("the injected failure fired").isLessThan(1);
-            assertThat(writer.failedAttempts()).isEqualTo(failuresBefore + 1);
+            assertThat(writer.stats().failedAttempts()).isEqualTo(failuresBefore + 1);
             assertThat(acked).hasValue(7);
             // The chains continue from the right heads afterwards.
             writer.submit(TestAudits.audit(meshA, "peer_left", "m", Map.of("n", 4), NOW + 4));

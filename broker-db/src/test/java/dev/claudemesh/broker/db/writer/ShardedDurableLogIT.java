@@ -51,7 +51,7 @@ class ShardedDurableLogIT {
         Map<String, List<StoredMessage>> dmsByMesh = new HashMap<>();
         Set<Thread> writerThreads = Collections.synchronizedSet(new HashSet<>());
         try (ShardedDurableLog log = ShardedDurableLog.start(db.dataSource(),
-                PgDurableLog.Config.defaults().withMaxBatch(16), 3)) {
+                WriterConfig.builder().maxBatchOps(16).build(), 3)) {
             assertThat(log.shards()).isEqualTo(3);
             assertThat(meshes.stream().map(log::shardOf).distinct().count()).as("meshes spread over shards")
                     .isGreaterThan(1);
@@ -75,9 +75,9 @@ class ShardedDurableLogIT {
             }
             assertThat(log.flush(60_000)).isTrue();
 
-            assertThat(log.backlog()).isZero();
+            assertThat(log.stats().backlog()).isZero();
             assertThat(log.databaseHealthy()).isTrue();
-            assertThat(log.committedOps()).isEqualTo(12 * (20 + 20 + 10));
+            assertThat(log.stats().committedOps()).isEqualTo(12 * (20 + 20 + 10));
             assertThat(writerThreads).as("callbacks ran on several writer threads").hasSizeGreaterThan(1);
             List<StoredMessage> undelivered = new PgRecoveryStore(db.dataSource()).loadUndelivered(NOW);
             AdminRepository admin = new AdminRepository(db.dataSource());
@@ -108,7 +108,7 @@ class ShardedDurableLogIT {
                 .isEqualTo("mesh-e");
         assertThatThrownBy(() -> ShardedDurableLog.meshIdOf(new DurableOp.MarkDelivered(null, "x", NOW)))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("meshId");
-        assertThatThrownBy(() -> ShardedDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults(), 0))
+        assertThatThrownBy(() -> ShardedDurableLog.start(db.dataSource(), WriterConfig.defaults(), 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

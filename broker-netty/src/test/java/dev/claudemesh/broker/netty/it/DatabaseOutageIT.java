@@ -105,7 +105,7 @@ class DatabaseOutageIT {
             AtomicLong maxBacklogDown = new AtomicLong();
             AtomicLong maxBacklogRecovery = new AtomicLong();
             AtomicReference<AtomicLong> backlogPeak = new AtomicReference<>(new AtomicLong());
-            load.scheduleAtFixedRate(() -> backlogPeak.get().accumulateAndGet(server.durable().backlog(), Math::max),
+            load.scheduleAtFixedRate(() -> backlogPeak.get().accumulateAndGet(server.durable().stats().backlog(), Math::max),
                     0, 10, TimeUnit.MILLISECONDS);
             Thread.sleep(3_000);
             assertThat(health(broker).statusCode()).isEqualTo(200);

@@ -1,0 +1,30 @@
+package dev.claudemesh.broker.db.writer;
+
+import dev.claudemesh.broker.core.port.DurableOp;
+
+/**
+ * A queued op with what the submitting thread prepared for the writer thread (its kind, an audit event's canonical
+ * payload), or — {@code op} null — a marker whose callback completes a {@link PgDurableLog#flush}. Immutable.
+ *
+ * @param callback what runs after the commit (nullable)
+ */
+record Pending(DurableOp op, OpKind kind, String canonicalPayload, Runnable callback) {
+
+    /** The marker that stops the writer thread. */
+    static final Pending STOP = new Pending(null, null, null, null);
+
+    /** {@code op}, checked on the calling thread. */
+    static Pending of(DurableOp op, Runnable callback) {
+        OpKind kind = OpKind.of(op);
+        return new Pending(op, kind, kind.check(op), callback);
+    }
+
+    /** A flush marker: no op, {@code callback} runs once everything queued before it has committed. */
+    static Pending marker(Runnable callback) {
+        return new Pending(null, null, null, callback);
+    }
+
+    boolean isMarker() {
+        return op == null;
+    }
+}
