@@ -31,7 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.claudemesh.broker.db.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The writer against a database that goes away and comes back: nothing is dropped, nothing is acked early. */
+/**
+ * The writer against a database that goes away and comes back: nothing is dropped, nothing is acked early. The writer
+ * waits between retries in a {@link SteppedSleeper}, so the test decides when each retry happens (and sees the waits
+ * it asked for) instead of waiting for them.
+ */
 class PgDurableLogOutageIT {
 
     private static final long NOW = 1_780_000_000_000L;
@@ -40,24 +44,27 @@ class PgDurableLogOutageIT {
     private TestDatabase db;
     private HikariDataSource pool;
     private PgDurableLog log;
+    private SteppedSleeper sleeper;
     private AdminRepository admin;
 
     @BeforeEach
     void setUp() {
         db = TestDatabases.newDatabase();
         pool = db.newDataSource(3, 300);
+        sleeper = SteppedSleeper.gated();
         log = PgDurableLog.start(pool, WriterConfig.builder()
                 .maxBatchOps(128)
                 .waterMarks(100, 50)
                 .retry(20, 200)
                 .healthProbeIntervalMs(100)
-                .build());
+                .build(), sleeper);
         admin = new AdminRepository(db.dataSource());
     }
 
     @AfterEach
     void tearDown() {
         db.allowConnections();
+        sleeper.open();
         log.close();
         db.close();
     }
@@ -67,7 +74,7 @@ class PgDurableLogOutageIT {
     }
 
     @Test
-    void shouldHoldWorkAndCallbacksDuringAnOutageAndCommitEverythingAfterIt() {
+    void shouldHoldWorkAndCallbacksDuringAnOutageAndCommitEverythingAfterIt() throws InterruptedException {
         String meshId = Ids.newId();
         List<Boolean> pressure = new CopyOnWriteArrayList<>();
         log.addPressureListener(pressure::add);
@@ -84,12 +91,22 @@ class PgDurableLogOutageIT {
         // Pressure turns on at the submit that crossed the high-water mark, on the submitting thread.
         assertThat(pressure).containsExactly(true);
         assertThat(log.aboveHighWater()).isTrue();
-        await(WAIT, "writer notices the outage", () -> !log.databaseHealthy() && log.stats().failedAttempts() > 0);
-        assertThat(log.flush(100)).isFalse();
-        assertThat(acked).hasValue(0);
-        assertThat(log.stats().backlog()).isEqualTo(300);
+        // Four failed attempts against the real outage, each followed by a longer wait; nothing commits meanwhile.
+        for (int failures = 1; failures <= 4; failures++) {
+            sleeper.awaitRequest(WAIT);
+            assertThat(log.databaseHealthy()).isFalse();
+            assertThat(log.stats().failedAttempts()).isEqualTo(failures);
+            assertThat(log.flush(0)).isFalse();
+            assertThat(acked).hasValue(0);
+            assertThat(log.stats().backlog()).isEqualTo(300);
+            if (failures < 4) {
+                sleeper.step();
+            }
+        }
+        assertThat(sleeper.requestedMs()).containsExactly(20L, 40L, 80L, 160L);
 
         db.allowConnections();
+        sleeper.open();
 
         assertThat(log.flush(WAIT.toMillis())).isTrue();
         assertThat(acked).hasValue(300);
@@ -115,7 +132,7 @@ class PgDurableLogOutageIT {
     }
 
     @Test
-    void shouldRestoreTheAuditChainCacheWhenABatchFailsMidTransaction() throws SQLException {
+    void shouldRestoreTheAuditChainCacheWhenABatchFailsMidTransaction() throws Exception {
         String known = Ids.newId();
         String fresh = Ids.newId();
         log.submit(TestAudits.audit(known, "peer_joined", "m", Map.of("n", 1), NOW));
@@ -140,10 +157,14 @@ class PgDurableLogOutageIT {
             log.submit(TestAudits.audit(fresh, "message_sent", "m", Map.of("n", i), NOW + 1 + i),
                     acked::incrementAndGet);
         }
-        await(WAIT, "two failed attempts", () -> log.stats().failedAttempts() >= failuresBefore + 2);
+        sleeper.awaitRequest(WAIT);
+        sleeper.step();
+        sleeper.awaitRequest(WAIT);
+        assertThat(log.stats().failedAttempts()).isEqualTo(failuresBefore + 2);
         assertThat(acked).hasValue(0);
 
         execute("UPDATE public.fail_audit SET on_ = false");
+        sleeper.open();
 
         assertThat(log.flush(WAIT.toMillis())).isTrue();
         assertThat(acked).hasValue(8);
@@ -192,8 +213,9 @@ class PgDurableLogOutageIT {
         String meshA = Ids.newId();
         String meshB = Ids.newId();
         AtomicInteger countdown = new AtomicInteger(Integer.MAX_VALUE);
+        SteppedSleeper waits = SteppedSleeper.instant();
         try (PgDurableLog writer = PgDurableLog.start(failingCommit(pool, countdown, afterServer),
-                WriterConfig.builder().retry(20, 200).build());
+                WriterConfig.builder().retry(20, 200).build(), waits);
              Connection locker = db.dataSource().getConnection()) {
             writer.submit(TestAudits.audit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
@@ -221,6 +243,7 @@ class PgDurableLogOutageIT {
 
             assertThat(countdown.get()).as("the injected failure fired").isLessThan(1);
             assertThat(writer.stats().failedAttempts()).isEqualTo(failuresBefore + 1);
+            assertThat(waits.requestedMs()).containsExactly(20L);
             assertThat(acked).hasValue(7);
             // The chains continue from the right heads afterwards.
             writer.submit(TestAudits.audit(meshA, "peer_left", "m", Map.of("n", 4), NOW + 4));
