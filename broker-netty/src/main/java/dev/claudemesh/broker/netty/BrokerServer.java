@@ -227,6 +227,11 @@ public final class BrokerServer implements AutoCloseable {
         return durable;
     }
 
+    /** The queue retention sweeper (started with the server). */
+    public QueueRetention retention() {
+        return retention;
+    }
+
     public Database database() {
         return database;
     }

@@ -72,6 +72,7 @@ class QueueRetentionIT {
         assertThat(retention.sweep(NOW + DAY_MS)).isEqualTo(2);
         assertThat(idsOf(meshId)).containsExactly(live.messageId());
         assertThat(retention.deletedRows()).isEqualTo(4);
+        assertThat(retention.sweeps()).isEqualTo(3);
     }
 
     @Test
