@@ -60,10 +60,7 @@ final class BatchPlan {
     final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
     final List<Audit> audits = new ArrayList<>();
 
-    /**
-     * Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. The writer
-     * itself goes through {@link OpKind#addTo} with the kind it found at submit.
-     */
+    /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
     void add(DurableOp op, String canonicalPayload) {
         OpKind.of(op).addTo(this, op, canonicalPayload);
     }

@@ -106,7 +106,7 @@ final class BatchRunner {
         plan.clear();
         for (Pending p : batch) {
             if (!p.isMarker()) {
-                p.kind().addTo(plan, p.op(), p.canonicalPayload());
+                plan.add(p.op(), p.canonicalPayload());
             }
         }
         if (plan.isEmpty()) {

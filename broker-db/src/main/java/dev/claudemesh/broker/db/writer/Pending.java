@@ -3,25 +3,24 @@ package dev.claudemesh.broker.db.writer;
 import dev.claudemesh.broker.core.port.DurableOp;
 
 /**
- * A queued op with what the submitting thread prepared for the writer thread (its kind, an audit event's canonical
- * payload), or — {@code op} null — a marker whose callback completes a {@link PgDurableLog#flush}. Immutable.
+ * A queued op with what the submitting thread prepared for the writer thread (an audit event's canonical payload),
+ * or — {@code op} null — a marker whose callback completes a {@link PgDurableLog#flush}. Immutable.
  *
  * @param callback what runs after the commit (nullable)
  */
-record Pending(DurableOp op, OpKind kind, String canonicalPayload, Runnable callback) {
+record Pending(DurableOp op, String canonicalPayload, Runnable callback) {
 
     /** The marker that stops the writer thread. */
-    static final Pending STOP = new Pending(null, null, null, null);
+    static final Pending STOP = new Pending(null, null, null);
 
-    /** {@code op}, checked on the calling thread. */
+    /** {@code op}, checked on the calling thread ({@link OpKind#check}). */
     static Pending of(DurableOp op, Runnable callback) {
-        OpKind kind = OpKind.of(op);
-        return new Pending(op, kind, kind.check(op), callback);
+        return new Pending(op, OpKind.of(op).check(op), callback);
     }
 
     /** A flush marker: no op, {@code callback} runs once everything queued before it has committed. */
     static Pending marker(Runnable callback) {
-        return new Pending(null, null, null, callback);
+        return new Pending(null, null, callback);
     }
 
     boolean isMarker() {

@@ -6,6 +6,7 @@ import dev.claudemesh.broker.core.port.DurableOp;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,13 +21,18 @@ class OpKindTest {
     }
 
     @Test
-    void shouldFindTheKindOfEveryOp() {
-        assertThat(OpKind.of(TestOps.enqueue("m"))).isEqualTo(OpKind.ENQUEUE);
-        assertThat(OpKind.of(new DurableOp.MarkDelivered("m", "x", 1))).isEqualTo(OpKind.MARK_DELIVERED);
-        assertThat(OpKind.of(new DurableOp.UpsertPresence("m", "p", "mem", null, null, null, null, null, null, null,
-                1))).isEqualTo(OpKind.UPSERT_PRESENCE);
-        assertThat(OpKind.of(new DurableOp.DisconnectPresence("m", "p", 1))).isEqualTo(OpKind.DISCONNECT_PRESENCE);
-        assertThat(OpKind.of(TestAudits.audit("m", "peer_left", null, Map.of(), 1))).isEqualTo(OpKind.APPEND_AUDIT);
+    void shouldFindTheKindOfEveryOpByItsRecordType() {
+        List<DurableOp> oneOfEach = List.of(TestOps.enqueue("m"), new DurableOp.MarkDelivered("m", "x", 1),
+                new DurableOp.UpsertPresence("m", "p", "mem", null, null, null, null, null, null, null, 1),
+                new DurableOp.DisconnectPresence("m", "p", 1), TestAudits.audit("m", "peer_left", null, Map.of(), 1));
+
+        assertThat(oneOfEach).<Class<?>>extracting(Object::getClass)
+                .containsExactlyInAnyOrder(DurableOp.class.getPermittedSubclasses());
+        for (DurableOp op : oneOfEach) {
+            assertThat(OpKind.of(op).type()).isEqualTo(op.getClass());
+        }
+        assertThat(OpKind.of(oneOfEach.get(0))).isEqualTo(OpKind.ENQUEUE);
+        assertThat(OpKind.of(oneOfEach.get(4))).isEqualTo(OpKind.APPEND_AUDIT);
     }
 
     @Test
@@ -53,7 +59,6 @@ class OpKindTest {
 
         Pending p = Pending.of(op, null);
 
-        assertThat(p.kind()).isEqualTo(OpKind.APPEND_AUDIT);
         assertThat(p.canonicalPayload()).isEqualTo("{\"a\":1,\"b\":2}");
         assertThat(Pending.of(TestOps.enqueue("m"), null).canonicalPayload()).isNull();
         assertThat(Pending.marker(() -> { }).isMarker()).isTrue();
