@@ -30,7 +30,7 @@ import java.util.function.LongSupplier;
  * database every {@link WriterConfig#healthProbeIntervalMs()} so that {@link #databaseHealthy()} follows the
  * database without traffic.
  *
- * <p>Threads: {@link #submit}, {@link #flush}, {@link #stats()} and the getters may be called from any thread;
+ * <p>Threads: {@link #submit}, {@link #flush}, {@link #stats()} and the other queries may be called from any thread;
  * submit never blocks (it checks the op and computes an audit event's canonical JSON). Callbacks and listeners run
  * on the writer thread (pressure {@code true} on the submitting thread) and must not block. Owns its thread; not
  * the {@link DataSource}.</p>
