@@ -10,11 +10,11 @@ import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.AuditOutbox;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
-import dev.claudemesh.broker.db.store.PgDurableLog;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.store.QueueRetention;
-import dev.claudemesh.broker.db.store.ShardedDurableLog;
+import dev.claudemesh.broker.db.writer.ShardedDurableLog;
+import dev.claudemesh.broker.db.writer.WriterConfig;
 import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
@@ -139,8 +139,8 @@ public final class BrokerServer implements AutoCloseable {
                 log.info("marked {} presences of a previous run disconnected", stale);
             }
             durable = ShardedDurableLog.start(database.dataSource(),
-                    PgDurableLog.Config.defaults().withMaxBatch(config.writerBatchSize())
-                            .withWaterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()),
+                    WriterConfig.builder().maxBatchOps(config.writerBatchSize())
+                            .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
             blocking = Executors.newFixedThreadPool(config.blockingThreads(),
@@ -263,7 +263,7 @@ public final class BrokerServer implements AutoCloseable {
      * reading: {@code /health} must answer 503 exactly while the database is down, also on a kept-alive connection.
      */
     private void setReading(boolean read) {
-        log.warn("writer backlog {}: {} reading from peers", durable.backlog(), read ? "resuming" : "pausing");
+        log.warn("writer backlog {}: {} reading from peers", durable.stats().backlog(), read ? "resuming" : "pausing");
         for (Channel ch : channels) {
             ch.eventLoop().execute(() -> {
                 if (ch.pipeline().get(PeerFrameHandler.class) == null) {
@@ -289,6 +289,11 @@ public final class BrokerServer implements AutoCloseable {
         return durable;
     }
 
+    /** The queue retention sweeper (started with the server). */
+    public QueueRetention retention() {
+        return retention;
+    }
+
     public Database database() {
         return database;
     }
@@ -310,7 +315,8 @@ public final class BrokerServer implements AutoCloseable {
         broker.shutdown(config.shutdownCloseMs());
         boolean flushed = durable.flush(config.shutdownFlushMs());
         if (!flushed) {
-            log.error("writer did not drain within {} ms; {} ops left", config.shutdownFlushMs(), durable.backlog());
+            log.error("writer did not drain within {} ms; {} ops left", config.shutdownFlushMs(),
+                    durable.stats().backlog());
         }
         channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

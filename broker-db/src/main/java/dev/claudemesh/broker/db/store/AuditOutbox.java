@@ -24,7 +24,8 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_OUTBOX;
 import static org.jooq.impl.DSL.select;
 
 /**
- * Audit events of enrolment on their way into the audit chain (PROTOCOL §7, §9). {@link PgDurableLog} is the only
+ * Audit events of enrolment on their way into the audit chain (PROTOCOL §7, §9). The durable writer
+ * ({@link dev.claudemesh.broker.db.writer.PgDurableLog}) is the only
  * writer of {@code audit_log}: it caches each mesh's last hash, so any row appended by another code path would fork
  * the chain at the writer's next append. Enrolment changes happen elsewhere (HTTP handlers on the blocking executor,
  * and the jar's {@code invite create|revoke}, which may run while a broker uses the same database), so they record

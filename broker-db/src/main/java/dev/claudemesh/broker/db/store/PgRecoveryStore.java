@@ -22,7 +22,8 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
 
 /**
  * The boot-time reads of {@link RecoveryStore} over {@code message_queue}: the DMs to deliver and the recent sends of
- * the idempotency window (moved here unchanged from {@link PgDurableLog}, which only writes). Blocking JDBC;
+ * the idempotency window (moved here unchanged from the durable writer,
+ * {@link dev.claudemesh.broker.db.writer.PgDurableLog}, which only writes). Blocking JDBC;
  * thread-safe; does not own the {@link DataSource}.
  */
 public final class PgRecoveryStore implements RecoveryStore {

@@ -39,6 +39,7 @@ public final class QueueRetention implements AutoCloseable {
     private final DataSource dataSource;
     private final long retentionMs;
     private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong sweeps = new AtomicLong();
     private ScheduledExecutorService scheduler;
 
     /** A sweeper over {@code dataSource} that keeps rows for {@code retentionMs} after delivery or expiry. */
@@ -91,10 +92,16 @@ public final class QueueRetention implements AutoCloseable {
             } while (n == CHUNK);
         }
         deleted.addAndGet(total);
+        sweeps.incrementAndGet();
         if (total > 0) {
             log.info("queue retention: deleted {} delivered or expired DMs older than {} ms", total, retentionMs);
         }
         return total;
+    }
+
+    /** Sweeps completed (successfully) since start: a signal for tests that a sweep has run. */
+    public long sweeps() {
+        return sweeps.get();
     }
 
     /** Rows deleted since start. */

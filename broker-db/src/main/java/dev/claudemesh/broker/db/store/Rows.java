@@ -25,15 +25,18 @@ import java.util.TreeMap;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MEMBER;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESH_TABLE;
 
-/** Conversions between rows and core models, shared by the adapters of this package. Stateless. */
-final class Rows {
+/**
+ * Conversions between rows and core models, shared by the adapters of broker-db (this package and the writer's).
+ * Stateless.
+ */
+public final class Rows {
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private Rows() {
     }
 
-    static OffsetDateTime time(long epochMs) {
+    public static OffsetDateTime time(long epochMs) {
         return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
     }
 
@@ -45,7 +48,7 @@ final class Rows {
      * PostgreSQL rejects NUL in text; a peer could put one in a display name or cwd. Replacing it keeps one such
      * value from failing (and, as the writer retries, stalling) a whole batch.
      */
-    static String clean(String s) {
+    public static String clean(String s) {
         return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
     }
 
@@ -181,7 +184,7 @@ final class Rows {
      * A log-safe description of a failure: exception type, SQL state and the first line of the driver's message
      * (never the SQL with its binds, never server details that could quote row values).
      */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         Throwable root = e;
         for (Throwable t = e; t != null; t = t.getCause()) {
             root = t;

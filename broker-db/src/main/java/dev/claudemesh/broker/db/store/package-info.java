@@ -1,6 +1,8 @@
 /**
- * Adapters of the core's storage ports on PostgreSQL with jOOQ: the single batched writer
- * ({@link dev.claudemesh.broker.db.store.PgDurableLog}), the cached member lookup
+ * Adapters of the core's storage ports on PostgreSQL with jOOQ (the batched writer has its own package,
+ * {@link dev.claudemesh.broker.db.writer}): the boot-time reads
+ * ({@link dev.claudemesh.broker.db.store.PgRecoveryStore}), the queue's retention sweep
+ * ({@link dev.claudemesh.broker.db.store.QueueRetention}), the cached member lookup
  * ({@link dev.claudemesh.broker.db.store.PgMemberDirectory}), the blocking operator operations
  * ({@link dev.claudemesh.broker.db.store.AdminRepository}) and enrolment: mesh owner keys
  * ({@link dev.claudemesh.broker.db.store.MeshKeys}), invites and {@code /join}

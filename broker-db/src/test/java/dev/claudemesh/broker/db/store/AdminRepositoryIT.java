@@ -7,6 +7,8 @@ import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
+import dev.claudemesh.broker.db.writer.PgDurableLog;
+import dev.claudemesh.broker.db.writer.WriterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,7 +125,7 @@ class AdminRepositoryIT {
     @Test
     void shouldCloseOpenPresences() {
         String presenceId = Ids.newId();
-        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
             log.submit(new DurableOp.UpsertPresence(Ids.newId(), presenceId, "m", null, "s", "a", "/w", 1L, "idle",
                     "session", 1_000));
             assertThat(log.flush(30_000)).isTrue();

@@ -5,10 +5,13 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
+import dev.claudemesh.broker.db.writer.PgDurableLog;
+import dev.claudemesh.broker.db.writer.WriterConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +39,9 @@ class QueueRetentionIT {
     }
 
     private static StoredMessage message(String meshId, long createdAtMs, long expiresAtMs) {
-        return PgDurableLogIT.message(meshId, "e".repeat(64), "AA==", "AQ==", createdAtMs, expiresAtMs);
+        return new StoredMessage(Ids.newId(), meshId, Ids.newId(), "a".repeat(64), "b".repeat(64), "alice",
+                "e".repeat(64), "next", "AA==".getBytes(StandardCharsets.US_ASCII),
+                "AQ==".getBytes(StandardCharsets.US_ASCII), "c1", "fp", createdAtMs, expiresAtMs);
     }
 
     @Test
@@ -47,7 +52,7 @@ class QueueRetentionIT {
         StoredMessage expiredLongAgo = message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS);
         StoredMessage expiredRecently = message(meshId, NOW - 8 * DAY_MS, NOW - DAY_MS / 2);
         StoredMessage live = message(meshId, NOW - 6 * DAY_MS, NOW + DAY_MS);
-        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
             for (StoredMessage m : List.of(deliveredLongAgo, deliveredRecently, expiredLongAgo, expiredRecently, live)) {
                 log.submit(new DurableOp.EnqueueMessage(m));
             }
@@ -67,13 +72,14 @@ class QueueRetentionIT {
         assertThat(retention.sweep(NOW + DAY_MS)).isEqualTo(2);
         assertThat(idsOf(meshId)).containsExactly(live.messageId());
         assertThat(retention.deletedRows()).isEqualTo(4);
+        assertThat(retention.sweeps()).isEqualTo(3);
     }
 
     @Test
     void shouldDeleteMoreRowsThanOneChunkInOneSweep() throws SQLException {
         String meshId = Ids.newId();
         int rows = QueueRetention.CHUNK + 17;
-        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), PgDurableLog.Config.defaults())) {
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
             for (int i = 0; i < rows; i++) {
                 log.submit(new DurableOp.EnqueueMessage(message(meshId, NOW - 9 * DAY_MS, NOW - 2 * DAY_MS)));
             }

@@ -42,7 +42,7 @@ class AuditChainIT {
                 a.ws().await(s -> s.contains("peer_left"), 5_000);
                 broker.admin("POST", "/admin/meshes/" + mesh + "/members/" + alice.memberId() + "/revoke", "");
                 a.ws().awaitClose(5_000);
-                Thread.sleep(100);
+                assertThat(broker.server().durable().flush(5_000)).as("audit events committed").isTrue();
                 String verify = broker.admin("GET", "/admin/meshes/" + mesh + "/audit/verify", null).body();
                 assertThat(verify).startsWith("{\"ok\":true,\"events\":");
             }

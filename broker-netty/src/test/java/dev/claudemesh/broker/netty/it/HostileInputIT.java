@@ -54,7 +54,7 @@ class HostileInputIT {
     @AfterEach
     void bystandersStillTalk() throws Exception {
         bystanders.assertUnaffected();
-        assertThat(broker.server().durable().failedAttempts()).as("durable writer never failed a batch").isZero();
+        assertThat(broker.server().durable().stats().failedAttempts()).as("durable writer never failed a batch").isZero();
     }
 
     @AfterAll

@@ -51,7 +51,9 @@ class QueueRetentionIT {
 
         Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + delivered + "'", 0);
         // Several sweeps later the DM without a client_ack is still there, undelivered.
-        Thread.sleep(600);
+        long sweeps = broker.server().retention().sweeps();
+        assertThat(DeliveryLedger.await(10_000, () -> broker.server().retention().sweeps() >= sweeps + 3))
+                .as("three more sweeps").isTrue();
         assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + waiting
                 + "' and delivered_at is null")).isEqualTo(1);
         a.ws().close();

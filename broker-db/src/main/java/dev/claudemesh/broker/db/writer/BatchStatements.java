@@ -1,0 +1,217 @@
+package dev.claudemesh.broker.db.writer;
+
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.db.jooq.mesh.tables.Presence;
+import dev.claudemesh.broker.db.store.Rows;
+import org.jooq.BatchBindStep;
+import org.jooq.DSLContext;
+import org.jooq.InsertValuesStep11;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.PRESENCE;
+import static org.jooq.impl.DSL.excluded;
+
+/**
+ * The statements of one batch, each bound from a {@link BatchPlan}'s rows inside the caller's transaction. Stateless:
+ * the audit rows arrive already chained ({@link AuditRows}, from {@link AuditHeads}).
+ *
+ * <p>The hot ones (queue rows, delivery marks, audit rows) are plain SQL with one fixed text whatever the batch size:
+ * the rows travel as one array per column through {@code unnest}, so pgjdbc server-prepares each text once per
+ * connection. A jOOQ multi-row {@code VALUES} statement had a new text, hence a new parse and plan, for every row
+ * count, and rendering it was most of the writer thread's CPU (docs/ARCHITECTURE.md "Durability"). Presence rows
+ * (rare) and the chain-head query stay jOOQ. Epoch milliseconds travel as int8; {@code 'epoch' + ms * interval
+ * '1 millisecond'} rebuilds the exact timestamp, so every audit row re-hashes.</p>
+ */
+final class BatchStatements {
+
+    /** Rows per multi-row INSERT: keeps each statement far below PostgreSQL's 65535 bind parameters. */
+    static final int ROWS_PER_STATEMENT = 1_000;
+
+    private static final String EPOCH = "'epoch'::timestamptz";
+
+    /**
+     * Queue rows. {@code ON CONFLICT} keeps a retried batch idempotent; a row that exists without a delivery mark takes
+     * the folded-in one.
+     */
+    static final String INSERT_MESSAGES = "INSERT INTO mesh.message_queue (id, mesh_id, sender_member_id, "
+            + "sender_member_pubkey, sender_pubkey, sender_name, target_key, priority, nonce, ciphertext, "
+            + "client_message_id, request_fingerprint, created_at, expires_at, delivered_at) "
+            + "SELECT id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, "
+            + EPOCH + " + c * interval '1 millisecond', " + EPOCH + " + e * interval '1 millisecond', "
+            + EPOCH + " + d * interval '1 millisecond' "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
+            + "?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], "
+            + "?::int8[], ?::int8[]) AS r(id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, c, e, d) "
+            + "ON CONFLICT (id) DO UPDATE SET delivered_at = EXCLUDED.delivered_at "
+            + "WHERE message_queue.delivered_at IS NULL AND EXCLUDED.delivered_at IS NOT NULL";
+
+    /**
+     * Delivery marks of DMs enqueued in earlier batches, as one statement; the first mark wins (the plan keeps one
+     * mark per id). The join is on the primary key only: a {@code delivered_at IS NULL} condition here matches the
+     * partial index's predicate, and the generic plan of a prepared statement then scanned that whole index (dead
+     * entries included, ~30 ms per batch on a grown table) instead of looking up each id.
+     */
+    static final String MARK_DELIVERED = "UPDATE mesh.message_queue q SET delivered_at = COALESCE(q.delivered_at, "
+            + EPOCH + " + u.d * interval '1 millisecond') "
+            + "FROM unnest(?::varchar[], ?::int8[]) AS u(id, d) WHERE q.id = u.id";
+
+    /**
+     * Audit rows in chain order (ordinality orders the ids the bigserial hands out). No {@code ON CONFLICT}: the table
+     * has no unique key on the hash any more (V3), and a batch is never applied twice (see {@link AuditHeads}).
+     */
+    static final String INSERT_AUDITS = "INSERT INTO mesh.audit_log (mesh_id, event_type, actor_id, "
+            + "payload_canonical, created_at, prev_hash, hash) "
+            + "SELECT mesh_id, ev, actor, payload, " + EPOCH + " + c * interval '1 millisecond', prev, h "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], "
+            + "?::varchar[]) WITH ORDINALITY AS r(mesh_id, ev, actor, payload, c, prev, h, n) ORDER BY n";
+
+    /** A batch's audit rows as columns, in chain order, with their hashes (all text already cleaned of NUL). */
+    record AuditRows(String[] meshIds, String[] eventTypes, String[] actorIds, String[] payloads, Long[] createdAtMs,
+                     String[] prevHashes, String[] hashes) {
+
+        static AuditRows ofSize(int n) {
+            return new AuditRows(new String[n], new String[n], new String[n], new String[n], new Long[n],
+                    new String[n], new String[n]);
+        }
+
+        int size() {
+            return meshIds.length;
+        }
+    }
+
+    private BatchStatements() {
+    }
+
+    static void insertMessages(Connection c, List<BatchPlan.Enqueue> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        String[][] text = new String[12][n];
+        Long[] created = new Long[n];
+        Long[] expires = new Long[n];
+        Long[] delivered = new Long[n];
+        for (int i = 0; i < n; i++) {
+            BatchPlan.Enqueue row = rows.get(i);
+            StoredMessage m = row.message();
+            text[0][i] = Rows.clean(m.messageId());
+            text[1][i] = Rows.clean(m.meshId());
+            text[2][i] = Rows.clean(m.senderMemberId());
+            text[3][i] = Rows.clean(m.senderMemberPubkey());
+            text[4][i] = Rows.clean(m.senderPubkey());
+            text[5][i] = Rows.clean(m.senderName());
+            text[6][i] = Rows.clean(m.targetKey());
+            text[7][i] = Rows.clean(m.priority());
+            text[8][i] = new String(m.nonce(), StandardCharsets.US_ASCII);
+            text[9][i] = new String(m.ciphertext(), StandardCharsets.US_ASCII);
+            text[10][i] = Rows.clean(m.clientMessageId());
+            text[11][i] = Rows.clean(m.requestFingerprint());
+            created[i] = m.createdAtMs();
+            expires[i] = m.expiresAtMs();
+            delivered[i] = row.deliveredAtMs();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_MESSAGES)) {
+            int p = 1;
+            for (String[] column : text) {
+                ps.setArray(p++, c.createArrayOf("varchar", column));
+            }
+            ps.setArray(p++, c.createArrayOf("int8", created));
+            ps.setArray(p++, c.createArrayOf("int8", expires));
+            ps.setArray(p, c.createArrayOf("int8", delivered));
+            ps.executeUpdate();
+        }
+    }
+
+    static void upsertPresences(DSLContext tx, List<DurableOp.UpsertPresence> upserts) {
+        Presence p = PRESENCE;
+        for (int from = 0; from < upserts.size(); from += ROWS_PER_STATEMENT) {
+            int to = Math.min(upserts.size(), from + ROWS_PER_STATEMENT);
+            InsertValuesStep11<?, String, String, String, String, String, String, String, Long, String, String,
+                    OffsetDateTime> step = tx.insertInto(p, p.ID, p.MESH_ID, p.MEMBER_ID, p.SESSION_PUBKEY,
+                    p.SESSION_ID, p.DISPLAY_NAME, p.CWD, p.PID, p.STATUS, p.PEER_ROLE, p.CONNECTED_AT);
+            for (int i = from; i < to; i++) {
+                DurableOp.UpsertPresence u = upserts.get(i);
+                step = step.values(Rows.clean(u.presenceId()), u.meshId(), u.memberId(), Rows.clean(u.sessionPubkey()),
+                        Rows.clean(u.sessionId()), Rows.clean(u.displayName()), Rows.clean(u.cwd()), u.pid(),
+                        Rows.clean(u.status()), Rows.clean(u.peerRole()), Rows.time(u.connectedAtMs()));
+            }
+            step.onConflict(p.ID).doUpdate()
+                    .set(p.MESH_ID, excluded(p.MESH_ID))
+                    .set(p.MEMBER_ID, excluded(p.MEMBER_ID))
+                    .set(p.SESSION_PUBKEY, excluded(p.SESSION_PUBKEY))
+                    .set(p.SESSION_ID, excluded(p.SESSION_ID))
+                    .set(p.DISPLAY_NAME, excluded(p.DISPLAY_NAME))
+                    .set(p.CWD, excluded(p.CWD))
+                    .set(p.PID, excluded(p.PID))
+                    .set(p.STATUS, excluded(p.STATUS))
+                    .set(p.PEER_ROLE, excluded(p.PEER_ROLE))
+                    .set(p.CONNECTED_AT, excluded(p.CONNECTED_AT))
+                    .set(p.DISCONNECTED_AT, (OffsetDateTime) null)
+                    .execute();
+        }
+    }
+
+    static void disconnectPresences(DSLContext tx, Map<String, Long> atMsByPresenceId) {
+        if (atMsByPresenceId.isEmpty()) {
+            return;
+        }
+        Presence p = PRESENCE;
+        BatchBindStep batch = tx.batch(tx.update(p)
+                .set(p.DISCONNECTED_AT, (OffsetDateTime) null)
+                .where(p.ID.eq((String) null)));
+        atMsByPresenceId.forEach((id, atMs) -> batch.bind(Rows.time(atMs), Rows.clean(id)));
+        batch.execute();
+    }
+
+    static void markDelivered(Connection c, List<DurableOp.MarkDelivered> marks) throws SQLException {
+        if (marks.isEmpty()) {
+            return;
+        }
+        int n = marks.size();
+        String[] ids = new String[n];
+        Long[] at = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = Rows.clean(marks.get(i).messageId());
+            at[i] = marks.get(i).deliveredAtMs();
+        }
+        try (PreparedStatement ps = c.prepareStatement(MARK_DELIVERED)) {
+            ps.setArray(1, c.createArrayOf("varchar", ids));
+            ps.setArray(2, c.createArrayOf("int8", at));
+            ps.executeUpdate();
+        }
+    }
+
+    static void insertAudits(Connection c, AuditRows rows) throws SQLException {
+        if (rows.size() == 0) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_AUDITS)) {
+            ps.setArray(1, c.createArrayOf("varchar", rows.meshIds()));
+            ps.setArray(2, c.createArrayOf("varchar", rows.eventTypes()));
+            ps.setArray(3, c.createArrayOf("varchar", rows.actorIds()));
+            ps.setArray(4, c.createArrayOf("varchar", rows.payloads()));
+            ps.setArray(5, c.createArrayOf("int8", rows.createdAtMs()));
+            ps.setArray(6, c.createArrayOf("varchar", rows.prevHashes()));
+            ps.setArray(7, c.createArrayOf("varchar", rows.hashes()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_mesh_id_idx). */
+    static String chainHead(DSLContext dsl, String meshId) {
+        return dsl.select(AUDIT_LOG.HASH).from(AUDIT_LOG)
+                .where(AUDIT_LOG.MESH_ID.eq(meshId))
+                .orderBy(AUDIT_LOG.ID.desc())
+                .limit(1)
+                .fetchOne(AUDIT_LOG.HASH);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.claudemesh.broker.db.writer;
+
+import java.util.Objects;
+
+/**
+ * The durable writer's settings. Immutable; made with {@link #builder()} (or {@link #toBuilder()}) and validated once,
+ * in {@link Builder#build()}, so that a writer never starts with settings that contradict each other.
+ */
+public final class WriterConfig {
+
+    private final int maxBatchOps;
+    private final int highWaterOps;
+    private final int lowWaterOps;
+    private final long retryInitialMs;
+    private final long retryMaxMs;
+    private final long healthProbeIntervalMs;
+    private final long closeTimeoutMs;
+    private final String threadName;
+
+    private WriterConfig(Builder b) {
+        this.maxBatchOps = b.maxBatchOps;
+        this.highWaterOps = b.highWaterOps;
+        this.lowWaterOps = b.lowWaterOps;
+        this.retryInitialMs = b.retryInitialMs;
+        this.retryMaxMs = b.retryMaxMs;
+        this.healthProbeIntervalMs = b.healthProbeIntervalMs;
+        this.closeTimeoutMs = b.closeTimeoutMs;
+        this.threadName = b.threadName;
+    }
+
+    /**
+     * A builder holding the defaults: 4096 ops per batch, water marks 50 000 / 25 000 ops, retry waits 100 ms doubling
+     * to 2 s, a health probe after 2 s idle, close waits 5 s, thread {@code broker-db-writer}.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults of {@link #builder()}. */
+    public static WriterConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        return new Builder()
+                .maxBatchOps(maxBatchOps)
+                .waterMarks(highWaterOps, lowWaterOps)
+                .retry(retryInitialMs, retryMaxMs)
+                .healthProbeIntervalMs(healthProbeIntervalMs)
+                .closeTimeoutMs(closeTimeoutMs)
+                .threadName(threadName);
+    }
+
+    /** Most ops applied in one transaction. */
+    public int maxBatchOps() {
+        return maxBatchOps;
+    }
+
+    /** Backlog above which pressure turns on (the transport stops reading from peers). */
+    public int highWaterOps() {
+        return highWaterOps;
+    }
+
+    /** Backlog below which pressure turns off again; below {@link #highWaterOps()}. */
+    public int lowWaterOps() {
+        return lowWaterOps;
+    }
+
+    /** Wait after the first failed attempt at a batch. */
+    public long retryInitialMs() {
+        return retryInitialMs;
+    }
+
+    /** Longest wait between attempts (the wait doubles up to this). */
+    public long retryMaxMs() {
+        return retryMaxMs;
+    }
+
+    /** Idle time after which the writer checks the database with {@code SELECT 1}. */
+    public long healthProbeIntervalMs() {
+        return healthProbeIntervalMs;
+    }
+
+    /** How long {@link PgDurableLog#close()} waits for the backlog to commit. */
+    public long closeTimeoutMs() {
+        return closeTimeoutMs;
+    }
+
+    /** Name of the writer thread. */
+    public String threadName() {
+        return threadName;
+    }
+
+    @Override
+    public String toString() {
+        return "maxBatchOps=" + maxBatchOps + ", highWaterOps=" + highWaterOps + ", lowWaterOps=" + lowWaterOps
+                + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
+                + healthProbeIntervalMs + ", closeTimeoutMs=" + closeTimeoutMs + ", thread=" + threadName;
+    }
+
+    /** Collects settings; {@link #build()} checks them together. Not thread-safe. */
+    public static final class Builder {
+        private int maxBatchOps = 4_096;
+        private int highWaterOps = 50_000;
+        private int lowWaterOps = 25_000;
+        private long retryInitialMs = 100;
+        private long retryMaxMs = 2_000;
+        private long healthProbeIntervalMs = 2_000;
+        private long closeTimeoutMs = 5_000;
+        private String threadName = "broker-db-writer";
+
+        private Builder() {
+        }
+
+        /** See {@link WriterConfig#maxBatchOps()}. */
+        public Builder maxBatchOps(int ops) {
+            this.maxBatchOps = ops;
+            return this;
+        }
+
+        /** See {@link WriterConfig#highWaterOps()} and {@link WriterConfig#lowWaterOps()}. */
+        public Builder waterMarks(int highWaterOps, int lowWaterOps) {
+            this.highWaterOps = highWaterOps;
+            this.lowWaterOps = lowWaterOps;
+            return this;
+        }
+
+        /** See {@link WriterConfig#retryInitialMs()} and {@link WriterConfig#retryMaxMs()}. */
+        public Builder retry(long initialMs, long maxMs) {
+            this.retryInitialMs = initialMs;
+            this.retryMaxMs = maxMs;
+            return this;
+        }
+
+        /** See {@link WriterConfig#healthProbeIntervalMs()}. */
+        public Builder healthProbeIntervalMs(long ms) {
+            this.healthProbeIntervalMs = ms;
+            return this;
+        }
+
+        /** See {@link WriterConfig#closeTimeoutMs()}. */
+        public Builder closeTimeoutMs(long ms) {
+            this.closeTimeoutMs = ms;
+            return this;
+        }
+
+        /** See {@link WriterConfig#threadName()}. */
+        public Builder threadName(String name) {
+            this.threadName = name;
+            return this;
+        }
+
+        /**
+         * The settings, checked together.
+         *
+         * @throws IllegalArgumentException when a setting is out of range or contradicts another
+         * @throws NullPointerException     when the thread name is null
+         */
+        public WriterConfig build() {
+            if (maxBatchOps < 1) {
+                throw new IllegalArgumentException("maxBatchOps: " + maxBatchOps + " (expected: > 0)");
+            }
+            if (lowWaterOps < 0 || lowWaterOps >= highWaterOps) {
+                throw new IllegalArgumentException("lowWaterOps: " + lowWaterOps + " (expected: 0 <= lowWaterOps < "
+                        + "highWaterOps=" + highWaterOps + ")");
+            }
+            if (retryInitialMs < 1) {
+                throw new IllegalArgumentException("retryInitialMs: " + retryInitialMs + " (expected: > 0)");
+            }
+            if (retryMaxMs < retryInitialMs) {
+                throw new IllegalArgumentException("retryMaxMs: " + retryMaxMs + " (expected: >= retryInitialMs="
+                        + retryInitialMs + ")");
+            }
+            if (healthProbeIntervalMs < 1) {
+                throw new IllegalArgumentException("healthProbeIntervalMs: " + healthProbeIntervalMs
+                        + " (expected: > 0)");
+            }
+            if (closeTimeoutMs < 0) {
+                throw new IllegalArgumentException("closeTimeoutMs: " + closeTimeoutMs + " (expected: >= 0)");
+            }
+            Objects.requireNonNull(threadName, "threadName");
+            if (threadName.isBlank()) {
+                throw new IllegalArgumentException("threadName: '" + threadName + "' (expected: not blank)");
+            }
+            return new WriterConfig(this);
+        }
+    }
+}

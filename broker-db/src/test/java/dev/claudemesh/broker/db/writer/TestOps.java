@@ -1,0 +1,26 @@
+package dev.claudemesh.broker.db.writer;
+
+import dev.claudemesh.broker.core.Ids;
+import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.DurableOp;
+
+import java.nio.charset.StandardCharsets;
+
+/** Ops for the writer's unit tests. */
+final class TestOps {
+
+    static final long NOW = 1_780_000_000_000L;
+
+    private TestOps() {
+    }
+
+    static StoredMessage dm(String meshId) {
+        return new StoredMessage(Ids.newId(), meshId, "m1", "a".repeat(64), "b".repeat(64), "alice", "t".repeat(64),
+                "next", "AA==".getBytes(StandardCharsets.US_ASCII), "AQ==".getBytes(StandardCharsets.US_ASCII), null,
+                null, NOW, NOW + 60_000);
+    }
+
+    static DurableOp.EnqueueMessage enqueue(String meshId) {
+        return new DurableOp.EnqueueMessage(dm(meshId));
+    }
+}
