@@ -10,8 +10,8 @@ import io.netty.handler.ssl.SslContext;
 
 /**
  * Builds every connection's pipeline in one place (STYLE habit 2):
- * {@code [tls] → httpCodec → httpAggregator → httpRouter}; after an upgrade at {@code /ws} the router turns it
- * into {@code [tls] → wsdecoder → wsencoder → wsAggregator → wsClose → peer}.
+ * {@code [tls] → httpLinger → httpCodec → httpAggregator → httpRouter}; after an upgrade at {@code /ws} the router
+ * turns it into {@code [tls] → wsdecoder → wsencoder → wsAggregator → wsClose → peer}.
  */
 public final class BrokerChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -39,6 +39,8 @@ public final class BrokerChannelInitializer extends ChannelInitializer<Channel> 
         if (sslContext != null) {
             p.addLast(HandlerNames.TLS, sslContext.newHandler(ch.alloc()));
         }
+        // on bytes, before the codec: once an answer ends the connection, nothing more reaches the codec
+        p.addLast(HandlerNames.HTTP_LINGER, new HttpLingeringClose(limits.httpLingerMs(), limits.httpLingerMaxBytes()));
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(4096, limits.maxHeaderBytes(), 8192));
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new JsonHttpObjectAggregator(limits.maxHttpBodyBytes()));
         p.addLast(HandlerNames.HTTP_ROUTER, new HttpRouter(broker, http, limits));

@@ -4,6 +4,8 @@ package dev.claudemesh.broker.netty.pipeline;
 public final class HandlerNames {
 
     public static final String TLS = "tls";
+    /** The lingering close of HTTP answers that end the connection ({@link HttpLingeringClose}). */
+    public static final String HTTP_LINGER = "httpLinger";
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";
     public static final String HTTP_ROUTER = "httpRouter";

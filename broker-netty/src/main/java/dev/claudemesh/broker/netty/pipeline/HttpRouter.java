@@ -3,7 +3,6 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.mesh.Broker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -62,6 +61,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private static final AttributeKey<Boolean> STREAMING = AttributeKey.valueOf(HttpRouter.class, "streaming");
 
     private io.netty.util.concurrent.ScheduledFuture<?> requestDeadline;
+    /** The channel's lingering close; null on a channel built without it (tests of single handlers). */
+    private HttpLingeringClose linger;
 
     /**
      * Exempts {@code channel} from the request deadline: its answer is a stream that stays open (server-sent
@@ -73,16 +74,29 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        linger = ctx.pipeline().get(HttpLingeringClose.class);
         armDeadline(ctx);
     }
 
-    /** Slow or idle HTTP clients (slowloris) are closed when no complete request arrives in time. */
+    /**
+     * Slow or idle HTTP clients (slowloris) are closed when no complete request arrives in time: a request under way
+     * gets 408 (RFC 9110 §15.5.9) and the lingering close; an idle connection is closed without a word (a 408 there
+     * would answer a request the client never sent, RFC 9112 §9.5).
+     */
     private void armDeadline(ChannelHandlerContext ctx) {
         if (requestDeadline != null) {
             requestDeadline.cancel(false);
         }
         requestDeadline = ctx.executor().schedule(() -> {
-            if (ctx.channel().isActive() && ctx.channel().attr(STREAMING).get() == null) {
+            if (!ctx.channel().isActive() || ctx.channel().attr(STREAMING).get() != null) {
+                return;
+            }
+            if (linger != null && linger.closing()) {
+                return; // a lingering connection ends at the lingering's own bounds
+            }
+            if (linger != null && linger.requestStarted()) {
+                sendPlain(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "{\"error\":\"request timeout\"}");
+            } else {
                 ctx.close();
             }
         }, limits.httpRequestTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -97,6 +111,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (linger != null) {
+            if (linger.closing()) {
+                return; // decoded from bytes that came with an answer that ends the connection: not served
+            }
+            linger.requestComplete();
+        }
         armDeadline(ctx);
         if (!req.decoderResult().isSuccess()) {
             // the codec refused the request (smuggling-prone framing, oversized head, bad syntax); answer and close
@@ -164,6 +184,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         p.addBefore(ctx.name(), HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()));
         p.addBefore(ctx.name(), HandlerNames.WS_CLOSE,
                 new WebSocketCloseHandler(limits.closeFlushTimeoutMs(), limits.closeHandshakeTimeoutMs()));
+        if (p.get(HandlerNames.HTTP_LINGER) != null) {
+            p.remove(HandlerNames.HTTP_LINGER); // WebSocketCloseHandler closes from now on
+        }
         p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
                 limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket()));
         if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {
@@ -190,7 +213,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         ctx.close();
     }
 
-    /** Writes a JSON response with CORS and closes if the request was not keep-alive. */
+    /**
+     * Writes a JSON response with CORS and {@code Connection: close}, and ends the connection the lingering way
+     * ({@link HttpLingeringClose}): the answers of the pipeline itself (413, 400, 414, 431, 408, an upgrade's 404) often
+     * go out while the request is still arriving. On the loop.
+     */
     public static void sendPlain(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
@@ -198,6 +225,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         HttpUtil.setContentLength(res, res.content().readableBytes());
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        HttpLingeringClose.answerAndClose(ctx, res);
     }
 }

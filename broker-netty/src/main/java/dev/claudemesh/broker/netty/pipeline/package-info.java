@@ -1,12 +1,13 @@
 /**
  * The per-connection Netty pipeline, built in one place ({@link
  * dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer}, handler names in {@link
- * dev.claudemesh.broker.netty.pipeline.HandlerNames}): {@code [tls] → httpCodec → httpAggregator → httpRouter}, and
- * after an upgrade at {@code /ws} {@code [tls] → wsdecoder → wsencoder → wsAggregator → wsClose → peer}. The router
- * hands plain HTTP to the routes of the {@code http} package; {@link
+ * dev.claudemesh.broker.netty.pipeline.HandlerNames}): {@code [tls] → httpLinger → httpCodec → httpAggregator →
+ * httpRouter}, and after an upgrade at {@code /ws} {@code [tls] → wsdecoder → wsencoder → wsAggregator → wsClose →
+ * peer}. The router hands plain HTTP to the routes of the {@code http} package; {@link
  * dev.claudemesh.broker.netty.pipeline.PeerFrameHandler} turns frames into the domain's input and {@link
  * dev.claudemesh.broker.netty.pipeline.NettyPeerConnection} the domain's output into frames (WebSocket stops at this
- * edge); {@link dev.claudemesh.broker.netty.pipeline.WebSocketCloseHandler} runs the closing handshake of RFC 6455 §7.
+ * edge); {@link dev.claudemesh.broker.netty.pipeline.WebSocketCloseHandler} runs the closing handshake of RFC 6455 §7
+ * and {@link dev.claudemesh.broker.netty.pipeline.HttpLingeringClose} the lingering close of RFC 9112 §9.6.
  * Every handler runs on its channel's event loop.
  */
 package dev.claudemesh.broker.netty.pipeline;

@@ -4,13 +4,16 @@ import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.testing.Identities;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -175,6 +178,49 @@ class HookIT {
         assertAnswer(hook(broker, overLimit, HOOK_TOKEN), 413, "{\"ok\":false,\"error\":\"payload too large\"}");
         String wayOver = padTo("{\"cwd\":\"/hook/size\",\"pid\":503,\"status\":\"idle\"}", 10 * MAX_MESSAGE_BYTES);
         assertAnswer(hook(broker, wayOver, HOOK_TOKEN), 413, "{\"ok\":false,\"error\":\"payload too large\"}");
+    }
+
+    /**
+     * The 413 goes out as soon as the head says the body is too large, while the client is still sending it; the JDK's
+     * client reads the answer only once its body is out. Closing at once reset the connection under the client, which
+     * then failed with "header parser received no bytes" now and then; the lingering close reads and drops the rest,
+     * so the answer always arrives. The body (512 KiB, fixed length or chunked, where the limit is crossed mid-body) is
+     * far larger than the socket buffers, so the client is still sending when the 413 is written; it stays under the
+     * lingering's byte bound ({@code PipelineLimits.DEFAULT_HTTP_LINGER_MAX_BYTES}).
+     */
+    @RepeatedTest(30)
+    void shouldDeliverThe413WhileTheClientIsStillSendingItsBody() throws Exception {
+        String body = padTo("{\"cwd\":\"/hook/size\",\"pid\":504,\"status\":\"idle\"}", 128 * MAX_MESSAGE_BYTES);
+        assertAnswer(hook(broker, body, HOOK_TOKEN), 413, "{\"ok\":false,\"error\":\"payload too large\"}");
+
+        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.port() + "/hook/set-status"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + HOOK_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                .build();
+        assertAnswer(http.send(chunked, HttpResponse.BodyHandlers.ofString()), 413,
+                "{\"ok\":false,\"error\":\"payload too large\"}");
+    }
+
+    /** Small bodies on one keep-alive connection: each answered, the connection kept (no lingering close). */
+    @Test
+    void shouldServeSmallBodiesOnOneKeepAliveConnection() throws Exception {
+        try (RawWs s = RawWs.tcp(broker.port(), 0)) {
+            for (int pid = 511; pid <= 513; pid++) {
+                String body = "{\"cwd\":\"/hook/keep-alive\",\"pid\":" + pid + ",\"status\":\"idle\"}";
+                s.writeRaw(("POST /hook/set-status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + HOOK_TOKEN
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = s.readHttpHead();
+                assertThat(head).as("answer to pid %d", pid).startsWith("HTTP/1.1 200 ")
+                        .doesNotContainIgnoringCase("connection: close");
+                Matcher length = Pattern.compile("(?im)^content-length: *(\\d+)").matcher(head);
+                assertThat(length.find()).as(head).isTrue();
+                byte[] answer = s.socket().getInputStream().readNBytes(Integer.parseInt(length.group(1)));
+                assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("{\"ok\":true,\"pending\":true}");
+            }
+        }
     }
 
     @Test

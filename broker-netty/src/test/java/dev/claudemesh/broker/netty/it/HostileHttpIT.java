@@ -8,9 +8,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -167,6 +171,72 @@ class HostileHttpIT {
             assertThat(idle.readAllUntilEof(REQUEST_TIMEOUT_MS + 3_000)).isEmpty();
             assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(REQUEST_TIMEOUT_MS - 200L);
         }
+    }
+
+    @Test
+    void shouldAnswer408ToARequestThatDoesNotArriveInTime() {
+        try (RawWs s = RawWs.tcp(broker.port(), 0)) {
+            s.writeRaw("POST /hook/set-status HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"cwd\":"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String response = s.readAllUntilEof(REQUEST_TIMEOUT_MS + 3_000);
+            assertThat(response).startsWith("HTTP/1.1 408 ").containsIgnoringCase("connection: close")
+                    .endsWith("{\"error\":\"request timeout\"}");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ lingering close
+
+    /**
+     * Writes an oversized request's head, then body bytes in {@code chunk}-byte writes every {@code pauseMs} from a
+     * second thread until the broker ends the connection, while this thread reads the answer. Returns the answer; the
+     * writer must have been cut off (a failed write) within {@code boundMs}.
+     */
+    private String sendForever(int chunk, long pauseMs, long boundMs) throws Exception {
+        try (RawWs s = RawWs.tcp(broker.port(), 0)) {
+            s.writeRaw("POST /hook/set-status HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            CompletableFuture<Long> cutOffAfter = new CompletableFuture<>();
+            Thread writer = new Thread(() -> {
+                byte[] bytes = new byte[chunk];
+                long written = 0;
+                try {
+                    OutputStream out = s.socket().getOutputStream();
+                    while (written < 1_000_000_000L) {
+                        out.write(bytes);
+                        written += chunk;
+                        if (pauseMs > 0) {
+                            Thread.sleep(pauseMs); // the pace of a slow client, not a wait for a condition
+                        }
+                    }
+                    cutOffAfter.completeExceptionally(new AssertionError("never cut off"));
+                } catch (IOException e) {
+                    cutOffAfter.complete(written);
+                } catch (InterruptedException e) {
+                    cutOffAfter.completeExceptionally(e);
+                }
+            }, "send-forever");
+            writer.setDaemon(true);
+            writer.start();
+            String answer = s.readAllUntilEof(10_000);
+            long written = cutOffAfter.get(boundMs, TimeUnit.MILLISECONDS);
+            assertThat(written).as("bytes the broker took before cutting the client off").isLessThan(1_000_000_000L);
+            return answer;
+        }
+    }
+
+    @Test
+    void shouldAnswer413AndCutOffAClientThatKeepsSendingAtFullSpeed() throws Exception {
+        // the byte bound (1 MiB) ends it; allow for the socket buffers on both sides before the writes fail
+        String answer = sendForever(64 * 1024, 0, 10_000);
+        assertThat(answer).startsWith("HTTP/1.1 413 ").containsIgnoringCase("connection: close")
+                .endsWith("{\"ok\":false,\"error\":\"payload too large\"}");
+    }
+
+    @Test
+    void shouldAnswer413AndCutOffAClientThatKeepsSendingSlowly() throws Exception {
+        // 10 KiB/s never reaches the byte bound: the time bound (2 s) ends it
+        String answer = sendForever(1024, 100, 10_000);
+        assertThat(answer).startsWith("HTTP/1.1 413 ").endsWith("{\"ok\":false,\"error\":\"payload too large\"}");
     }
 
     // ------------------------------------------------------------------------------------------ upgrades

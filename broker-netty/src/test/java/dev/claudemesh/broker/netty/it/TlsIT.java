@@ -7,11 +7,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,6 +119,28 @@ class TlsIT {
                     .contains("\"pubkey\":\"" + session.publicKeyHex() + "\"");
         } finally {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The lingering close over TLS: the 413 goes out, then {@code close_notify} and the FIN, while the JDK's client is
+     * still sending a body eight times the limit (it reads only once the body is out), on TLS 1.3 and 1.2.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void shouldDeliverThe413OverHttpsWhileTheClientIsStillSending(String protocol) throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(trustingTestCert)
+                .sslParameters(new SSLParameters(null, new String[] {protocol}))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        String body = "{\"cwd\":\"/tls/size\",\"pid\":1,\"status\":\"idle\"" + " ".repeat(512 * 1024) + "}";
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                            URI.create("https://127.0.0.1:" + broker.port() + "/hook/set-status"))
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("attempt %d", i + 1).isEqualTo(413);
+            assertThat(r.body()).isEqualTo("{\"ok\":false,\"error\":\"payload too large\"}");
+            assertThat(r.sslSession()).hasValueSatisfying(s -> assertThat(s.getProtocol()).isEqualTo(protocol));
         }
     }
 

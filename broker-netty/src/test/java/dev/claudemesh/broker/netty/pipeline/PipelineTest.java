@@ -158,8 +158,8 @@ class PipelineTest {
 
     @Test
     void shouldBuildHttpPipelineInOrder() {
-        assertThat(ch.pipeline().names()).startsWith(HandlerNames.HTTP_CODEC, HandlerNames.HTTP_AGGREGATOR,
-                HandlerNames.HTTP_ROUTER);
+        assertThat(ch.pipeline().names()).startsWith(HandlerNames.HTTP_LINGER, HandlerNames.HTTP_CODEC,
+                HandlerNames.HTTP_AGGREGATOR, HandlerNames.HTTP_ROUTER);
     }
 
     @Test
@@ -167,7 +167,8 @@ class PipelineTest {
         upgrade();
         List<String> names = ch.pipeline().names();
         assertThat(names).contains(HandlerNames.WS_DECODER, HandlerNames.WS_ENCODER, HandlerNames.WS_AGGREGATOR,
-                HandlerNames.PEER).doesNotContain(HandlerNames.HTTP_ROUTER, HandlerNames.HTTP_AGGREGATOR);
+                HandlerNames.PEER).doesNotContain(HandlerNames.HTTP_ROUTER, HandlerNames.HTTP_AGGREGATOR,
+                HandlerNames.HTTP_LINGER);
         assertThat(names.indexOf(HandlerNames.WS_AGGREGATOR)).isLessThan(names.indexOf(HandlerNames.PEER));
         assertThat(names.indexOf(HandlerNames.WS_DECODER)).isLessThan(names.indexOf(HandlerNames.WS_AGGREGATOR));
         assertThat(names.indexOf(HandlerNames.WS_CLOSE)).isEqualTo(names.indexOf(HandlerNames.PEER) - 1);
@@ -196,15 +197,34 @@ class PipelineTest {
     }
 
     @Test
-    void shouldCloseAConnectionWithoutACompleteRequestAtTheRequestDeadline() {
+    void shouldAnswer408AndCloseAConnectionWithoutACompleteRequestAtTheRequestDeadline() {
         ch.writeInbound(ascii("GET /health HTTP/1.1\r\nHost: x\r\n")); // the head never ends
         ch.advanceTimeBy(REQUEST_TIMEOUT_MS - 1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isActive()).isTrue();
+        assertThat((Object) ch.readOutbound()).isNull();
         ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        FullHttpResponse res = readHttpResponse();
+        try {
+            assertThat(res.status()).isEqualTo(HttpResponseStatus.REQUEST_TIMEOUT);
+            assertThat(res.content().toString(StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"request timeout\"}");
+        } finally {
+            res.release();
+        }
+        // the lingering close (HttpLingeringCloseTest): closed at its time bound at the latest
+        ch.advanceTimeBy(PipelineLimits.DEFAULT_HTTP_LINGER_MS, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isActive()).isFalse();
         assertThat(httpCalls).isEmpty();
+    }
+
+    @Test
+    void shouldCloseAnIdleConnectionSilentlyAtTheRequestDeadline() {
+        ch.advanceTimeBy(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isActive()).isFalse();
+        assertThat((Object) ch.readOutbound()).isNull();
     }
 
     @Test
