@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One mesh, as the rest of the broker sees it: the entry points (register a lease, handle a frame, a socket closed,
@@ -38,6 +40,8 @@ final class MeshState {
     final LeaseTable leases;
     /** Per-mesh state of each service, by service index; created by {@link #start()}. */
     private Object[] serviceStates;
+    /** The service state that restores saved peer state into control-plane leases, or null (none installed). */
+    private LeaseRestorer restorer;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
@@ -65,9 +69,18 @@ final class MeshState {
             if (states[i] instanceof LeaseListener l) {
                 listeners.add(l);
             }
+            if (states[i] instanceof LeaseRestorer r) {
+                if (restorer == null) {
+                    restorer = r;
+                } else {
+                    log.error("mesh {}: service {} restores peer state too; only the first one is used", meshId,
+                            services.get(i).name());
+                }
+            }
         }
         serviceStates = states;
         core.lifecycle.listeners(listeners);
+        core.lifecycle.restoring(restorer != null);
         long redeliverySweepMs = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
         loop.scheduleAtFixedRate(() -> core.queues.redeliver(nowMs()), redeliverySweepMs);
         loop.scheduleAtFixedRate(() -> core.statusRules.sweep(leases.all(), nowMs()), broker.settings.statusSweepMs());
@@ -80,13 +93,45 @@ final class MeshState {
 
     // ------------------------------------------------------------------------------------------ leases
 
-    /** Registers (or reattaches) the lease of an authenticated socket. Returns the rejection, or null. */
-    HelloRejection register(PeerSession s, Inbound in, Member m) {
+    /**
+     * Registers (or reattaches) the lease of an authenticated socket, or rejects it. A {@code hello} that will make a
+     * new lease first loads the member's saved peer state when a service restores it ({@link LeaseRestorer}); frames
+     * that arrive meanwhile wait in the session, as during the other hello checks.
+     */
+    void admit(PeerSession s, Inbound in, Member m) {
         if (s.closed) {
             s.conn.execute(s::authFailed);
-            return null;
+            return;
         }
-        return core.lifecycle.register(s, in, m, nowMs());
+        LeaseRestorer r = restorer;
+        if (r == null || in.type != Inbound.Type.HELLO || core.lifecycle.reattaches(in, m)) {
+            register(s, in, m, null);
+            return;
+        }
+        CompletionStage<SavedPeerState> saved;
+        try {
+            saved = r.load(m);
+        } catch (RuntimeException e) {
+            saved = CompletableFuture.failedFuture(e);
+        }
+        saved.whenComplete((state, error) -> loop.execute(() -> {
+            if (error != null) {
+                // as the original: a hello is never refused for this; the lease starts as if nothing was saved
+                log.warn("mesh {}: saved peer state of member {} not loaded: {}", meshId, m.id(), error.toString());
+            }
+            register(s, in, m, error == null ? state : null);
+        }));
+    }
+
+    private void register(PeerSession s, Inbound in, Member m, SavedPeerState restored) {
+        if (s.closed) {
+            s.conn.execute(s::authFailed);
+            return;
+        }
+        HelloRejection code = core.lifecycle.register(s, in, m, nowMs(), restored);
+        if (code != null) {
+            broker.authenticator.reject(s, in, code, m, this);
+        }
     }
 
     /** The socket of {@code s} closed: its lease (if it still owns it) enters grace. */
@@ -143,6 +188,7 @@ final class MeshState {
 
     private void unhandled(PeerSession s, Inbound in) {
         if (in.type == Inbound.Type.MALFORMED) {
+            log.info("conn {}: frame rejected: bad_request", s.conn.id());
             s.conn.send(Frames.error("bad_request", in.error, in));
             return;
         }
@@ -163,11 +209,20 @@ final class MeshState {
         core.idempotency.restore(r, nowMs());
     }
 
-    /** The {@code peers_list} peers array (admin API). */
+    /** The {@code peers_list} peers array (admin API: every lease, hidden ones included). */
     byte[] peersJson() {
         JsonOut o = new JsonOut(512);
-        ListPeersHandler.writePeers(o, leases);
+        ListPeersHandler.writePeers(o, leases, null);
         return o.toBytes();
+    }
+
+    /** Pushes {@code frame} to every live lease of the member {@code memberId} (e.g. {@code profile_updated}). */
+    void pushToMember(String memberId, byte[] frame) {
+        for (Lease l : leases.all()) {
+            if (l.member.id().equals(memberId)) {
+                core.send(l, frame);
+            }
+        }
     }
 
     /** The per-mesh state of the service at {@code index} (tests). */
