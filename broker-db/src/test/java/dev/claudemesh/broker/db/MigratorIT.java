@@ -53,7 +53,7 @@ class MigratorIT {
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
         assertThat(tables(db.dataSource())).containsExactly("audit_log", "audit_outbox", "flyway_schema_history",
-                "invite", "member", "mesh", "mesh_key", "message_queue", "presence");
+                "invite", "member", "mesh", "mesh_key", "message_queue", "peer_state", "presence");
     }
 
     @Test
