@@ -105,7 +105,7 @@ final class MeshState {
         }
         LeaseRestorer r = restorer;
         if (r == null || in.type != Inbound.Type.HELLO || core.lifecycle.reattaches(in, m)) {
-            register(s, in, m, null);
+            registerOrReject(s, in, m, null);
             return;
         }
         CompletionStage<SavedPeerState> saved;
@@ -119,11 +119,11 @@ final class MeshState {
                 // as the original: a hello is never refused for this; the lease starts as if nothing was saved
                 log.warn("mesh {}: saved peer state of member {} not loaded: {}", meshId, m.id(), error.toString());
             }
-            register(s, in, m, error == null ? state : null);
+            registerOrReject(s, in, m, error == null ? state : null);
         }));
     }
 
-    private void register(PeerSession s, Inbound in, Member m, SavedPeerState restored) {
+    private void registerOrReject(PeerSession s, Inbound in, Member m, SavedPeerState restored) {
         if (s.closed) {
             s.conn.execute(s::authFailed);
             return;
@@ -132,6 +132,11 @@ final class MeshState {
         if (code != null) {
             broker.authenticator.reject(s, in, code, m, this);
         }
+    }
+
+    /** Registers (or reattaches) a lease at once, restoring nothing (benchmarks). Returns the rejection, or null. */
+    HelloRejection register(PeerSession s, Inbound in, Member m) {
+        return core.lifecycle.register(s, in, m, nowMs(), null);
     }
 
     /** The socket of {@code s} closed: its lease (if it still owns it) enters grace. */
