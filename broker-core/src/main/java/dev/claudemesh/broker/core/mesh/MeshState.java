@@ -31,6 +31,8 @@ final class MeshState {
     private static final Logger log = LoggerFactory.getLogger(MeshState.class);
     /** Period of the expiry sweep. */
     private static final long EXPIRY_SWEEP_MS = 60_000;
+    /** Longest a hello waits for the member's saved peer state before it is registered without it. */
+    static final long RESTORE_WAIT_MS = 5_000;
 
     final String meshId;
     final MeshLoop loop;
@@ -114,9 +116,24 @@ final class MeshState {
         } catch (RuntimeException e) {
             saved = CompletableFuture.failedFuture(e);
         }
+        // as the original, a hello is never refused for this: a failed or slow load (the database down) registers the
+        // lease as if nothing was saved, within RESTORE_WAIT_MS, so the hello stays well inside its own deadline
+        boolean[] decided = {false};
+        MeshLoop.Cancellable timer = loop.schedule(() -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                log.warn("mesh {}: saved peer state of member {} not loaded within {} ms; registered without it",
+                        meshId, m.id(), RESTORE_WAIT_MS);
+                registerOrReject(s, in, m, null);
+            }
+        }, RESTORE_WAIT_MS);
         saved.whenComplete((state, error) -> loop.execute(() -> {
+            if (decided[0]) {
+                return;
+            }
+            decided[0] = true;
+            timer.cancel();
             if (error != null) {
-                // as the original: a hello is never refused for this; the lease starts as if nothing was saved
                 log.warn("mesh {}: saved peer state of member {} not loaded: {}", meshId, m.id(), error.toString());
             }
             registerOrReject(s, in, m, error == null ? state : null);

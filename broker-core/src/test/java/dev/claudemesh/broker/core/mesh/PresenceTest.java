@@ -139,6 +139,21 @@ class PresenceTest {
     }
 
     @Test
+    void shouldRegisterWithoutTheSavedStateWhenItIsNotLoadedInTime() {
+        peerStates.rows.put(alice.memberId(), new SavedPeerState(List.of(), false, JsonNode.ObjectNode.EMPTY, null,
+                null, SavedPeerState.Stats.ZERO));
+        MeshHarness.Peer a = h.hello(alice, "d1");
+        assertThat(a.conn().frames).isEmpty();
+
+        h.loop.advance(MeshState.RESTORE_WAIT_MS);
+        assertThat(a.conn().frames.get(0)).startsWith("{\"type\":\"hello_ack\"").doesNotContain("restored");
+        runStorage(); // the load answers late: ignored
+        h.loop.runAll();
+        assertThat(a.conn().framesContaining("hello_ack")).hasSize(1);
+        assertThat(lease(a).visible()).isTrue();
+    }
+
+    @Test
     void shouldNotLoadForAReattachNorForASessionHello() {
         MeshHarness.Peer a = hello(alice, "d1");
         close(a);
