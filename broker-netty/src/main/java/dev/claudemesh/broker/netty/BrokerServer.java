@@ -9,6 +9,7 @@ import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.AuditOutbox;
+import dev.claudemesh.broker.db.store.MemberProfiles;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.PgMemberDirectory;
 import dev.claudemesh.broker.db.store.PgRecoveryStore;
@@ -165,7 +166,8 @@ public final class BrokerServer implements AutoCloseable {
                     startedAt, VERSION, metrics);
             MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
                     MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
-            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource())),
+            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource()),
+                            new MemberProfiles(database.dataSource())),
                     new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),
@@ -322,6 +324,14 @@ public final class BrokerServer implements AutoCloseable {
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         blocking.shutdown();
+        try {
+            // the mesh services' last storage calls (e.g. peer state saved as the leases ended) before the pool goes
+            if (!blocking.awaitTermination(config.shutdownFlushMs(), TimeUnit.MILLISECONDS)) {
+                log.warn("blocking work did not finish within {} ms", config.shutdownFlushMs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         directory.close();
         durable.close();
         database.close();

@@ -1,6 +1,11 @@
 package dev.claudemesh.broker.netty;
 
 import dev.claudemesh.broker.core.mesh.MeshService;
+import dev.claudemesh.broker.core.presence.PresenceLimits;
+import dev.claudemesh.broker.core.presence.PresenceService;
+import dev.claudemesh.broker.db.store.PgMessageLookup;
+import dev.claudemesh.broker.db.store.PgPeerStateStore;
+import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
@@ -27,6 +32,9 @@ final class MeshServices {
         Objects.requireNonNull(config, "config");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
+        // presence (PROTOCOL-MESH §1-§3); topics: pass their TopicRecipients instead of null (message_status of #topic)
+        services.add(new PresenceService(new PgPeerStateStore(dataSource), new PgMessageLookup(dataSource), null,
+                new PresenceLimits(config.get(Settings.LEASE_METADATA_MAX_BYTES))));
         return List.copyOf(services);
     }
 }

@@ -23,7 +23,8 @@ public sealed interface AuditEvent {
     String canonicalPayload();
 
     /**
-     * A lease was registered: {@code {groups, pubkey, role}}, plus {@code session_pubkey} and
+     * A lease was registered: {@code {groups, pubkey, role}}, plus {@code restored} for a {@code hello} lease when a
+     * service restores saved peer state (PROTOCOL-MESH §2.2), plus {@code session_pubkey} and
      * {@code via:"session_hello"} for a session lease.
      *
      * @param pubkey        the member key
@@ -31,11 +32,18 @@ public sealed interface AuditEvent {
      * @param role          the lease's role, or null
      * @param sessionPubkey the proven session key of a {@code session_hello}; null for a {@code hello} (whose
      *                      unproven session key is not recorded)
+     * @param restored      whether the hello restored the member's saved peer state; null when not recorded
      */
-    record PeerJoined(String pubkey, List<GroupRole> groups, String role, String sessionPubkey) implements AuditEvent {
+    record PeerJoined(String pubkey, List<GroupRole> groups, String role, String sessionPubkey, Boolean restored)
+            implements AuditEvent {
         public PeerJoined {
             Objects.requireNonNull(pubkey, "pubkey");
             groups = List.copyOf(groups);
+        }
+
+        /** Without {@code restored} (a session lease, or no service restores peer state). */
+        public PeerJoined(String pubkey, List<GroupRole> groups, String role, String sessionPubkey) {
+            this(pubkey, groups, role, sessionPubkey, null);
         }
 
         @Override
@@ -53,7 +61,11 @@ public sealed interface AuditEvent {
                 }
                 c.endObject();
             }
-            c.endArray().field("pubkey", pubkey).field("role", role);
+            c.endArray().field("pubkey", pubkey);
+            if (restored != null) {
+                c.field("restored", restored.booleanValue());
+            }
+            c.field("role", role);
             if (sessionPubkey != null) {
                 c.field("session_pubkey", sessionPubkey).field("via", "session_hello");
             }

@@ -70,6 +70,16 @@ public final class Frames {
     /** hello_ack; {@code withProfile} false on a session reattach. */
     public static byte[] helloAck(String presenceId, String memberDisplayName, String roleTag,
                                   List<GroupRole> groups, String messageMode, boolean withProfile) {
+        return beginHelloAck(presenceId, memberDisplayName, roleTag, groups, messageMode, withProfile).endObject()
+                .toBytes();
+    }
+
+    /**
+     * The fields of a hello_ack, its object left open for the fields a path adds (PROTOCOL-MESH §2.2); close it with
+     * {@link JsonOut#endObject()}.
+     */
+    public static JsonOut beginHelloAck(String presenceId, String memberDisplayName, String roleTag,
+                                        List<GroupRole> groups, String messageMode, boolean withProfile) {
         JsonOut o = new JsonOut(160).beginObject().field("type", "hello_ack").field("presenceId", presenceId)
                 .field("memberDisplayName", memberDisplayName);
         if (withProfile) {
@@ -77,7 +87,7 @@ public final class Frames {
             groups(o, groups);
             o.field("messageMode", messageMode).endObject();
         }
-        return o.endObject().toBytes();
+        return o;
     }
 
     /** Writes {@code [{name, role?}]}. */

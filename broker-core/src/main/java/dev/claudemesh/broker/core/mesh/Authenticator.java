@@ -95,12 +95,7 @@ final class Authenticator {
             return;
         }
         s.mesh = mesh;
-        mesh.loop.execute(() -> {
-            HelloRejection code = mesh.register(s, in, m);
-            if (code != null) {
-                reject(s, in, code, m, mesh);
-            }
-        });
+        mesh.loop.execute(() -> mesh.admit(s, in, m));
     }
 
     /** Sends the rejection frame and closes the socket; counts and audits it. Any thread. */

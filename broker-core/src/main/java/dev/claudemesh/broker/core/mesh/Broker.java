@@ -3,6 +3,7 @@ package dev.claudemesh.broker.core.mesh;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.Clock;
+import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
@@ -11,7 +12,9 @@ import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -166,6 +169,38 @@ public final class Broker {
     /** A member was enrolled: forget any cached "no such member" so it can connect at once. */
     public void memberAdded(String meshId, String memberPubkey) {
         directory.invalidate(meshId, memberPubkey);
+    }
+
+    /**
+     * A member's persistent profile changed (the member API, PROTOCOL-MESH §3.6): drops its cached lookup, so that its
+     * next hello sees the change, and pushes the system event {@code profile_updated} with {@code changes} as its
+     * {@code eventData} to every live lease of the member.
+     */
+    public void memberProfileUpdated(String meshId, String memberId, String memberPubkey,
+                                     Frames.EventData changes) {
+        Objects.requireNonNull(changes, "changes");
+        directory.invalidate(meshId, memberPubkey);
+        MeshState m = meshes.get(meshId);
+        if (m != null) {
+            m.loop.execute(() -> m.pushToMember(memberId, m.core.systemEvent("profile_updated", changes)));
+        }
+    }
+
+    /** The number of leases (live and grace) of each member of a mesh, by member id; empty when none. */
+    public CompletableFuture<Map<String, Integer>> leaseCounts(String meshId) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        CompletableFuture<Map<String, Integer>> f = new CompletableFuture<>();
+        m.loop.execute(() -> {
+            Map<String, Integer> counts = new HashMap<>();
+            for (Lease l : m.leases.all()) {
+                counts.merge(l.member.id(), 1, Integer::sum);
+            }
+            f.complete(counts);
+        });
+        return f;
     }
 
     /** Number of undelivered DMs held in memory across meshes (approximate while traffic runs). */

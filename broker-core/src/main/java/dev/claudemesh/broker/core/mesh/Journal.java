@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.Ids;
+import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.model.StoredMessage;
@@ -58,6 +59,24 @@ final class Journal {
         return systemEvent("peer_joined", o -> {
             o.beginObject().field("name", l.displayName).field("pubkey", l.routingKey()).name("groups");
             Frames.groups(o, l.groups);
+            o.endObject();
+        }, nowMs);
+    }
+
+    /**
+     * {@code peer_returned} {@code {name, pubkey, groups, lastSeenAt?, summary?}} for a new control-plane lease of a
+     * member whose saved peer state was restored (PROTOCOL-MESH §2.3).
+     */
+    byte[] peerReturned(Lease l, SavedPeerState restored, long nowMs) {
+        return systemEvent("peer_returned", o -> {
+            o.beginObject().field("name", l.displayName).field("pubkey", l.routingKey()).name("groups");
+            Frames.groups(o, l.groups);
+            if (restored.lastSeenAtMs() != null) {
+                o.field("lastSeenAt", AuditChain.isoMillis(restored.lastSeenAtMs()));
+            }
+            if (restored.lastSummary() != null) {
+                o.field("summary", restored.lastSummary());
+            }
             o.endObject();
         }, nowMs);
     }

@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.core.envelope.JsonNode;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MeshLoop;
@@ -12,7 +13,8 @@ import java.util.List;
  * A presence lease (PROTOCOL §5): one per authenticated socket, kept through a 90 s grace after the socket
  * closes. Confined to its mesh's {@link MeshLoop}; the few fields the hook index reads from other threads
  * ({@link #cwd}, {@link #pid}, {@link #live}) are volatile. Mesh services read it through the public accessors;
- * only the core's parts change it.
+ * only the core's parts change it, except the lease metadata of PROTOCOL-MESH §3 (visibility, profile, stats), which
+ * the presence service sets on the mesh loop.
  */
 public final class Lease {
 
@@ -38,6 +40,14 @@ public final class Lease {
     StatusSource statusSource = StatusSource.TTL;
     long statusSetAtMs;
     String summary;
+    /** PROTOCOL-MESH §3.2: a hidden lease is left out of other members' peer lists and of multicast. */
+    boolean visible = true;
+    /** PROTOCOL-MESH §3.1: {@code {avatar?, title?, bio?, capabilities?}} (empty when never set). */
+    JsonNode.ObjectNode profile = JsonNode.ObjectNode.EMPTY;
+    /** PROTOCOL-MESH §3.3: the last {@code set_stats} object, or null when none was reported. */
+    JsonNode.ObjectNode stats;
+    /** What the hello of this lease restored from the member's peer state (PROTOCOL-MESH §2.2), or null. */
+    SavedPeerState restored;
     final long connectedAtMs;
     /** The socket of a live lease; null while in grace. */
     PeerSession session;
@@ -119,6 +129,41 @@ public final class Lease {
         return live;
     }
 
+    /** False when the lease is hidden ({@code set_visible false}). */
+    public boolean visible() {
+        return visible;
+    }
+
+    /** Hides or shows the lease (mesh loop only; the presence service's {@code set_visible}). */
+    public void visible(boolean visible) {
+        this.visible = visible;
+    }
+
+    /** The lease's profile object, empty when none was set. */
+    public JsonNode.ObjectNode profile() {
+        return profile;
+    }
+
+    /** Replaces the lease's profile (mesh loop only; the presence service's {@code set_profile}). */
+    public void profile(JsonNode.ObjectNode profile) {
+        this.profile = profile == null ? JsonNode.ObjectNode.EMPTY : profile;
+    }
+
+    /** The lease's last reported stats object, or null. */
+    public JsonNode.ObjectNode stats() {
+        return stats;
+    }
+
+    /** Replaces the lease's stats (mesh loop only; the presence service's {@code set_stats}). */
+    public void stats(JsonNode.ObjectNode stats) {
+        this.stats = stats;
+    }
+
+    /** What this lease's hello restored from the member's saved peer state, or null (nothing saved, or not a hello). */
+    public SavedPeerState restored() {
+        return restored;
+    }
+
     MeshState mesh() {
         return mesh;
     }
@@ -128,7 +173,8 @@ public final class Lease {
         return status == Status.IDLE || priority == Priority.NOW;
     }
 
-    boolean inGroup(String group) {
+    /** True when the lease holds group {@code group} or a subgroup {@code group/…} (PROTOCOL §4.2). */
+    public boolean inGroup(String group) {
         for (int i = 0; i < groups.size(); i++) {
             String n = groups.get(i).name();
             if (n.equals(group) || (n.length() > group.length() && n.startsWith(group) && n.charAt(group.length()) == '/')) {

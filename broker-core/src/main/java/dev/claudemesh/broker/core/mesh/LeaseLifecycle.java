@@ -5,7 +5,6 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
-import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
@@ -36,6 +35,8 @@ final class LeaseLifecycle {
     private final DmQueues queues;
     private final Journal journal;
     private LeaseListener[] listeners = NO_LISTENERS;
+    /** True when a service restores saved peer state into hello leases ({@link LeaseRestorer}). */
+    private boolean restoring;
 
     LeaseLifecycle(MeshState mesh, MeshLoop loop, long graceMs, int maxLeases, BrokerMetrics metrics, HookIndex hooks,
                    LeaseTable leases, DmQueues queues, Journal journal) {
@@ -55,8 +56,43 @@ final class LeaseLifecycle {
         listeners = l.toArray(NO_LISTENERS);
     }
 
-    /** Registers (or reattaches) the lease of an authenticated socket. Returns the rejection, or null. */
-    HelloRejection register(PeerSession s, Inbound in, Member m, long nowMs) {
+    /** Whether a service restores saved peer state into hello leases (set once the services exist). */
+    void restoring(boolean restoring) {
+        this.restoring = restoring;
+    }
+
+    /**
+     * True when {@code register} would not make a new lease for this hello of {@code m}: it takes a lease over (a
+     * reattach) or is refused for a key another member holds. Nothing needs restoring then.
+     */
+    boolean reattaches(Inbound in, Member m) {
+        String skey = in.sessionPubkey == null || in.sessionPubkey.isEmpty() ? null : in.sessionPubkey;
+        if (leases.bySessionKey(skey) != null) {
+            return true;
+        }
+        return in.type == Inbound.Type.HELLO && graceLeaseOfSession(m, in.sessionId) != null;
+    }
+
+    /** The grace control-plane lease of {@code m} without a session key whose sessionId is {@code sessionId}. */
+    private Lease graceLeaseOfSession(Member m, String sessionId) {
+        if (sessionId == null) {
+            return null;
+        }
+        for (Lease l : leases.ofMember(m.pubkey())) {
+            if (!l.live && l.sessionPubkey == null && sessionId.equals(l.sessionId)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Registers (or reattaches) the lease of an authenticated socket. Returns the rejection, or null.
+     *
+     * @param restored the member's saved peer state loaded for this hello (PROTOCOL-MESH §2.2), or null; ignored for
+     *                 a reattach
+     */
+    HelloRejection register(PeerSession s, Inbound in, Member m, long nowMs, SavedPeerState restored) {
         boolean sessionHello = in.type == Inbound.Type.SESSION_HELLO;
         String skey = in.sessionPubkey == null || in.sessionPubkey.isEmpty() ? null : in.sessionPubkey;
         Lease existing = leases.bySessionKey(skey);
@@ -72,18 +108,15 @@ final class LeaseLifecycle {
             existing = null;
         }
         Lease reattach = existing;
-        if (reattach == null && !sessionHello && in.sessionId != null) {
-            for (Lease l : leases.ofMember(m.pubkey())) {
-                if (!l.live && l.sessionPubkey == null && in.sessionId.equals(l.sessionId)) {
-                    reattach = l;
-                    break;
-                }
-            }
+        if (reattach == null && !sessionHello) {
+            reattach = graceLeaseOfSession(m, in.sessionId);
         }
         if (reattach != null) {
             takeOver(reattach, s, in, nowMs);
             return null;
         }
+        // before the sessionId dedup: a lease it replaces means the member never left
+        boolean memberPresent = !leases.ofMember(m.pubkey()).isEmpty();
         if (in.sessionId != null) {
             for (Lease l : new ArrayList<>(leases.ofMember(m.pubkey()))) {
                 if (in.sessionId.equals(l.sessionId)) {
@@ -97,8 +130,19 @@ final class LeaseLifecycle {
         Lease l = new Lease(Ids.newId(), mesh, m, sessionHello ? PeerRole.SESSION : PeerRole.CONTROL_PLANE, nowMs);
         l.sessionPubkey = skey;
         applyHelloFields(l, in);
-        List<GroupRole> groups = in.groups != null && !in.groups.isEmpty() ? in.groups : m.defaultGroups();
-        l.groups.addAll(groups);
+        if (sessionHello) {
+            restored = null; // a session_hello never restores (PROTOCOL-MESH §2.2)
+        }
+        boolean helloHasGroups = in.groups != null && !in.groups.isEmpty();
+        boolean restoredGroups = !helloHasGroups && restored != null && !restored.groups().isEmpty();
+        l.groups.addAll(helloHasGroups ? in.groups : restoredGroups ? restored.groups() : m.defaultGroups());
+        if (restored != null) {
+            l.visible = restored.visible();
+            l.profile = restored.profile();
+            l.restored = restored;
+        }
+        // a return only when the member was away: it had no lease in the mesh (PROTOCOL-MESH §16 defect 11 [fix])
+        boolean returning = restored != null && !memberPresent;
         l.role = in.role != null ? in.role : m.roleTag();
         l.session = s;
         l.live = true;
@@ -107,15 +151,19 @@ final class LeaseLifecycle {
         hooks.indexLease(l);
         metrics.connectionsTotal.increment();
 
-        s.conn.send(Frames.helloAck(l.presenceId, m.displayName(), m.roleTag(), l.groups, m.messageMode(), true));
+        s.conn.send(sessionHello
+                ? Frames.helloAck(l.presenceId, m.displayName(), m.roleTag(), l.groups, m.messageMode(), true)
+                : HelloAcks.hello(l, m, restored, restoredGroups));
         s.conn.execute(s::authSucceeded);
-        log.info("conn {} {} accepted: mesh {} member {} presence {}", s.conn.id(),
-                sessionHello ? "session_hello" : "hello", mesh.meshId, m.id(), l.presenceId);
+        log.info("conn {} {} accepted: mesh {} member {} presence {}{}", s.conn.id(),
+                sessionHello ? "session_hello" : "hello", mesh.meshId, m.id(), l.presenceId,
+                restored != null ? " (peer state restored)" : "");
 
         journal.presence(l);
-        journal.audit(m.id(), new AuditEvent.PeerJoined(m.pubkey(), l.groups, l.role, sessionHello ? skey : null),
-                nowMs);
-        byte[] joined = journal.peerJoined(l, nowMs);
+        Boolean restoredFlag = sessionHello || !restoring ? null : restored != null;
+        journal.audit(m.id(), new AuditEvent.PeerJoined(m.pubkey(), l.groups, l.role, sessionHello ? skey : null,
+                restoredFlag), nowMs);
+        byte[] joined = returning ? journal.peerReturned(l, restored, nowMs) : journal.peerJoined(l, nowMs);
         for (Lease other : leases.all()) {
             // a session_hello is announced to every other live lease; a hello to other members' leases only
             if (other != l && other.live && (sessionHello || !other.member.id().equals(m.id()))) {
@@ -144,7 +192,8 @@ final class LeaseLifecycle {
         s.lease = l;
         hooks.indexLease(l);
         metrics.connectionsTotal.increment();
-        s.conn.send(Frames.helloAck(l.presenceId, l.member.displayName(), null, null, null, false));
+        s.conn.send(in.type == Inbound.Type.HELLO ? HelloAcks.helloReattach(l)
+                : Frames.helloAck(l.presenceId, l.member.displayName(), null, null, null, false));
         s.conn.execute(s::authSucceeded);
         log.info("conn {} reattached presence {} in mesh {}", s.conn.id(), l.presenceId, mesh.meshId);
         journal.presence(l);

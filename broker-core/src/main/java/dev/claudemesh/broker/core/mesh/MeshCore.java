@@ -7,6 +7,8 @@ import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.port.MeshLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +23,8 @@ import java.util.function.BiConsumer;
  * {@link #onLoop}.
  */
 final class MeshCore implements MeshContext {
+
+    private static final Logger log = LoggerFactory.getLogger(MeshCore.class);
 
     private final String meshId;
     private final MeshLoop loop;
@@ -103,7 +107,10 @@ final class MeshCore implements MeshContext {
 
     @Override
     public void error(PeerSession to, Inbound request, String code, String message) {
-        metrics.requestError(request.rawType == null ? UnknownTypes.OTHER : request.rawType, code);
+        String type = request.rawType == null ? UnknownTypes.OTHER : request.rawType;
+        metrics.requestError(type, code);
+        // one line per rejected request: its type and code only, never the message (it may quote the request)
+        log.info("conn {}: {} rejected: {}", to.conn.id(), UnknownTypes.printable(type), code);
         to.conn.send(Frames.error(code, message, request));
     }
 

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One mesh, as the rest of the broker sees it: the entry points (register a lease, handle a frame, a socket closed,
@@ -29,6 +31,8 @@ final class MeshState {
     private static final Logger log = LoggerFactory.getLogger(MeshState.class);
     /** Period of the expiry sweep. */
     private static final long EXPIRY_SWEEP_MS = 60_000;
+    /** Longest a hello waits for the member's saved peer state before it is registered without it. */
+    static final long RESTORE_WAIT_MS = 5_000;
 
     final String meshId;
     final MeshLoop loop;
@@ -38,6 +42,8 @@ final class MeshState {
     final LeaseTable leases;
     /** Per-mesh state of each service, by service index; created by {@link #start()}. */
     private Object[] serviceStates;
+    /** The service state that restores saved peer state into control-plane leases, or null (none installed). */
+    private LeaseRestorer restorer;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
@@ -65,9 +71,18 @@ final class MeshState {
             if (states[i] instanceof LeaseListener l) {
                 listeners.add(l);
             }
+            if (states[i] instanceof LeaseRestorer r) {
+                if (restorer == null) {
+                    restorer = r;
+                } else {
+                    log.error("mesh {}: service {} restores peer state too; only the first one is used", meshId,
+                            services.get(i).name());
+                }
+            }
         }
         serviceStates = states;
         core.lifecycle.listeners(listeners);
+        core.lifecycle.restoring(restorer != null);
         long redeliverySweepMs = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
         loop.scheduleAtFixedRate(() -> core.queues.redeliver(nowMs()), redeliverySweepMs);
         loop.scheduleAtFixedRate(() -> core.statusRules.sweep(leases.all(), nowMs()), broker.settings.statusSweepMs());
@@ -80,13 +95,65 @@ final class MeshState {
 
     // ------------------------------------------------------------------------------------------ leases
 
-    /** Registers (or reattaches) the lease of an authenticated socket. Returns the rejection, or null. */
-    HelloRejection register(PeerSession s, Inbound in, Member m) {
+    /**
+     * Registers (or reattaches) the lease of an authenticated socket, or rejects it. A {@code hello} that will make a
+     * new lease first loads the member's saved peer state when a service restores it ({@link LeaseRestorer}); frames
+     * that arrive meanwhile wait in the session, as during the other hello checks.
+     */
+    void admit(PeerSession s, Inbound in, Member m) {
         if (s.closed) {
             s.conn.execute(s::authFailed);
-            return null;
+            return;
         }
-        return core.lifecycle.register(s, in, m, nowMs());
+        LeaseRestorer r = restorer;
+        if (r == null || in.type != Inbound.Type.HELLO || core.lifecycle.reattaches(in, m)) {
+            registerOrReject(s, in, m, null);
+            return;
+        }
+        CompletionStage<SavedPeerState> saved;
+        try {
+            saved = r.load(m);
+        } catch (RuntimeException e) {
+            saved = CompletableFuture.failedFuture(e);
+        }
+        // as the original, a hello is never refused for this: a failed or slow load (the database down) registers the
+        // lease as if nothing was saved, within RESTORE_WAIT_MS, so the hello stays well inside its own deadline
+        boolean[] decided = {false};
+        MeshLoop.Cancellable timer = loop.schedule(() -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                log.warn("mesh {}: saved peer state of member {} not loaded within {} ms; registered without it",
+                        meshId, m.id(), RESTORE_WAIT_MS);
+                registerOrReject(s, in, m, null);
+            }
+        }, RESTORE_WAIT_MS);
+        saved.whenComplete((state, error) -> loop.execute(() -> {
+            if (decided[0]) {
+                return;
+            }
+            decided[0] = true;
+            timer.cancel();
+            if (error != null) {
+                log.warn("mesh {}: saved peer state of member {} not loaded: {}", meshId, m.id(), error.toString());
+            }
+            registerOrReject(s, in, m, error == null ? state : null);
+        }));
+    }
+
+    private void registerOrReject(PeerSession s, Inbound in, Member m, SavedPeerState restored) {
+        if (s.closed) {
+            s.conn.execute(s::authFailed);
+            return;
+        }
+        HelloRejection code = core.lifecycle.register(s, in, m, nowMs(), restored);
+        if (code != null) {
+            broker.authenticator.reject(s, in, code, m, this);
+        }
+    }
+
+    /** Registers (or reattaches) a lease at once, restoring nothing (benchmarks). Returns the rejection, or null. */
+    HelloRejection register(PeerSession s, Inbound in, Member m) {
+        return core.lifecycle.register(s, in, m, nowMs(), null);
     }
 
     /** The socket of {@code s} closed: its lease (if it still owns it) enters grace. */
@@ -143,6 +210,7 @@ final class MeshState {
 
     private void unhandled(PeerSession s, Inbound in) {
         if (in.type == Inbound.Type.MALFORMED) {
+            log.info("conn {}: frame rejected: bad_request", s.conn.id());
             s.conn.send(Frames.error("bad_request", in.error, in));
             return;
         }
@@ -163,11 +231,20 @@ final class MeshState {
         core.idempotency.restore(r, nowMs());
     }
 
-    /** The {@code peers_list} peers array (admin API). */
+    /** The {@code peers_list} peers array (admin API: every lease, hidden ones included). */
     byte[] peersJson() {
         JsonOut o = new JsonOut(512);
-        ListPeersHandler.writePeers(o, leases);
+        ListPeersHandler.writePeers(o, leases, null);
         return o.toBytes();
+    }
+
+    /** Pushes {@code frame} to every live lease of the member {@code memberId} (e.g. {@code profile_updated}). */
+    void pushToMember(String memberId, byte[] frame) {
+        for (Lease l : leases.all()) {
+            if (l.member.id().equals(memberId)) {
+                core.send(l, frame);
+            }
+        }
     }
 
     /** The per-mesh state of the service at {@code index} (tests). */

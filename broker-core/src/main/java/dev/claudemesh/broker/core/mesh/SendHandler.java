@@ -17,6 +17,8 @@ import java.util.List;
  */
 final class SendHandler implements MessageHandler<MeshCore> {
 
+    private static final byte[] NO_BYTES = new byte[0];
+
     @Override
     public void handle(MeshCore mesh, PeerSession from, Inbound in) {
         Lease l = from.lease;
@@ -112,7 +114,12 @@ final class SendHandler implements MessageHandler<MeshCore> {
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);
     }
 
-    /** {@code *}, {@code @all} or {@code @group}: pushed at once to live leases of other members, never stored. */
+    /**
+     * {@code *}, {@code @all} or {@code @group}: pushed at once to live, visible leases of other members (a hidden lease
+     * is skipped, PROTOCOL-MESH §3.2) and acked at once. Its payload is never stored; a record of it is, already
+     * delivered and without nonce or ciphertext, so that {@code message_status} can find it (PROTOCOL-MESH §1.2: the
+     * original stored multicast rows and marked them delivered right after the fan-out).
+     */
     private static void multicast(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
                                   String idemKey) {
         String target = in.targetSpec;
@@ -120,7 +127,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
         String messageId = Ids.newId();
         byte[] frame = null;
         for (Lease r : mesh.leases.all()) {
-            if (!r.live || r.member.id().equals(l.member.id()) || (group != null && !r.inGroup(group))) {
+            if (!r.live || !r.visible || r.member.id().equals(l.member.id())
+                    || (group != null && !r.inGroup(group))) {
                 continue;
             }
             if (!SendPolicy.granted(r.member, l.member.pubkey(), "broadcast")) {
@@ -136,7 +144,12 @@ final class SendHandler implements MessageHandler<MeshCore> {
             mesh.metrics().pushesTotal.increment();
         }
         mesh.metrics().messageRouted(priority.wire());
-        // never stored, so acked at once: its idempotency entry is committed at once too
+        // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
+        mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
+                l.routingKey(), l.displayName, target, priority.wire(), NO_BYTES, NO_BYTES, in.clientMessageId,
+                in.requestFingerprint, now, now), null);
+        mesh.journal.delivered(messageId, now);
+        // the payload is never stored, so acked at once: its idempotency entry is committed at once too
         mesh.idempotency.committed(mesh.idempotency.remember(idemKey, messageId, now, now));
         from.reply(Frames.ackQueued(in, messageId));
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);

@@ -5,13 +5,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts and logs frames whose type no handler serves (they are answered {@code unknown_message_type}). The metric
  * label is the type when it is one of the message types of PROTOCOL-MESH (features clients may already send), else
- * {@code other}, so that the label set stays bounded whatever clients send. Each label is logged once, at INFO, with
- * the type only (never the frame); later ones at DEBUG. Thread-safe.
+ * {@code other}, so that the label set stays bounded whatever clients send. Every such frame is logged, one INFO line
+ * with the type only (printable ASCII, at most {@value #MAX_LOGGED_CHARS} characters; never the frame). Thread-safe.
  */
 final class UnknownTypes {
 
@@ -44,22 +43,16 @@ final class UnknownTypes {
             "peer_file_request", "peer_file_response", "peer_dir_request", "peer_dir_response");
 
     private final BrokerMetrics metrics;
-    private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
     UnknownTypes(BrokerMetrics metrics) {
         this.metrics = metrics;
     }
 
-    /** Counts one frame of {@code rawType} (nullable) and logs the first of its label. */
+    /** Counts and logs one frame of {@code rawType} (nullable). */
     void seen(String rawType, long connId) {
         String label = rawType != null && KNOWN.contains(rawType) ? rawType : OTHER;
         metrics.messageUnknown(label);
-        if (logged.add(label)) {
-            log.info("conn {}: message type {} has no handler (answered unknown_message_type; later ones at DEBUG)",
-                    connId, label.equals(OTHER) ? printable(rawType) : label);
-        } else if (log.isDebugEnabled()) {
-            log.debug("conn {}: unknown message type {}", connId, printable(rawType));
-        }
+        log.info("conn {}: message type {} has no handler: answered unknown_message_type", connId, printable(rawType));
     }
 
     /** The type as a short, printable ASCII token for a log line. */

@@ -54,6 +54,18 @@ class AuditEventTest {
     }
 
     @Property(tries = 300)
+    void peerJoinedWithRestoredShouldMatchTheMapPayload(@ForAll String pubkey, @ForAll String g1,
+                                                        @ForAll boolean withRole, @ForAll String role,
+                                                        @ForAll boolean restored) {
+        List<GroupRole> groups = List.of(new GroupRole(g1, null));
+        String r = withRole ? role : null;
+        Map<String, Object> expected = peerJoinedMap(pubkey, groups, r, null);
+        expected.put("restored", restored);
+        assertThat(new AuditEvent.PeerJoined(pubkey, groups, r, null, restored).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(expected));
+    }
+
+    @Property(tries = 300)
     void messageSentShouldMatchTheMapPayload(@ForAll String target, @ForAll String priority) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("targetSpec", target);
@@ -76,6 +88,8 @@ class AuditEventTest {
                 + "\"pubkey\":\"ab\",\"role\":\"dev\",\"session_pubkey\":\"cd\",\"via\":\"session_hello\"}");
         assertThat(new AuditEvent.PeerJoined("ab", List.of(), null, null).canonicalPayload())
                 .isEqualTo("{\"groups\":[],\"pubkey\":\"ab\",\"role\":null}");
+        assertThat(new AuditEvent.PeerJoined("ab", List.of(), "dev", null, false).canonicalPayload())
+                .isEqualTo("{\"groups\":[],\"pubkey\":\"ab\",\"restored\":false,\"role\":\"dev\"}");
         assertThat(AuditEvent.PeerLeft.INSTANCE.type()).isEqualTo("peer_left");
         assertThat(AuditEvent.PeerLeft.INSTANCE.canonicalPayload())
                 .isEqualTo(AuditChain.canonicalJson(Map.of())).isEqualTo("{}");

@@ -143,6 +143,13 @@ public final class Settings {
     public static final Setting<Long> SHUTDOWN_FLUSH_MS = longInt("BROKER_SHUTDOWN_FLUSH_MS", "shutdownFlushMs", 5_000,
             0, 60_000, "ms", "on SIGTERM, how long to wait for the writer to commit what it accepted");
 
+    // ---------------------------------------------------------------------------------------- presence (PROTOCOL-MESH §1-§3)
+
+    public static final Setting<Integer> LEASE_METADATA_MAX_BYTES = integer("LEASE_METADATA_MAX_BYTES",
+            "leaseMetadataMaxBytes", 4096, 64, 1_048_576, "bytes",
+            "largest profile (set_profile) or stats object (set_stats) a lease may hold, as JSON; kept per member in "
+                    + "peer_state");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -152,7 +159,8 @@ public final class Settings {
             LOG_FORMAT, LOG_LEVEL, GIT_SHA, GRACE_MS, REDELIVERY_MS, HELLO_TIMEOUT_MS, STATUS_SWEEP_MS,
             PING_INTERVAL_MS, STALE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES,
             MAX_PENDING_BYTES_PER_SOCKET, SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES,
-            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS);
+            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS,
+            LEASE_METADATA_MAX_BYTES);
 
     private Settings() {
     }

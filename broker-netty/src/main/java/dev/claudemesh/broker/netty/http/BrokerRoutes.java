@@ -50,11 +50,16 @@ final class BrokerRoutes {
         JoinApi join = new JoinApi(server, membership.invites(), audit, calls);
         AdminRoutes admin = new AdminRoutes(server.broker(), membership, calls);
         InviteAdmin invites = new InviteAdmin(server, membership, calls);
+        MemberApi members = new MemberApi(server.broker(), stores.memberProfiles(),
+                new MemberCredential(server.clock(), server.broker().settings().skewMs()), audit, calls, server.clock());
         return RouteTable.builder()
                 .get("/health", health::health)
                 .get("/metrics", health::metrics)
                 .post("/hook/set-status", hooks::setStatus)
                 .post("/join", join::join)
+                .get("/mesh/{meshId}/members", members::members)
+                .patch("/mesh/{meshId}/member/{memberId}", members::updateMember)
+                .patch("/mesh/{meshId}/settings", members::updateSettings)
                 .area("/admin", adminAuth)
                 .post("/admin/meshes", admin::createMesh)
                 .post("/admin/meshes/{meshId}/members", admin::addMember)

@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.netty.http;
 
 import dev.claudemesh.broker.db.store.AuditOutbox;
+import dev.claudemesh.broker.db.store.MemberProfiles;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.netty.ServerContext;
 import dev.claudemesh.broker.netty.pipeline.HttpRouter;
@@ -34,11 +35,13 @@ public final class HttpApi implements HttpRouter.HttpHandler {
      * @param membership  meshes, members, invites, audit verification: the one administration service, shared with
      *                    the jar's subcommands (the routes give it the listener that tells the running broker)
      * @param auditOutbox enrolment audit events waiting for the durable writer
+     * @param memberProfiles the member profile API's roster, edits and mesh policy (PROTOCOL-MESH §3.6)
      */
-    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox) {
+    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, MemberProfiles memberProfiles) {
         public Stores {
             Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
+            Objects.requireNonNull(memberProfiles, "memberProfiles");
         }
     }
 

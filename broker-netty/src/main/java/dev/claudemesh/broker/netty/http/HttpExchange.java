@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class HttpExchange {
 
     private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
-    private static final AsciiString PREFLIGHT_ALLOWED_HEADERS = AsciiString.cached("Authorization, Content-Type");
+    private static final AsciiString PREFLIGHT_ALLOWED_HEADERS = AsciiString.cached(
+            "Authorization, Content-Type, X-Member-Id, X-Member-Timestamp, X-Member-Signature");
     private static final AsciiString PREFLIGHT_MAX_AGE_S = AsciiString.cached("86400");
 
     private final ChannelHandlerContext ctx;

@@ -229,6 +229,10 @@ public final class RouteTable {
             return route(HttpMethod.DELETE, template, handler);
         }
 
+        public Builder patch(String template, RouteHandler handler) {
+            return route(HttpMethod.PATCH, template, handler);
+        }
+
         /**
          * Adds {@code method template → handler}.
          *

@@ -10,6 +10,7 @@ import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.AuditOutbox;
+import dev.claudemesh.broker.db.store.MemberProfiles;
 import dev.claudemesh.broker.netty.BrokerConfig;
 import dev.claudemesh.broker.netty.ServerContext;
 import io.netty.buffer.Unpooled;
@@ -96,7 +97,7 @@ class HttpApiTest {
         ServerContext ctx = new ServerContext(config, broker, durable, Runnable::run, () -> 7900, clock,
                 nowMs.get() - 5_000, "0.1.0-test", metrics);
         HttpApi.Stores stores = new HttpApi.Stores(new MembershipAdmin(DOWN, null, MembershipAdmin.VIA_ADMIN_API,
-                nowMs::get, MembershipAdmin.Listener.NONE), new AuditOutbox(DOWN));
+                nowMs::get, MembershipAdmin.Listener.NONE), new AuditOutbox(DOWN), new MemberProfiles(DOWN));
         return HttpApi.create(ctx, stores, new BrokerMetricsExporter(metrics, durable));
     }
 
@@ -165,9 +166,9 @@ class HttpApiTest {
         Reply r = call(api(Map.of()), request(HttpMethod.OPTIONS, "/anything/at/all", ""));
         assertThat(r.status()).isEqualTo(204);
         assertThat(r.body()).isEmpty();
-        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, OPTIONS");
+        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, PATCH, OPTIONS");
         assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS))
-                .isEqualTo("Authorization, Content-Type");
+                .isEqualTo("Authorization, Content-Type, X-Member-Id, X-Member-Timestamp, X-Member-Signature");
     }
 
     @Test
