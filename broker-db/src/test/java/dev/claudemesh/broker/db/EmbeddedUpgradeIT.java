@@ -60,7 +60,10 @@ class EmbeddedUpgradeIT {
         assertThat(Files.readString(cluster.resolve("PG_VERSION"), StandardCharsets.US_ASCII).strip()).isEqualTo("14");
 
         try (Database db = Database.open(DatabaseConfig.defaults().withDataDir(home))) {
-            assertThat(db.appliedAtOpen()).as("the schema came over at V3: nothing to apply").isEmpty();
+            List<String> available = new Migrator(db.dataSource()).available();
+            assertThat(db.appliedAtOpen()).extracting(Migrator.Applied::version)
+                    .as("the schema came over at V3: only the later scripts are applied")
+                    .containsExactlyElementsOf(available.subList(3, available.size()));
             try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
                 assertThat(query(c, "SHOW server_version_num"))
                         .startsWith(String.valueOf(EmbeddedDatabase.MAJOR_VERSION));
@@ -76,7 +79,7 @@ class EmbeddedUpgradeIT {
                 assertThat(query(c, "SELECT max(id) FROM mesh.audit_log")).as("the sequence carried over")
                         .isEqualTo("4");
             }
-            assertThat(new Migrator(db.dataSource()).appliedVersions()).containsExactly("1", "2", "3");
+            assertThat(new Migrator(db.dataSource()).appliedVersions()).containsExactlyElementsOf(available);
             assertThat(Files.readString(cluster.resolve("pg_hba.conf"))).isEqualTo(EmbeddedAuth.MANAGED_HBA);
             String url = db.target().jdbcUrl();
             Properties noPassword = new Properties();

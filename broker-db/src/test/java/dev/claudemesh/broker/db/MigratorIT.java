@@ -41,7 +41,7 @@ class MigratorIT {
     void shouldRecordEveryPackagedMigrationOnce() {
         Migrator migrator = new Migrator(db.dataSource());
 
-        assertThat(migrator.available()).containsExactly("1", "2", "3");
+        assertThat(migrator.available()).startsWith("1", "2", "3").contains("5");
         assertThat(migrator.appliedVersions()).containsExactlyElementsOf(migrator.available());
     }
 
@@ -53,7 +53,7 @@ class MigratorIT {
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
         assertThat(tables(db.dataSource())).containsExactly("audit_log", "audit_outbox", "flyway_schema_history",
-                "invite", "member", "mesh", "mesh_key", "message_queue", "presence");
+                "invite", "member", "memory", "mesh", "mesh_key", "message_queue", "presence", "state", "task");
     }
 
     @Test
@@ -74,9 +74,10 @@ class MigratorIT {
             List<List<Migrator.Applied>> results = race(3,
                     () -> new Migrator(DataSourceFactory.unpooled(fresh.target())).migrate());
 
+            Migrator migrator = new Migrator(fresh.dataSource());
             assertThat(results.stream().mapToInt(List::size).sum()).as("each script applied once, by one racer")
-                    .isEqualTo(3);
-            assertThat(new Migrator(fresh.dataSource()).appliedVersions()).containsExactly("1", "2", "3");
+                    .isEqualTo(migrator.available().size());
+            assertThat(migrator.appliedVersions()).containsExactlyElementsOf(migrator.available());
             assertThat(tables(fresh.dataSource())).contains("mesh", "message_queue");
         }
     }
@@ -91,11 +92,16 @@ class MigratorIT {
             List<List<Migrator.Applied>> results = race(2, () -> new Migrator(DataSourceFactory.unpooled(old.target()),
                     Migrator.class.getClassLoader(), Migrator.LOCATION, "db/test-migration").migrate());
 
-            assertThat(results.stream().flatMap(List::stream).map(Migrator.Applied::version))
-                    .as("V1..V3 not run again (they would fail: CREATE TABLE), V4 once").containsExactly("4");
             Migrator migrator = new Migrator(old.dataSource(), Migrator.class.getClassLoader(), Migrator.LOCATION,
                     "db/test-migration");
-            assertThat(migrator.appliedVersions()).containsExactly("3", "4"); // the baseline, then V4
+            List<String> later = migrator.available().stream().filter(v -> Integer.parseInt(v) > 3).toList();
+            assertThat(later).contains("4");
+            assertThat(results.stream().flatMap(List::stream).map(Migrator.Applied::version))
+                    .as("V1..V3 not run again (they would fail: CREATE TABLE), V4 and later once")
+                    .containsExactlyElementsOf(later);
+            List<String> baselineThenLater = new ArrayList<>(List.of("3"));
+            baselineThenLater.addAll(later);
+            assertThat(migrator.appliedVersions()).containsExactlyElementsOf(baselineThenLater);
             assertThat(new AdminRepository(old.dataSource()).findMesh(meshId)).isPresent();
             try (Connection c = old.dataSource().getConnection(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT type, description FROM mesh.flyway_schema_history "
