@@ -55,8 +55,9 @@ final class SetStateHandler implements MessageHandler<SharedState> {
                     if (failure != null) {
                         Rejections.failed(mesh, from, in, failure, "the state could not be stored");
                     } else if (outcome == StateStore.Upsert.FULL) {
-                        Rejections.reject(mesh, from, in, Rejections.LIMIT_EXCEEDED, "the mesh holds " + maxEntries
-                                + " state keys, the most allowed: a new key cannot be added (existing ones can be set)");
+                        Rejections.reject(mesh, from, in, Rejections.LIMIT_EXCEEDED, "the mesh holds "
+                                + maxEntries + " state keys, the most allowed: a new key cannot be added"
+                                + " (existing ones can be set)");
                     } else {
                         mesh.audit(memberId, new AuditEvent.StateSet(key));
                         byte[] change = StateFrames.stateChange(key, value, memberName);

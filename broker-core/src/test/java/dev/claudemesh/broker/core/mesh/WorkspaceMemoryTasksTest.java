@@ -260,7 +260,8 @@ class WorkspaceMemoryTasksTest {
         settle();
         assertThat(a.conn().framesContaining("task_not_claimable")).containsExactly(
                 error("task_not_claimable", "task is not open or does not exist", "c2"),
-                "{\"type\":\"error\",\"code\":\"task_not_claimable\",\"message\":\"task is not open or does not exist\"}");
+                "{\"type\":\"error\",\"code\":\"task_not_claimable\","
+                        + "\"message\":\"task is not open or does not exist\"}");
 
         a.send("{\"type\":\"complete_task\",\"taskId\":\"" + id + "\",\"result\":\"PR #42\"}");
         settle();

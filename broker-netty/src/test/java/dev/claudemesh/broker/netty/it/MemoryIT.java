@@ -66,7 +66,8 @@ class MemoryIT {
         Map<String, Object> daemon = await(p.ws(), "memory_recall_result", r);
         assertThat(keys(results)).containsExactly("type", "memories", "_reqId");
         assertThat(keys(daemon)).containsExactly("type", "matches", "_reqId");
-        assertThat(daemon.get("matches")).as("the daemon's frame carries the same rows").isEqualTo(results.get("memories"));
+        assertThat(daemon.get("matches")).as("the daemon's frame carries the same rows")
+                .isEqualTo(results.get("memories"));
         return (List<Map<String, Object>>) results.get("memories");
     }
 
