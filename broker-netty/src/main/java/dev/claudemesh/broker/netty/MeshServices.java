@@ -1,10 +1,19 @@
 package dev.claudemesh.broker.netty;
 
+import dev.claudemesh.broker.core.memory.MemoryLimits;
+import dev.claudemesh.broker.core.memory.MemoryService;
 import dev.claudemesh.broker.core.mesh.MeshService;
 import dev.claudemesh.broker.core.presence.PresenceLimits;
 import dev.claudemesh.broker.core.presence.PresenceService;
 import dev.claudemesh.broker.db.store.PgMessageLookup;
 import dev.claudemesh.broker.db.store.PgPeerStateStore;
+import dev.claudemesh.broker.core.state.SharedStateService;
+import dev.claudemesh.broker.core.state.StateLimits;
+import dev.claudemesh.broker.core.tasks.TaskLimits;
+import dev.claudemesh.broker.core.tasks.TaskService;
+import dev.claudemesh.broker.db.workspace.PgMemoryStore;
+import dev.claudemesh.broker.db.workspace.PgStateStore;
+import dev.claudemesh.broker.db.workspace.PgTaskStore;
 import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
@@ -35,6 +44,30 @@ final class MeshServices {
         // presence (PROTOCOL-MESH §1-§3); topics: pass their TopicRecipients instead of null (message_status of #topic)
         services.add(new PresenceService(new PgPeerStateStore(dataSource), new PgMessageLookup(dataSource), null,
                 new PresenceLimits(config.get(Settings.LEASE_METADATA_MAX_BYTES))));
+        services.add(new SharedStateService(new PgStateStore(dataSource), stateLimits(config)));
+        services.add(new MemoryService(new PgMemoryStore(dataSource), memoryLimits(config)));
+        services.add(new TaskService(new PgTaskStore(dataSource), taskLimits(config)));
         return List.copyOf(services);
     }
+
+    // ------------------------------------------------------------------ workspace limits (PROTOCOL-MESH §4-§6)
+
+    static StateLimits stateLimits(BrokerConfig c) {
+        return new StateLimits(c.get(Settings.STATE_MAX_KEY_CHARS), c.get(Settings.STATE_MAX_VALUE_BYTES),
+                c.get(Settings.STATE_MAX_ENTRIES_PER_MESH), c.get(Settings.STATE_LIST_MAX_ENTRIES));
+    }
+
+    static MemoryLimits memoryLimits(BrokerConfig c) {
+        return new MemoryLimits(c.get(Settings.MEMORY_MAX_CONTENT_CHARS), c.get(Settings.WORKSPACE_MAX_TAGS),
+                c.get(Settings.WORKSPACE_MAX_TAG_CHARS), c.get(Settings.MEMORY_MAX_ROWS_PER_MESH),
+                c.get(Settings.MEMORY_FORGOTTEN_RETENTION_HOURS) * HOUR_MS);
+    }
+
+    static TaskLimits taskLimits(BrokerConfig c) {
+        return new TaskLimits(c.get(Settings.TASK_MAX_TEXT_CHARS), c.get(Settings.WORKSPACE_MAX_TAGS),
+                c.get(Settings.WORKSPACE_MAX_TAG_CHARS), c.get(Settings.TASK_MAX_PER_MESH),
+                c.get(Settings.TASK_DONE_RETENTION_HOURS) * HOUR_MS);
+    }
+
+    private static final long HOUR_MS = 3_600_000L;
 }

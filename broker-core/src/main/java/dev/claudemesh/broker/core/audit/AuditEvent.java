@@ -124,6 +124,28 @@ public sealed interface AuditEvent {
         }
     }
 
+    // ------------------------------------------------------------------ workspace (PROTOCOL-MESH §4-§6)
+
+    /**
+     * A shared-state key was set: {@code {key}}. The value is never recorded (PROTOCOL-MESH §4.6 [fix]: every member
+     * may read the audit log, and state values are not metadata).
+     */
+    record StateSet(String key) implements AuditEvent {
+        public StateSet {
+            Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public String type() {
+            return "state_set";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("key", key).end();
+        }
+    }
+
     /**
      * An event whose payload is already canonical text, as the enrolment outbox stores it (its events are written
      * by other processes and kept as type + canonical text until the writer chains them). The text is trusted to

@@ -80,6 +80,13 @@ class AuditEventTest {
                 .isEqualTo(AuditChain.canonicalJson(Map.of("reason", reason)));
     }
 
+    @Property(tries = 300)
+    void stateSetShouldMatchTheMapPayloadAndHoldNoValue(@ForAll String key) {
+        AuditEvent e = new AuditEvent.StateSet(key);
+        assertThat(e.type()).isEqualTo("state_set");
+        assertThat(e.canonicalPayload()).isEqualTo(AuditChain.canonicalJson(Map.of("key", key)));
+    }
+
     @Test
     void shouldWriteTheKnownTextsAndTypes() {
         AuditEvent joined = new AuditEvent.PeerJoined("ab", List.of(new GroupRole("be", "lead")), "dev", "cd");

@@ -149,6 +149,40 @@ public final class Settings {
             "leaseMetadataMaxBytes", 4096, 64, 1_048_576, "bytes",
             "largest profile (set_profile) or stats object (set_stats) a lease may hold, as JSON; kept per member in "
                     + "peer_state");
+    // ---------------------------------------------------------------------------------------- workspace (§4-§6)
+
+    public static final Setting<Integer> STATE_MAX_KEY_CHARS = integer("STATE_MAX_KEY_CHARS", "stateMaxKeyChars", 256,
+            1, 65_536, "chars", "longest shared-state key (longer: bad_request)");
+    public static final Setting<Integer> STATE_MAX_VALUE_BYTES = integer("STATE_MAX_VALUE_BYTES", "stateMaxValueBytes",
+            16_384, 16, 16 * 1024 * 1024, "bytes",
+            "largest shared-state value, as compact JSON with numbers written out (larger: bad_request)");
+    public static final Setting<Integer> STATE_MAX_ENTRIES_PER_MESH = integer("STATE_MAX_ENTRIES_PER_MESH",
+            "stateMaxEntriesPerMesh", 1_000, 1, 10_000_000, "keys",
+            "shared-state keys per mesh (keys are never deleted; a new key over this: limit_exceeded)");
+    public static final Setting<Integer> STATE_LIST_MAX_ENTRIES = integer("STATE_LIST_MAX_ENTRIES",
+            "stateListMaxEntries", 500, 1, 10_000_000, "entries",
+            "most entries in one list_state reply (the first by key)");
+    public static final Setting<Integer> MEMORY_MAX_CONTENT_CHARS = integer("MEMORY_MAX_CONTENT_CHARS",
+            "memoryMaxContentChars", 8_192, 1, 16 * 1024 * 1024, "chars",
+            "longest remember content or recall query (longer: bad_request)");
+    public static final Setting<Integer> MEMORY_MAX_ROWS_PER_MESH = integer("MEMORY_MAX_ROWS_PER_MESH",
+            "memoryMaxRowsPerMesh", 10_000, 1, 100_000_000, "rows", "memory rows per mesh, forgotten ones included"
+            + " (at the cap the oldest forgotten make room; else limit_exceeded)");
+    public static final Setting<Integer> MEMORY_FORGOTTEN_RETENTION_HOURS = integer(
+            "MEMORY_FORGOTTEN_RETENTION_HOURS", "memoryForgottenRetentionHours", 168, 1, 87_600, "h",
+            "forgotten memories are deleted this long after forget");
+    public static final Setting<Integer> TASK_MAX_PER_MESH = integer("TASK_MAX_PER_MESH", "taskMaxPerMesh", 10_000, 1,
+            100_000_000, "tasks",
+            "tasks per mesh, done ones included (at the cap the oldest done make room; else limit_exceeded)");
+    public static final Setting<Integer> TASK_MAX_TEXT_CHARS = integer("TASK_MAX_TEXT_CHARS", "taskMaxTextChars",
+            2_000, 1, 16 * 1024 * 1024, "chars",
+            "longest task title, result, assignee or priority (longer: bad_request)");
+    public static final Setting<Integer> TASK_DONE_RETENTION_HOURS = integer("TASK_DONE_RETENTION_HOURS",
+            "taskDoneRetentionHours", 720, 1, 87_600, "h", "done tasks are deleted this long after completion");
+    public static final Setting<Integer> WORKSPACE_MAX_TAGS = integer("WORKSPACE_MAX_TAGS", "workspaceMaxTags", 20, 1,
+            10_000, "tags", "most tags of one memory or task (more: bad_request)");
+    public static final Setting<Integer> WORKSPACE_MAX_TAG_CHARS = integer("WORKSPACE_MAX_TAG_CHARS",
+            "workspaceMaxTagChars", 64, 1, 65_536, "chars", "longest tag of a memory or task (longer: bad_request)");
 
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
@@ -160,7 +194,10 @@ public final class Settings {
             PING_INTERVAL_MS, STALE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES,
             MAX_PENDING_BYTES_PER_SOCKET, SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES,
             WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS,
-            LEASE_METADATA_MAX_BYTES);
+            LEASE_METADATA_MAX_BYTES,
+            STATE_MAX_KEY_CHARS, STATE_MAX_VALUE_BYTES, STATE_MAX_ENTRIES_PER_MESH, STATE_LIST_MAX_ENTRIES,
+            MEMORY_MAX_CONTENT_CHARS, MEMORY_MAX_ROWS_PER_MESH, MEMORY_FORGOTTEN_RETENTION_HOURS, TASK_MAX_PER_MESH,
+            TASK_MAX_TEXT_CHARS, TASK_DONE_RETENTION_HOURS, WORKSPACE_MAX_TAGS, WORKSPACE_MAX_TAG_CHARS);
 
     private Settings() {
     }

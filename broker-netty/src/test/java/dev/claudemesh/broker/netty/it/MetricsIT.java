@@ -144,7 +144,7 @@ class MetricsIT {
         assertThat(broker.request("POST", "/hook/set-status", "{oops", null).statusCode()).isEqualTo(400);
 
         // carol: two types no handler serves (one of PROTOCOL-MESH, one invented) and a bad set_status
-        c.ws().send("{\"type\":\"set_state\",\"key\":\"k\",\"value\":1,\"_reqId\":\"u1\"}");
+        c.ws().send("{\"type\":\"vector_store\",\"collection\":\"k\",\"text\":\"t\",\"_reqId\":\"u1\"}");
         c.ws().send("{\"type\":\"no_such_type\",\"_reqId\":\"u2\"}");
         c.ws().send("{\"type\":\"set_status\",\"status\":\"asleep\",\"_reqId\":\"u3\"}");
         assertThat(c.ws().await("\"_reqId\":\"u1\"")).contains("\"code\":\"unknown_message_type\"");
@@ -180,7 +180,7 @@ class MetricsIT {
         assertThat(delta(before, during, "broker_requests_total{type=\"set_status\"}")).isEqualTo(1);
         assertThat(delta(before, during, "broker_request_errors_total{code=\"bad_request\",type=\"set_status\"}"))
                 .isEqualTo(1);
-        assertThat(delta(before, during, "broker_messages_unknown_total{type=\"set_state\"}")).isEqualTo(1);
+        assertThat(delta(before, during, "broker_messages_unknown_total{type=\"vector_store\"}")).isEqualTo(1);
         assertThat(delta(before, during, "broker_messages_unknown_total{type=\"other\"}")).isEqualTo(1);
 
         // recipients ack, everyone leaves: the gauges return, the counters stay

@@ -38,6 +38,33 @@ class NodeInteropIT {
         }
     }
 
+    /**
+     * The workspace (PROTOCOL-MESH §4-§6) through the two ways the CLI matches replies (§0.2): a daemon-style client
+     * (one socket, by {@code _reqId} only, waiting for {@code state_data}, {@code memoryId},
+     * {@code memory_recall_result}) and cold-path clients (a socket per verb, per-reply-type FIFO maps, fire-and-forget
+     * {@code set_state}/{@code forget}/{@code claim_task}/{@code complete_task}) — {@code src/test/node/workspace.mjs}.
+     */
+    @Test
+    void shouldServeTheWorkspaceToDaemonAndColdPathStyleClients() throws Exception {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
+            run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        }
+        try (BrokerFixture broker = new BrokerFixture()) {
+            String out = run(List.of("node", "workspace.mjs", "--url", "ws://127.0.0.1:" + broker.port() + "/ws",
+                    "--admin-url", "http://127.0.0.1:" + broker.port(), "--admin-token", BrokerFixture.ADMIN_TOKEN),
+                    90);
+            assertThat(out).contains("{\"ok\":true").contains("\"stateData\":true").contains("\"notSet\":true")
+                    .contains("\"claimedBy\":\"bob\"").contains("\"fifoFallbacks\":0");
+            String meshId = BrokerFixture.jsonField(out, "meshId");
+            String taskId = out.replaceAll("(?s).*\"coldPath\":\\{[^}]*\"taskId\":\"([0-9A-Za-z]{32})\".*", "$1");
+            assertThat(Sql.string(broker.databaseUrl(), "select status || ' ' || claimed_by_name || ' ' || result "
+                    + "from mesh.task where mesh_id = '" + meshId + "' and id = '" + taskId + "'"))
+                    .isEqualTo("done bob shipped");
+            assertThat(Sql.string(broker.databaseUrl(), "select value->>'version' from mesh.state where mesh_id = '"
+                    + meshId + "' and key = 'release'")).isEqualTo("1.6.0");
+        }
+    }
+
     private static String run(List<String> command, int timeoutS) throws Exception {
         File log = File.createTempFile("node-interop", ".log");
         Process p = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
