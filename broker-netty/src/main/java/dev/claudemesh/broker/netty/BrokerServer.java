@@ -158,6 +158,8 @@ public final class BrokerServer implements AutoCloseable {
             List<RecentSend> recent = recovery.loadRecentSends(clock.millis() - windowMs);
             broker.restoreRecentSends(recent);
             log.info("restored the idempotency window: {} sends of the last {} s", recent.size(), windowMs / 1_000);
+            int opened = broker.openBootMeshes();
+            log.info("opened {} meshes with pending work at boot (scheduled messages)", opened);
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
             int boundPort = ((InetSocketAddress) server.localAddress()).getPort();
@@ -316,6 +318,15 @@ public final class BrokerServer implements AutoCloseable {
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         blocking.shutdown();
+        // mesh services' store calls made while the loops drained (e.g. a scheduled message marked sent) commit
+        // before the database closes
+        try {
+            if (!blocking.awaitTermination(config.shutdownFlushMs(), TimeUnit.MILLISECONDS)) {
+                log.warn("blocking pool did not finish within {} ms", config.shutdownFlushMs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         directory.close();
         durable.close();
         database.close();

@@ -1,6 +1,10 @@
 package dev.claudemesh.broker.netty;
 
 import dev.claudemesh.broker.core.mesh.MeshService;
+import dev.claudemesh.broker.core.schedule.ScheduleLimits;
+import dev.claudemesh.broker.core.schedule.SchedulerService;
+import dev.claudemesh.broker.db.store.PgScheduleStore;
+import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
@@ -27,6 +31,14 @@ final class MeshServices {
         Objects.requireNonNull(config, "config");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
+        services.add(new SchedulerService(new PgScheduleStore(dataSource), scheduleLimits(config)));
         return List.copyOf(services);
+    }
+
+    /** The scheduler's limits (PROTOCOL-MESH §7.10): SCHEDULE_* settings. */
+    static ScheduleLimits scheduleLimits(BrokerConfig config) {
+        return new ScheduleLimits(config.get(Settings.SCHEDULE_MAX_PENDING_PER_MEMBER),
+                config.get(Settings.SCHEDULE_MIN_CRON_INTERVAL_SECONDS) * 1_000L,
+                config.get(Settings.SCHEDULE_RETRY_SECONDS) * 1_000L, config.get(Settings.SCHEDULE_TICK_MS));
     }
 }

@@ -143,6 +143,20 @@ public final class Settings {
     public static final Setting<Long> SHUTDOWN_FLUSH_MS = longInt("BROKER_SHUTDOWN_FLUSH_MS", "shutdownFlushMs", 5_000,
             0, 60_000, "ms", "on SIGTERM, how long to wait for the writer to commit what it accepted");
 
+    // ---------------------------------------------------------------------------------------- scheduler (PROTOCOL-MESH §7)
+
+    public static final Setting<Integer> SCHEDULE_MAX_PENDING_PER_MEMBER = integer("SCHEDULE_MAX_PENDING_PER_MEMBER",
+            "scheduleMaxPendingPerMember", 100, 1, 100_000, "",
+            "pending scheduled messages (one-shot or cron) one member may have; more: schedule answers limit_exceeded");
+    public static final Setting<Integer> SCHEDULE_MIN_CRON_INTERVAL_SECONDS = integer(
+            "SCHEDULE_MIN_CRON_INTERVAL_SECONDS", "scheduleMinCronIntervalSeconds", 60, 60, 31_622_400, "s",
+            "shortest time a cron schedule may leave between two fires (60 = every minute is allowed)");
+    public static final Setting<Integer> SCHEDULE_RETRY_SECONDS = integer("SCHEDULE_RETRY_SECONDS",
+            "scheduleRetrySeconds", 60, 1, 86_400, "s",
+            "a scheduled message that could not be sent (recipient offline, rate limit, grants) is tried again after this");
+    public static final Setting<Long> SCHEDULE_TICK_MS = longInt("BROKER_SCHEDULE_TICK_MS", "scheduleTickMs", 1_000, 1,
+            60_000, "ms", "how often a mesh with pending scheduled messages looks at the clock (fires are this late at most)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -152,7 +166,9 @@ public final class Settings {
             LOG_FORMAT, LOG_LEVEL, GIT_SHA, GRACE_MS, REDELIVERY_MS, HELLO_TIMEOUT_MS, STATUS_SWEEP_MS,
             PING_INTERVAL_MS, STALE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES,
             MAX_PENDING_BYTES_PER_SOCKET, SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES,
-            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS);
+            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS,
+            SCHEDULE_MAX_PENDING_PER_MEMBER, SCHEDULE_MIN_CRON_INTERVAL_SECONDS, SCHEDULE_RETRY_SECONDS,
+            SCHEDULE_TICK_MS);
 
     private Settings() {
     }
