@@ -71,7 +71,8 @@ class MigratorIT {
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
         assertThat(tables(db.dataSource())).containsExactly("audit_log", "audit_outbox", "flyway_schema_history",
-                "invite", "member", "memory", "mesh", "mesh_key", "message_queue", "peer_state", "presence", "state", "task");
+                "invite", "member", "memory", "mesh", "mesh_key", "message_queue", "peer_state", "presence",
+                "scheduled_message", "state", "task");
     }
 
     @Test

@@ -159,6 +159,8 @@ public final class BrokerServer implements AutoCloseable {
             List<RecentSend> recent = recovery.loadRecentSends(clock.millis() - windowMs);
             broker.restoreRecentSends(recent);
             log.info("restored the idempotency window: {} sends of the last {} s", recent.size(), windowMs / 1_000);
+            int opened = broker.openBootMeshes();
+            log.info("opened {} meshes with pending work at boot (scheduled messages)", opened);
 
             ChannelGroup channels = new DefaultChannelGroup("peers", GlobalEventExecutor.INSTANCE);
             int boundPort = ((InetSocketAddress) server.localAddress()).getPort();

@@ -14,6 +14,9 @@ import dev.claudemesh.broker.core.tasks.TaskService;
 import dev.claudemesh.broker.db.workspace.PgMemoryStore;
 import dev.claudemesh.broker.db.workspace.PgStateStore;
 import dev.claudemesh.broker.db.workspace.PgTaskStore;
+import dev.claudemesh.broker.core.schedule.ScheduleLimits;
+import dev.claudemesh.broker.core.schedule.SchedulerService;
+import dev.claudemesh.broker.db.store.PgScheduleStore;
 import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
@@ -47,6 +50,7 @@ final class MeshServices {
         services.add(new SharedStateService(new PgStateStore(dataSource), stateLimits(config)));
         services.add(new MemoryService(new PgMemoryStore(dataSource), memoryLimits(config)));
         services.add(new TaskService(new PgTaskStore(dataSource), taskLimits(config)));
+        services.add(new SchedulerService(new PgScheduleStore(dataSource), scheduleLimits(config)));
         return List.copyOf(services);
     }
 
@@ -70,4 +74,11 @@ final class MeshServices {
     }
 
     private static final long HOUR_MS = 3_600_000L;
+
+    /** The scheduler's limits (PROTOCOL-MESH §7.10): SCHEDULE_* settings. */
+    static ScheduleLimits scheduleLimits(BrokerConfig config) {
+        return new ScheduleLimits(config.get(Settings.SCHEDULE_MAX_PENDING_PER_MEMBER),
+                config.get(Settings.SCHEDULE_MIN_CRON_INTERVAL_SECONDS) * 1_000L,
+                config.get(Settings.SCHEDULE_RETRY_SECONDS) * 1_000L, config.get(Settings.SCHEDULE_TICK_MS));
+    }
 }

@@ -124,6 +124,72 @@ public sealed interface AuditEvent {
         }
     }
 
+    // ------------------------------------------------------------------------------ scheduler (PROTOCOL-MESH §7)
+
+    /**
+     * A scheduled message was stored: {@code {cron?, scheduledId, targetSpec}} (never the message text).
+     *
+     * @param cron the cron expression, or null for a one-shot
+     */
+    record ScheduleCreated(String scheduledId, String targetSpec, String cron) implements AuditEvent {
+        public ScheduleCreated {
+            Objects.requireNonNull(scheduledId, "scheduledId");
+            Objects.requireNonNull(targetSpec, "targetSpec");
+        }
+
+        @Override
+        public String type() {
+            return "schedule_created";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            CanonicalJson c = CanonicalJson.object();
+            if (cron != null) {
+                c.field("cron", cron);
+            }
+            return c.field("scheduledId", scheduledId).field("targetSpec", targetSpec).end();
+        }
+    }
+
+    /** A scheduled message was cancelled by its member: {@code {scheduledId}}. */
+    record ScheduleCancelled(String scheduledId) implements AuditEvent {
+        public ScheduleCancelled {
+            Objects.requireNonNull(scheduledId, "scheduledId");
+        }
+
+        @Override
+        public String type() {
+            return "schedule_cancelled";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("scheduledId", scheduledId).end();
+        }
+    }
+
+    /**
+     * The broker gave a scheduled message up: {@code {reason, scheduledId}}; {@code reason} is a fixed word
+     * ({@code expired}, {@code payload_too_large}, {@code invalid}, {@code invalid_cron}, {@code no_next_fire}).
+     */
+    record ScheduleDropped(String scheduledId, String reason) implements AuditEvent {
+        public ScheduleDropped {
+            Objects.requireNonNull(scheduledId, "scheduledId");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public String type() {
+            return "schedule_dropped";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("reason", reason).field("scheduledId", scheduledId).end();
+        }
+    }
+
     // ------------------------------------------------------------------ workspace (PROTOCOL-MESH §4-§6)
 
     /**

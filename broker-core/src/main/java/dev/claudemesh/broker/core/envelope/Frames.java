@@ -103,7 +103,10 @@ public final class Frames {
         o.endArray();
     }
 
-    /** A DM push. */
+    /**
+     * A DM push. A message with a {@code subtype} (a scheduled reminder, PROTOCOL-MESH §7.10) carries it as the last
+     * key; without one the frame is exactly the core protocol's.
+     */
     public static byte[] dmPush(StoredMessage m) {
         JsonOut o = new JsonOut(256 + m.nonce().length + m.ciphertext().length);
         o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
@@ -117,6 +120,9 @@ public final class Frames {
             o.field("request_fingerprint", m.requestFingerprint());
         }
         o.field("senderName", m.senderName());
+        if (m.subtype() != null) {
+            o.field("subtype", m.subtype());
+        }
         return o.endObject().toBytes();
     }
 
@@ -125,6 +131,18 @@ public final class Frames {
                                        byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
                                        String requestFingerprint, String senderMemberPubkey, String senderMemberId,
                                        String senderName) {
+        return multicastPush(messageId, meshId, senderPubkey, priority, nonce, ciphertext, createdAtMs,
+                clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId, senderName, null);
+    }
+
+    /**
+     * A multicast push with a {@code subtype} as its last key (PROTOCOL-MESH §7.4: {@code "reminder"} for a scheduled
+     * reminder), or none when {@code subtype} is null.
+     */
+    public static byte[] multicastPush(String messageId, String meshId, String senderPubkey, String priority,
+                                       byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
+                                       String requestFingerprint, String senderMemberPubkey, String senderMemberId,
+                                       String senderName, String subtype) {
         JsonOut o = new JsonOut(320 + nonce.length + ciphertext.length);
         o.beginObject().field("type", "push").field("messageId", messageId).field("meshId", meshId)
                 .field("senderPubkey", senderPubkey).field("priority", priority)
@@ -138,6 +156,9 @@ public final class Frames {
         }
         o.field("senderMemberPubkey", senderMemberPubkey).field("senderMemberId", senderMemberId)
                 .field("senderName", senderName);
+        if (subtype != null) {
+            o.field("subtype", subtype);
+        }
         return o.endObject().toBytes();
     }
 

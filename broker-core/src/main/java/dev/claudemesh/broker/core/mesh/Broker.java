@@ -13,9 +13,11 @@ import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -112,6 +114,22 @@ public final class Broker {
             MeshState mesh = mesh(r.meshId());
             mesh.loop.execute(() -> mesh.restoreRecentSend(r));
         }
+    }
+
+    /**
+     * Creates, at boot, the state of every mesh a service needs at once ({@link MeshService#bootMeshIds}), so that
+     * its timers run before anyone connects. Blocking (the services read their stores); returns the number of
+     * meshes.
+     */
+    public int openBootMeshes() {
+        Set<String> ids = new LinkedHashSet<>();
+        for (MeshService<?> s : registry.services()) {
+            ids.addAll(s.bootMeshIds());
+        }
+        for (String id : ids) {
+            mesh(id);
+        }
+        return ids.size();
     }
 
     /** A new socket: returns its session, to be fed frames in order on the socket's thread. */

@@ -64,6 +64,19 @@ public final class Lease {
         this.statusSetAtMs = connectedAtMs;
     }
 
+    /**
+     * A sender that is no lease of the table, for a send the broker makes on a member's behalf
+     * ({@link MeshContext#sendOnBehalf}): it has the member, the session key ({@code null}: the member key) and name
+     * the send goes out with, no presence and no socket, so it is never a recipient and never "the sender's own
+     * socket". Used for one send, on the mesh loop.
+     */
+    static Lease detached(Member member, String sessionPubkey, String displayName) {
+        Lease l = new Lease(null, null, member, PeerRole.SESSION, 0);
+        l.sessionPubkey = sessionPubkey;
+        l.displayName = displayName;
+        return l;
+    }
+
     /** The key this lease is addressed by: its session key, else its member key. */
     public String routingKey() {
         return sessionPubkey != null ? sessionPubkey : member.pubkey();

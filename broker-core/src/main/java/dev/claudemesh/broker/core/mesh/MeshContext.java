@@ -44,6 +44,13 @@ public interface MeshContext {
     /** A system event push (PROTOCOL §5 envelope) with a fresh message id, encoded once. */
     byte[] systemEvent(String event, Frames.EventData eventData);
 
+    /**
+     * Sends a message on a member's behalf through the core {@code send} path ({@link OnBehalfSend} says how the
+     * sender is chosen); {@code outcome} hears, on the loop, whether it was accepted or refused. Nothing is written to
+     * any socket as an ack.
+     */
+    void sendOnBehalf(OnBehalfSend send, SendOutcome outcome);
+
     /** Appends {@code event} to the mesh's audit chain (metadata only), acted by {@code actorId} (nullable). */
     void audit(String actorId, AuditEvent event);
 

@@ -6,10 +6,14 @@ import dev.claudemesh.broker.core.Clock;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -98,6 +102,39 @@ final class MeshCore implements MeshContext {
     @Override
     public byte[] systemEvent(String event, Frames.EventData eventData) {
         return journal.systemEvent(event, eventData, nowMs());
+    }
+
+    @Override
+    public void sendOnBehalf(OnBehalfSend send, SendOutcome outcome) {
+        Objects.requireNonNull(send, "send");
+        Objects.requireNonNull(outcome, "outcome");
+        Lease attached = send.presenceId() == null ? null : leases.byPresenceId(send.presenceId());
+        if (attached != null && !attached.member.id().equals(send.memberId())) {
+            attached = null; // never send as another member
+        }
+        Lease sender;
+        if (attached != null) {
+            sender = Lease.detached(attached.member, attached.sessionPubkey, attached.displayName);
+        } else {
+            List<Lease> ofMember = leases.ofMember(send.memberPubkey());
+            // the member as the directory gave it to one of its leases; else as the caller knows it
+            Member member = !ofMember.isEmpty() && ofMember.get(0).member.id().equals(send.memberId())
+                    ? ofMember.get(0).member
+                    : new Member(send.memberId(), meshId, null, send.memberPubkey(), send.memberName(), null,
+                    List.of(), Map.of(), null, false);
+            sender = Lease.detached(member, null, send.memberName());
+        }
+        Inbound in = new Inbound();
+        in.type = Inbound.Type.SEND;
+        in.rawType = "send";
+        in.hasId = true;
+        in.id = send.messageId();
+        in.targetSpec = send.targetSpec();
+        in.priority = send.priority().wire();
+        in.nonce = new byte[0];
+        in.ciphertext = send.ciphertext();
+        SendHandler.send(this, null, sender, in,
+                new SendHandler.OnBehalf(send.messageId(), send.subtype(), send.toOwnMember(), outcome));
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.claudemesh.broker.core.mesh;
 
+import java.util.Collection;
+import java.util.List;
+
 /**
  * A feature of the mesh (PROTOCOL-MESH: shared state, memory, tasks, the scheduler, …): the message types it handles,
  * and its per-mesh state. The broker is given its services once, at construction ({@link Broker}); the dispatcher
@@ -23,6 +26,16 @@ public interface MeshService<S> {
 
     /** Creates the service's state for one mesh; called on that mesh's loop, once. */
     S createMeshState(MeshContext mesh);
+
+    /**
+     * The meshes whose state this service needs from boot on, even if nobody connects to them (e.g. meshes with
+     * pending scheduled messages, whose timers must be armed). Called once at boot, before the broker accepts
+     * connections ({@link Broker#openBootMeshes}); may block (it runs on the starting thread). None by default:
+     * a mesh's state is otherwise created when it is first used.
+     */
+    default Collection<String> bootMeshIds() {
+        return List.of();
+    }
 
     /** Where a service registers its handlers. */
     interface Registrar<S> {

@@ -14,29 +14,46 @@ import java.util.List;
  * ({@link IdempotencyWindow}), then a live-only multicast, or a DM that is queued, pushed at once when its recipient
  * is live and its status allows, made durable, and acked {@code queued:true} after the commit. Exactly one ack per
  * send. Stateless; runs on the mesh loop.
+ *
+ * <p>The same path serves sends the broker makes on a member's behalf ({@link MeshContext#sendOnBehalf}: the
+ * scheduler): {@link #send} with no socket, a detached sender lease ({@link Lease#detached}) and an
+ * {@link OnBehalf} that hears the outcome instead of an ack frame. The socket path passes null for both and is
+ * otherwise unchanged.</p>
  */
 final class SendHandler implements MessageHandler<MeshCore> {
 
     private static final byte[] NO_BYTES = new byte[0];
 
+    /** What a send made on a member's behalf adds: its message id, subtype and target rule, and who hears the end. */
+    record OnBehalf(String messageId, String subtype, boolean toOwnMember, SendOutcome outcome) {
+    }
+
     @Override
     public void handle(MeshCore mesh, PeerSession from, Inbound in) {
-        Lease l = from.lease;
+        send(mesh, from, from.lease, in, null);
+    }
+
+    /**
+     * A send by {@code l}: from its socket {@code from} (then {@code onBehalf} is null), or made by the broker on a
+     * member's behalf ({@code from} null, {@code l} detached, {@code onBehalf} set; {@code in} has no
+     * {@code client_message_id}).
+     */
+    static void send(MeshCore mesh, PeerSession from, Lease l, Inbound in, OnBehalf onBehalf) {
         long now = mesh.nowMs();
         if (!mesh.rateLimits.trySend(l.member.id(), now)) {
-            reject(mesh, from, in, SendRejection.RATE_LIMIT, mesh.rateLimits.sendLimitText());
+            reject(mesh, from, onBehalf, in, SendRejection.RATE_LIMIT, mesh.rateLimits.sendLimitText());
             return;
         }
         int size = SendPolicy.payloadBytes(in);
         int max = mesh.settings().maxMessageBytes();
         if (size > max) {
-            reject(mesh, from, in, SendRejection.PAYLOAD_TOO_LARGE,
+            reject(mesh, from, onBehalf, in, SendRejection.PAYLOAD_TOO_LARGE,
                     "payload_too_large: " + size + " bytes > MAX_MESSAGE_BYTES=" + max);
             return;
         }
         String invalid = SendPolicy.invalid(in);
         if (invalid != null) {
-            reject(mesh, from, in, SendRejection.INVALID, "invalid: " + invalid);
+            reject(mesh, from, onBehalf, in, SendRejection.INVALID, "invalid: " + invalid);
             return;
         }
         Priority priority = in.priority == null ? Priority.NEXT : Priority.parse(in.priority);
@@ -53,19 +70,24 @@ final class SendHandler implements MessageHandler<MeshCore> {
             }
         }
         if (SendPolicy.isMulticast(in.targetSpec)) {
-            multicast(mesh, from, l, in, priority, now, idemKey);
+            multicast(mesh, from, l, in, priority, now, idemKey, onBehalf);
         } else {
-            dm(mesh, from, l, in, priority, now, idemKey);
+            dm(mesh, from, l, in, priority, now, idemKey, onBehalf);
         }
     }
 
-    private static void reject(MeshCore mesh, PeerSession from, Inbound in, SendRejection why, String error) {
+    private static void reject(MeshCore mesh, PeerSession from, OnBehalf onBehalf, Inbound in, SendRejection why,
+                               String error) {
         mesh.metrics().messageRejected(why.metricReason());
-        from.reply(Frames.ackFailed(in, error));
+        if (onBehalf == null) {
+            from.reply(Frames.ackFailed(in, error));
+        } else {
+            onBehalf.outcome().refused(why, error);
+        }
     }
 
     private static void dm(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                           String idemKey) {
+                           String idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         // a session key first, else a member key; the sender's own socket never counts
         Lease recipient = mesh.leases.bySessionKey(target);
@@ -83,19 +105,24 @@ final class SendHandler implements MessageHandler<MeshCore> {
                 }
             }
         }
+        if (recipientMember == null && onBehalf != null && onBehalf.toOwnMember()) {
+            // a reminder to oneself waits in the member's queue for any of its leases (PROTOCOL-MESH §7.10)
+            recipientMember = l.member;
+        }
         if (recipientMember == null) {
-            reject(mesh, from, in, SendRejection.NO_PEER, SendPolicy.NO_PEER_TEXT);
+            reject(mesh, from, onBehalf, in, SendRejection.NO_PEER, SendPolicy.NO_PEER_TEXT);
             return;
         }
         if (!SendPolicy.granted(recipientMember, l.member.pubkey(), "dm")) {
             mesh.metrics().droppedByGrant("dm");
-            reject(mesh, from, in, SendRejection.GRANTS, SendPolicy.GRANTS_TEXT);
+            reject(mesh, from, onBehalf, in, SendRejection.GRANTS, SendPolicy.GRANTS_TEXT);
             return;
         }
-        String messageId = Ids.newId();
+        String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         StoredMessage msg = new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
                 l.routingKey(), l.displayName, target, priority.wire(), in.nonce, in.ciphertext, in.clientMessageId,
-                in.requestFingerprint, now, now + mesh.settings().dmExpiryMs());
+                in.requestFingerprint, now, now + mesh.settings().dmExpiryMs(),
+                onBehalf == null ? null : onBehalf.subtype());
         QueuedDm dm = new QueuedDm(msg);
         mesh.queues.enqueue(dm);
         mesh.metrics().messageRouted(priority.wire());
@@ -104,13 +131,18 @@ final class SendHandler implements MessageHandler<MeshCore> {
         if (to != null && to.live && to.deliverable(priority)) {
             mesh.queues.push(dm, to, now);
         }
-        IdempotencyWindow.Entry idem = mesh.idempotency.remember(idemKey, messageId, now, now);
-        byte[] ack = Frames.ackQueued(in, messageId);
-        // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
-        mesh.journal.enqueue(msg, () -> {
-            from.reply(ack);
-            mesh.idempotency.committedOnWriter(idem);
-        });
+        if (onBehalf != null) {
+            // accepted once the queue row is committed, told on the loop
+            mesh.journal.enqueue(msg, () -> mesh.loop().execute(() -> onBehalf.outcome().accepted(messageId)));
+        } else {
+            IdempotencyWindow.Entry idem = mesh.idempotency.remember(idemKey, messageId, now, now);
+            byte[] ack = Frames.ackQueued(in, messageId);
+            // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
+            mesh.journal.enqueue(msg, () -> {
+                from.reply(ack);
+                mesh.idempotency.committedOnWriter(idem);
+            });
+        }
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);
     }
 
@@ -121,10 +153,10 @@ final class SendHandler implements MessageHandler<MeshCore> {
      * original stored multicast rows and marked them delivered right after the fan-out).
      */
     private static void multicast(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                                  String idemKey) {
+                                  String idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
-        String messageId = Ids.newId();
+        String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         byte[] frame = null;
         for (Lease r : mesh.leases.all()) {
             if (!r.live || !r.visible || r.member.id().equals(l.member.id())
@@ -138,7 +170,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
             if (frame == null) {
                 frame = Frames.multicastPush(messageId, mesh.meshId(), l.routingKey(), priority.wire(), in.nonce,
                         in.ciphertext, now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(),
-                        l.member.id(), l.displayName);
+                        l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
             r.session.conn.send(frame);
             mesh.metrics().pushesTotal.increment();
@@ -147,11 +179,15 @@ final class SendHandler implements MessageHandler<MeshCore> {
         // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
         mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
                 l.routingKey(), l.displayName, target, priority.wire(), NO_BYTES, NO_BYTES, in.clientMessageId,
-                in.requestFingerprint, now, now), null);
+                in.requestFingerprint, now, now, onBehalf == null ? null : onBehalf.subtype()), null);
         mesh.journal.delivered(messageId, now);
-        // the payload is never stored, so acked at once: its idempotency entry is committed at once too
-        mesh.idempotency.committed(mesh.idempotency.remember(idemKey, messageId, now, now));
-        from.reply(Frames.ackQueued(in, messageId));
+        if (onBehalf != null) {
+            onBehalf.outcome().accepted(messageId);
+        } else {
+            // the payload is never stored, so acked at once: its idempotency entry is committed at once too
+            mesh.idempotency.committed(mesh.idempotency.remember(idemKey, messageId, now, now));
+            from.reply(Frames.ackQueued(in, messageId));
+        }
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);
     }
 }

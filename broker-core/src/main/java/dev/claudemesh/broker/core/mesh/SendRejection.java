@@ -4,7 +4,7 @@ package dev.claudemesh.broker.core.mesh;
  * Why a {@code send} was refused (PROTOCOL §4.1): the failed ack's error text starts with the reason's prefix, and the
  * reason labels {@code broker_messages_rejected_total}.
  */
-enum SendRejection {
+public enum SendRejection {
 
     RATE_LIMIT("rate_limit"),
     PAYLOAD_TOO_LARGE("payload_too_large"),
@@ -19,7 +19,7 @@ enum SendRejection {
     }
 
     /** The {@code reason} label of {@code broker_messages_rejected_total}. */
-    String metricReason() {
+    public String metricReason() {
         return metricReason;
     }
 }

@@ -19,9 +19,20 @@ package dev.claudemesh.broker.core.model;
  * @param requestFingerprint as given by the sender, or null
  * @param createdAtMs        epoch millis
  * @param expiresAtMs        epoch millis
+ * @param subtype            the push's {@code subtype} ({@code "reminder"} for a scheduled reminder,
+ *                           PROTOCOL-MESH §7.10), or null: no {@code subtype} key on the push
  */
 public record StoredMessage(String messageId, String meshId, String senderMemberId, String senderMemberPubkey,
                             String senderPubkey, String senderName, String targetKey, String priority,
                             byte[] nonce, byte[] ciphertext, String clientMessageId, String requestFingerprint,
-                            long createdAtMs, long expiresAtMs) {
+                            long createdAtMs, long expiresAtMs, String subtype) {
+
+    /** A DM without a {@code subtype} (every peer's {@code send}). */
+    public StoredMessage(String messageId, String meshId, String senderMemberId, String senderMemberPubkey,
+                         String senderPubkey, String senderName, String targetKey, String priority,
+                         byte[] nonce, byte[] ciphertext, String clientMessageId, String requestFingerprint,
+                         long createdAtMs, long expiresAtMs) {
+        this(messageId, meshId, senderMemberId, senderMemberPubkey, senderPubkey, senderName, targetKey, priority,
+                nonce, ciphertext, clientMessageId, requestFingerprint, createdAtMs, expiresAtMs, null);
+    }
 }

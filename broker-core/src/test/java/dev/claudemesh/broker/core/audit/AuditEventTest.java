@@ -81,6 +81,36 @@ class AuditEventTest {
     }
 
     @Property(tries = 300)
+    void scheduleEventsShouldMatchTheMapPayload(@ForAll String id, @ForAll String target, @ForAll String cron,
+                                                @ForAll boolean recurring, @ForAll String reason) {
+        Map<String, Object> created = new LinkedHashMap<>();
+        created.put("scheduledId", id);
+        created.put("targetSpec", target);
+        if (recurring) {
+            created.put("cron", cron);
+        }
+        assertThat(new AuditEvent.ScheduleCreated(id, target, recurring ? cron : null).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(created));
+        assertThat(new AuditEvent.ScheduleCancelled(id).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(Map.of("scheduledId", id)));
+        assertThat(new AuditEvent.ScheduleDropped(id, reason).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(Map.of("scheduledId", id, "reason", reason)));
+    }
+
+    @Test
+    void shouldWriteTheSchedulerTextsAndTypes() {
+        assertThat(new AuditEvent.ScheduleCreated("u", "*", "0 9 * * 1-5").type()).isEqualTo("schedule_created");
+        assertThat(new AuditEvent.ScheduleCreated("u", "*", "0 9 * * 1-5").canonicalPayload())
+                .isEqualTo("{\"cron\":\"0 9 * * 1-5\",\"scheduledId\":\"u\",\"targetSpec\":\"*\"}");
+        assertThat(new AuditEvent.ScheduleCreated("u", "@be", null).canonicalPayload())
+                .isEqualTo("{\"scheduledId\":\"u\",\"targetSpec\":\"@be\"}");
+        assertThat(new AuditEvent.ScheduleCancelled("u").type()).isEqualTo("schedule_cancelled");
+        assertThat(new AuditEvent.ScheduleDropped("u", "expired").type()).isEqualTo("schedule_dropped");
+        assertThat(new AuditEvent.ScheduleDropped("u", "expired").canonicalPayload())
+                .isEqualTo("{\"reason\":\"expired\",\"scheduledId\":\"u\"}");
+    }
+
+    @Property(tries = 300)
     void stateSetShouldMatchTheMapPayloadAndHoldNoValue(@ForAll String key) {
         AuditEvent e = new AuditEvent.StateSet(key);
         assertThat(e.type()).isEqualTo("state_set");

@@ -43,7 +43,7 @@ public final class PgRecoveryStore implements RecoveryStore {
         List<StoredMessage> out = new ArrayList<>();
         for (Record r : dsl.select(q.ID, q.MESH_ID, q.SENDER_MEMBER_ID, q.SENDER_MEMBER_PUBKEY, q.SENDER_PUBKEY,
                         q.SENDER_NAME, q.TARGET_KEY, q.PRIORITY, q.NONCE, q.CIPHERTEXT, q.CLIENT_MESSAGE_ID,
-                        q.REQUEST_FINGERPRINT, q.CREATED_AT, q.EXPIRES_AT)
+                        q.REQUEST_FINGERPRINT, q.CREATED_AT, q.EXPIRES_AT, q.SUBTYPE)
                 .from(q)
                 .where(q.DELIVERED_AT.isNull())
                 .and(q.EXPIRES_AT.gt(Rows.time(nowMs)))
@@ -53,7 +53,8 @@ public final class PgRecoveryStore implements RecoveryStore {
                     r.get(q.SENDER_MEMBER_PUBKEY), r.get(q.SENDER_PUBKEY), r.get(q.SENDER_NAME), r.get(q.TARGET_KEY),
                     r.get(q.PRIORITY), r.get(q.NONCE).getBytes(StandardCharsets.US_ASCII),
                     r.get(q.CIPHERTEXT).getBytes(StandardCharsets.US_ASCII), r.get(q.CLIENT_MESSAGE_ID),
-                    r.get(q.REQUEST_FINGERPRINT), Rows.millis(r.get(q.CREATED_AT)), Rows.millis(r.get(q.EXPIRES_AT))));
+                    r.get(q.REQUEST_FINGERPRINT), Rows.millis(r.get(q.CREATED_AT)), Rows.millis(r.get(q.EXPIRES_AT)),
+                    r.get(q.SUBTYPE)));
         }
         return out;
     }

@@ -44,13 +44,14 @@ final class BatchStatements {
      */
     static final String INSERT_MESSAGES = "INSERT INTO mesh.message_queue (id, mesh_id, sender_member_id, "
             + "sender_member_pubkey, sender_pubkey, sender_name, target_key, priority, nonce, ciphertext, "
-            + "client_message_id, request_fingerprint, created_at, expires_at, delivered_at) "
-            + "SELECT id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, "
+            + "client_message_id, request_fingerprint, subtype, created_at, expires_at, delivered_at) "
+            + "SELECT id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, st, "
             + EPOCH + " + c * interval '1 millisecond', " + EPOCH + " + e * interval '1 millisecond', "
             + EPOCH + " + d * interval '1 millisecond' "
             + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
-            + "?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], "
-            + "?::int8[], ?::int8[]) AS r(id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, c, e, d) "
+            + "?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
+            + "?::int8[], ?::int8[], ?::int8[]) "
+            + "AS r(id, mesh_id, smid, smpk, spk, sname, tkey, prio, nonce, ct, cmid, fp, st, c, e, d) "
             + "ON CONFLICT (id) DO UPDATE SET delivered_at = EXCLUDED.delivered_at "
             + "WHERE message_queue.delivered_at IS NULL AND EXCLUDED.delivered_at IS NOT NULL";
 
@@ -96,7 +97,7 @@ final class BatchStatements {
             return;
         }
         int n = rows.size();
-        String[][] text = new String[12][n];
+        String[][] text = new String[13][n];
         Long[] created = new Long[n];
         Long[] expires = new Long[n];
         Long[] delivered = new Long[n];
@@ -115,6 +116,7 @@ final class BatchStatements {
             text[9][i] = new String(m.ciphertext(), StandardCharsets.US_ASCII);
             text[10][i] = Rows.clean(m.clientMessageId());
             text[11][i] = Rows.clean(m.requestFingerprint());
+            text[12][i] = m.subtype();
             created[i] = m.createdAtMs();
             expires[i] = m.expiresAtMs();
             delivered[i] = row.deliveredAtMs();

@@ -149,6 +149,7 @@ public final class Settings {
             "leaseMetadataMaxBytes", 4096, 64, 1_048_576, "bytes",
             "largest profile (set_profile) or stats object (set_stats) a lease may hold, as JSON; kept per member in "
                     + "peer_state");
+
     // ---------------------------------------------------------------------------------------- workspace (§4-§6)
 
     public static final Setting<Integer> STATE_MAX_KEY_CHARS = integer("STATE_MAX_KEY_CHARS", "stateMaxKeyChars", 256,
@@ -184,6 +185,20 @@ public final class Settings {
     public static final Setting<Integer> WORKSPACE_MAX_TAG_CHARS = integer("WORKSPACE_MAX_TAG_CHARS",
             "workspaceMaxTagChars", 64, 1, 65_536, "chars", "longest tag of a memory or task (longer: bad_request)");
 
+    // ---------------------------------------------------------------------------------------- scheduler (PROTOCOL-MESH §7)
+
+    public static final Setting<Integer> SCHEDULE_MAX_PENDING_PER_MEMBER = integer("SCHEDULE_MAX_PENDING_PER_MEMBER",
+            "scheduleMaxPendingPerMember", 100, 1, 100_000, "",
+            "pending scheduled messages (one-shot or cron) one member may have; more: schedule answers limit_exceeded");
+    public static final Setting<Integer> SCHEDULE_MIN_CRON_INTERVAL_SECONDS = integer(
+            "SCHEDULE_MIN_CRON_INTERVAL_SECONDS", "scheduleMinCronIntervalSeconds", 60, 60, 31_622_400, "s",
+            "shortest time a cron schedule may leave between two fires (60 = every minute is allowed)");
+    public static final Setting<Integer> SCHEDULE_RETRY_SECONDS = integer("SCHEDULE_RETRY_SECONDS",
+            "scheduleRetrySeconds", 60, 1, 86_400, "s",
+            "a scheduled message that could not be sent (recipient offline, rate limit, grants) is tried again after this");
+    public static final Setting<Long> SCHEDULE_TICK_MS = longInt("BROKER_SCHEDULE_TICK_MS", "scheduleTickMs", 1_000, 1,
+            60_000, "ms", "how often a mesh with pending scheduled messages looks at the clock (fires are this late at most)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -197,7 +212,9 @@ public final class Settings {
             LEASE_METADATA_MAX_BYTES,
             STATE_MAX_KEY_CHARS, STATE_MAX_VALUE_BYTES, STATE_MAX_ENTRIES_PER_MESH, STATE_LIST_MAX_ENTRIES,
             MEMORY_MAX_CONTENT_CHARS, MEMORY_MAX_ROWS_PER_MESH, MEMORY_FORGOTTEN_RETENTION_HOURS, TASK_MAX_PER_MESH,
-            TASK_MAX_TEXT_CHARS, TASK_DONE_RETENTION_HOURS, WORKSPACE_MAX_TAGS, WORKSPACE_MAX_TAG_CHARS);
+            TASK_MAX_TEXT_CHARS, TASK_DONE_RETENTION_HOURS, WORKSPACE_MAX_TAGS, WORKSPACE_MAX_TAG_CHARS,
+            SCHEDULE_MAX_PENDING_PER_MEMBER, SCHEDULE_MIN_CRON_INTERVAL_SECONDS, SCHEDULE_RETRY_SECONDS,
+            SCHEDULE_TICK_MS);
 
     private Settings() {
     }
