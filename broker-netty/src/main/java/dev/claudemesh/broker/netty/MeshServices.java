@@ -1,6 +1,13 @@
 package dev.claudemesh.broker.netty;
 
+import dev.claudemesh.broker.core.apikey.ApiKeyLimits;
+import dev.claudemesh.broker.core.apikey.ApiKeyService;
 import dev.claudemesh.broker.core.mesh.MeshService;
+import dev.claudemesh.broker.core.topic.TopicLimits;
+import dev.claudemesh.broker.core.topic.TopicService;
+import dev.claudemesh.broker.db.topic.PgApiKeyStore;
+import dev.claudemesh.broker.db.topic.PgTopicStore;
+import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
@@ -27,6 +34,20 @@ final class MeshServices {
         Objects.requireNonNull(config, "config");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
+        services.add(new TopicService(new PgTopicStore(dataSource), topicLimits(config)));
+        services.add(new ApiKeyService(new PgApiKeyStore(dataSource), apiKeyLimits(config)));
         return List.copyOf(services);
+    }
+
+    /** PROTOCOL-MESH §8: topics per mesh, event streams per mesh. */
+    static TopicLimits topicLimits(BrokerConfig config) {
+        return new TopicLimits(config.get(Settings.TOPICS_MAX_PER_MESH), config.get(Settings.TOPIC_STREAMS_MAX_PER_MESH));
+    }
+
+    /** PROTOCOL-MESH §8.9: live keys per member, the longest lifetime, how long dead keys are kept. */
+    static ApiKeyLimits apiKeyLimits(BrokerConfig config) {
+        return new ApiKeyLimits(config.get(Settings.API_KEYS_MAX_PER_MEMBER),
+                config.get(Settings.API_KEY_MAX_TTL_HOURS) * 3_600_000L,
+                config.get(Settings.API_KEY_RETENTION_HOURS) * 3_600_000L);
     }
 }

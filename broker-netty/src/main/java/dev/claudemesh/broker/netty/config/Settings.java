@@ -143,6 +143,25 @@ public final class Settings {
     public static final Setting<Long> SHUTDOWN_FLUSH_MS = longInt("BROKER_SHUTDOWN_FLUSH_MS", "shutdownFlushMs", 5_000,
             0, 60_000, "ms", "on SIGTERM, how long to wait for the writer to commit what it accepted");
 
+    // ---------------------------------------------------------------------------------------- topics and API keys
+
+    public static final Setting<Integer> TOPICS_MAX_PER_MESH = integer("TOPICS_MAX_PER_MESH", "topicsMaxPerMesh", 1000,
+            1, 1_000_000, "", "topics a mesh may hold (topic_create beyond it: limit_exceeded)");
+    public static final Setting<Integer> TOPIC_STREAMS_MAX_PER_MESH = integer("TOPIC_STREAMS_MAX_PER_MESH",
+            "topicStreamsMaxPerMesh", 100, 1, 100_000, "", "open /api/v1 topic event streams per mesh (more: 429)");
+    public static final Setting<Long> TOPIC_STREAM_HEARTBEAT_MS = longInt("TOPIC_STREAM_HEARTBEAT_MS",
+            "topicStreamHeartbeatMs", 30_000, 100, DAY_MS, "ms", "a topic event stream sends a heartbeat event this often");
+    public static final Setting<Long> TOPIC_STREAM_MAX_PENDING_BYTES = longInt("TOPIC_STREAM_MAX_PENDING_BYTES",
+            "topicStreamMaxPendingBytes", 1_048_576, 1024, 1L << 30, "bytes",
+            "a topic event stream whose client leaves more than this unread is closed (it resumes with Last-Event-ID)");
+    public static final Setting<Integer> API_KEYS_MAX_PER_MEMBER = integer("API_KEYS_MAX_PER_MEMBER",
+            "apiKeysMaxPerMember", 50, 1, 100_000, "", "live (unrevoked, unexpired) API keys a member may hold");
+    public static final Setting<Integer> API_KEY_MAX_TTL_HOURS = integer("API_KEY_MAX_TTL_HOURS", "apiKeyMaxTtlHours",
+            720, 1, 87_600, "h", "API keys expire this long after creation at the latest (also without expiresAt)");
+    public static final Setting<Integer> API_KEY_RETENTION_HOURS = integer("API_KEY_RETENTION_HOURS",
+            "apiKeyRetentionHours", 168, 0, 87_600, "h",
+            "API keys revoked or expired longer ago than this are deleted (when the mesh mints a key)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -152,7 +171,10 @@ public final class Settings {
             LOG_FORMAT, LOG_LEVEL, GIT_SHA, GRACE_MS, REDELIVERY_MS, HELLO_TIMEOUT_MS, STATUS_SWEEP_MS,
             PING_INTERVAL_MS, STALE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES,
             MAX_PENDING_BYTES_PER_SOCKET, SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES,
-            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS);
+            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS,
+            // topics and API keys
+            TOPICS_MAX_PER_MESH, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
+            API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS);
 
     private Settings() {
     }
