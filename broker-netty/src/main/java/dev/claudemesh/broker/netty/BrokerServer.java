@@ -16,6 +16,7 @@ import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.db.store.ShardedDurableLog;
 import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
+import dev.claudemesh.broker.netty.http.ApiStores;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -165,7 +166,8 @@ public final class BrokerServer implements AutoCloseable {
                     startedAt, VERSION, metrics);
             MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
                     MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
-            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource())),
+            HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource()),
+                            ApiStores.of(database.dataSource())),
                     new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),

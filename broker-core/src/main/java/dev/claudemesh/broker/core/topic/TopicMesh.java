@@ -105,6 +105,11 @@ public final class TopicMesh {
         }
     }
 
+    /** True while the mesh has room for one more event stream ({@link TopicLimits#maxStreamsPerMesh}). Loop only. */
+    public boolean acceptsStream() {
+        return streams < limits.maxStreamsPerMesh();
+    }
+
     /**
      * Opens an event stream on {@code topic}: with {@code lastEventId}, the messages after it are replayed first
      * (in pages, oldest first) and live delivery starts once the replay has caught up, so a reconnecting client misses
@@ -115,7 +120,7 @@ public final class TopicMesh {
     public boolean openStream(TopicStore.Topic topic, String lastEventId, TopicStreamSink sink) {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(sink, "sink");
-        if (streams >= limits.maxStreamsPerMesh()) {
+        if (!acceptsStream()) {
             return false;
         }
         Stream s = new Stream(topic.id(), sink);
@@ -134,7 +139,7 @@ public final class TopicMesh {
      * Reads the next page after the stream's cursor. Storage calls of a mesh run in submission order, so every message
      * committed before this read is in it (its own delivery ran before this continuation, while the stream was not
      * live), and every message committed after it is delivered after this continuation: switching to live when a page
-     * comes back short loses nothing and repeats nothing.
+     * comes back short, and was written out within this same continuation, loses nothing and repeats nothing.
      */
     private void catchUp(Stream s) {
         String from = s.cursor;
@@ -147,19 +152,38 @@ public final class TopicMesh {
                 s.live = true;
                 return;
             }
-            for (TopicStore.Message m : page) {
-                if (!s.sink.message(m)) {
-                    drop(s);
-                    return;
-                }
-                s.cursor = m.id();
-            }
-            if (page.size() == CATCH_UP_PAGE) {
-                catchUp(s);
-            } else {
-                s.live = true;
-            }
+            replay(s, page, 0, false);
         });
+    }
+
+    /**
+     * Writes {@code page} from {@code index}, pausing while the client is behind ({@link TopicStreamSink#whenDrained}),
+     * so a long replay never piles up in memory. After a pause, messages committed meanwhile are not in this page and
+     * their live delivery was skipped: the next page is read even when this one was short.
+     */
+    private void replay(Stream s, List<TopicStore.Message> page, int index, boolean paused) {
+        for (int i = index; i < page.size(); i++) {
+            if (!s.sink.backlogWritable()) {
+                int next = i;
+                s.sink.whenDrained(() -> mesh.loop().execute(() -> {
+                    if (!s.closed) {
+                        replay(s, page, next, true);
+                    }
+                }));
+                return;
+            }
+            TopicStore.Message m = page.get(i);
+            if (!s.sink.message(m)) {
+                drop(s);
+                return;
+            }
+            s.cursor = m.id();
+        }
+        if (paused || page.size() == CATCH_UP_PAGE) {
+            catchUp(s);
+        } else {
+            s.live = true;
+        }
     }
 
     /** The client of {@code sink} went away: forget its stream. Loop only. */

@@ -64,8 +64,8 @@ public interface TopicStore {
 
     /**
      * A message to store (a WebSocket send or a REST post). {@code mentionTokens} are lowercased names (at most 16);
-     * {@code senderRoutingKey} and {@code clientMessageId} go into the delivered {@code message_queue} marker row
-     * ({@code message_status} and the idempotency window read it).
+     * {@code senderRoutingKey} (null for a REST post: the member key) and {@code clientMessageId} go into the delivered
+     * {@code message_queue} marker row ({@code message_status} and the idempotency window read it).
      */
     record NewMessage(String id, String meshId, String topicId, String senderMemberId, String senderSessionPubkey,
                       String senderRoutingKey, String priority, String nonce, String ciphertext, int bodyVersion,

@@ -14,6 +14,18 @@ public interface TopicStreamSink {
      */
     boolean message(TopicStore.Message message);
 
+    /**
+     * True while the client has taken enough of what was written that the replay of missed messages may write more;
+     * when false the replay pauses until {@link #whenDrained} calls back.
+     */
+    boolean backlogWritable();
+
+    /**
+     * Runs {@code resume} (on any thread) once what was written so far has gone to the client's socket, or the stream
+     * is closed.
+     */
+    void whenDrained(Runnable resume);
+
     /** The messages a reconnecting stream missed could not be read: tell the client (e.g. an {@code error} event). */
     void backlogFailed();
 

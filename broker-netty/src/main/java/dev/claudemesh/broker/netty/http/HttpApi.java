@@ -34,11 +34,13 @@ public final class HttpApi implements HttpRouter.HttpHandler {
      * @param membership  meshes, members, invites, audit verification: the one administration service, shared with
      *                    the jar's subcommands (the routes give it the listener that tells the running broker)
      * @param auditOutbox enrolment audit events waiting for the durable writer
+     * @param api         the stores of the REST API under {@code /api/v1} (PROTOCOL-MESH §8.10)
      */
-    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox) {
+    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, ApiStores api) {
         public Stores {
             Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
+            Objects.requireNonNull(api, "api");
         }
     }
 
