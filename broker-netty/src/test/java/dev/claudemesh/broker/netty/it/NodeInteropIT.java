@@ -38,6 +38,29 @@ class NodeInteropIT {
         }
     }
 
+    /**
+     * Topics as the CLI does them ({@code src/test/node/topics.mjs}): {@code ws} for topic_create, API keys and
+     * {@code #topic} sends; libsodium to open the broker-sealed topic key, re-seal it for another member and
+     * encrypt/decrypt v2 bodies; {@code fetch} for the REST API and the event stream (REST and WebSocket posts on it,
+     * resume with {@code Last-Event-ID}).
+     */
+    @Test
+    void shouldServeTopicsToWsLibsodiumAndFetchClients() throws Exception {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
+            run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        }
+        try (BrokerFixture broker = new BrokerFixture()) {
+            String out = run(List.of("node", "topics.mjs", "--url", "ws://127.0.0.1:" + broker.port() + "/ws",
+                    "--admin-url", "http://127.0.0.1:" + broker.port(), "--admin-token", BrokerFixture.ADMIN_TOKEN), 90);
+            assertThat(out).contains("{\"ok\":true").contains("\"topicKeyOpened\":true").contains("\"resealed\":true")
+                    .contains("\"stream\":{\"rest\":true,\"websocket\":true,\"resumed\":true}");
+            String topicId = BrokerFixture.jsonField(out, "topicId");
+            // the broker kept ciphertext and sealed keys only: alice's creator copy and bob's re-sealed one
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.topic_member_key where topic_id = '" + topicId
+                    + "'", 2);
+        }
+    }
+
     private static String run(List<String> command, int timeoutS) throws Exception {
         File log = File.createTempFile("node-interop", ".log");
         Process p = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
