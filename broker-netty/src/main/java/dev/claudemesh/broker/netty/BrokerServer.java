@@ -17,6 +17,7 @@ import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.db.writer.ShardedDurableLog;
 import dev.claudemesh.broker.db.writer.WriterConfig;
 import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
+import dev.claudemesh.broker.netty.http.ApiStores;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
@@ -169,7 +170,7 @@ public final class BrokerServer implements AutoCloseable {
             MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
                     MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
             HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource()),
-                            new MemberProfiles(database.dataSource())),
+                            new MemberProfiles(database.dataSource()), ApiStores.of(database.dataSource())),
                     new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),

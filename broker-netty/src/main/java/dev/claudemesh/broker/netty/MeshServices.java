@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.memory.MemoryService;
 import dev.claudemesh.broker.core.mesh.MeshService;
 import dev.claudemesh.broker.core.presence.PresenceLimits;
 import dev.claudemesh.broker.core.presence.PresenceService;
+import dev.claudemesh.broker.core.presence.TopicRecipients;
 import dev.claudemesh.broker.db.store.PgMessageLookup;
 import dev.claudemesh.broker.db.store.PgPeerStateStore;
 import dev.claudemesh.broker.core.state.SharedStateService;
@@ -17,6 +18,13 @@ import dev.claudemesh.broker.db.workspace.PgTaskStore;
 import dev.claudemesh.broker.core.schedule.ScheduleLimits;
 import dev.claudemesh.broker.core.schedule.SchedulerService;
 import dev.claudemesh.broker.db.store.PgScheduleStore;
+import dev.claudemesh.broker.core.apikey.ApiKeyLimits;
+import dev.claudemesh.broker.core.apikey.ApiKeyService;
+import dev.claudemesh.broker.core.topic.TopicLimits;
+import dev.claudemesh.broker.core.topic.TopicService;
+import dev.claudemesh.broker.core.topic.TopicStore;
+import dev.claudemesh.broker.db.topic.PgApiKeyStore;
+import dev.claudemesh.broker.db.topic.PgTopicStore;
 import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
@@ -44,13 +52,16 @@ final class MeshServices {
         Objects.requireNonNull(config, "config");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
-        // presence (PROTOCOL-MESH §1-§3); topics: pass their TopicRecipients instead of null (message_status of #topic)
-        services.add(new PresenceService(new PgPeerStateStore(dataSource), new PgMessageLookup(dataSource), null,
-                new PresenceLimits(config.get(Settings.LEASE_METADATA_MAX_BYTES))));
+        PgTopicStore topics = new PgTopicStore(dataSource);
+        // presence (PROTOCOL-MESH §1-§3); message_status of a #topic send reports the topic's members (§1.5 [fix])
+        services.add(new PresenceService(new PgPeerStateStore(dataSource), new PgMessageLookup(dataSource),
+                topicRecipients(topics), new PresenceLimits(config.get(Settings.LEASE_METADATA_MAX_BYTES))));
         services.add(new SharedStateService(new PgStateStore(dataSource), stateLimits(config)));
         services.add(new MemoryService(new PgMemoryStore(dataSource), memoryLimits(config)));
         services.add(new TaskService(new PgTaskStore(dataSource), taskLimits(config)));
         services.add(new SchedulerService(new PgScheduleStore(dataSource), scheduleLimits(config)));
+        services.add(new TopicService(topics, topicLimits(config)));
+        services.add(new ApiKeyService(new PgApiKeyStore(dataSource), apiKeyLimits(config)));
         return List.copyOf(services);
     }
 
@@ -80,5 +91,29 @@ final class MeshServices {
         return new ScheduleLimits(config.get(Settings.SCHEDULE_MAX_PENDING_PER_MEMBER),
                 config.get(Settings.SCHEDULE_MIN_CRON_INTERVAL_SECONDS) * 1_000L,
                 config.get(Settings.SCHEDULE_RETRY_SECONDS) * 1_000L, config.get(Settings.SCHEDULE_TICK_MS));
+    }
+
+    /** The subscribers of a topic of the mesh (by id), for message_status; null when the mesh has no such topic. */
+    static TopicRecipients topicRecipients(PgTopicStore topics) {
+        return (meshId, topicId) -> {
+            TopicStore.Topic topic = topics.resolve(meshId, topicId);
+            if (topic == null || !topic.id().equals(topicId)) {
+                return null;
+            }
+            return topics.subscribers(topic.id()).stream()
+                    .map(s -> new TopicRecipients.Member(s.displayName(), s.pubkey())).toList();
+        };
+    }
+
+    /** PROTOCOL-MESH §8: topics per mesh, event streams per mesh. */
+    static TopicLimits topicLimits(BrokerConfig config) {
+        return new TopicLimits(config.get(Settings.TOPICS_MAX_PER_MESH), config.get(Settings.TOPIC_STREAMS_MAX_PER_MESH));
+    }
+
+    /** PROTOCOL-MESH §8.9: live keys per member, the longest lifetime, how long dead keys are kept. */
+    static ApiKeyLimits apiKeyLimits(BrokerConfig config) {
+        return new ApiKeyLimits(config.get(Settings.API_KEYS_MAX_PER_MEMBER),
+                config.get(Settings.API_KEY_MAX_TTL_HOURS) * 3_600_000L,
+                config.get(Settings.API_KEY_RETENTION_HOURS) * 3_600_000L);
     }
 }

@@ -190,6 +190,103 @@ public sealed interface AuditEvent {
         }
     }
 
+    // ---------------------------------------------------------------- topics and API keys (PROTOCOL-MESH §8)
+
+    /** A topic was created: {@code {topicId, visibility}} (never its name's messages or its key). */
+    record TopicCreated(String topicId, String visibility) implements AuditEvent {
+        public TopicCreated {
+            Objects.requireNonNull(topicId, "topicId");
+            Objects.requireNonNull(visibility, "visibility");
+        }
+
+        @Override
+        public String type() {
+            return "topic_created";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("topicId", topicId).field("visibility", visibility).end();
+        }
+    }
+
+    /** A member was subscribed to a topic (by itself, or by a lead or admin): {@code {memberId, role, topicId}}. */
+    record TopicJoined(String memberId, String role, String topicId) implements AuditEvent {
+        public TopicJoined {
+            Objects.requireNonNull(memberId, "memberId");
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(topicId, "topicId");
+        }
+
+        @Override
+        public String type() {
+            return "topic_joined";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("memberId", memberId).field("role", role).field("topicId", topicId)
+                    .end();
+        }
+    }
+
+    /** A member left a topic: {@code {memberId, topicId}}. */
+    record TopicLeft(String memberId, String topicId) implements AuditEvent {
+        public TopicLeft {
+            Objects.requireNonNull(memberId, "memberId");
+            Objects.requireNonNull(topicId, "topicId");
+        }
+
+        @Override
+        public String type() {
+            return "topic_left";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("memberId", memberId).field("topicId", topicId).end();
+        }
+    }
+
+    /** An API key was minted: {@code {capabilities, keyId}} (never its secret, hash or label). */
+    record ApiKeyCreated(List<String> capabilities, String keyId) implements AuditEvent {
+        public ApiKeyCreated {
+            capabilities = List.copyOf(capabilities);
+            Objects.requireNonNull(keyId, "keyId");
+        }
+
+        @Override
+        public String type() {
+            return "apikey_created";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            CanonicalJson c = CanonicalJson.object().name("capabilities").beginArray();
+            for (String cap : capabilities) {
+                c.value(cap);
+            }
+            return c.endArray().field("keyId", keyId).end();
+        }
+    }
+
+    /** An API key was revoked: {@code {keyId}}. */
+    record ApiKeyRevoked(String keyId) implements AuditEvent {
+        public ApiKeyRevoked {
+            Objects.requireNonNull(keyId, "keyId");
+        }
+
+        @Override
+        public String type() {
+            return "apikey_revoked";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("keyId", keyId).end();
+        }
+    }
+
     // ------------------------------------------------------------------ workspace (PROTOCOL-MESH §4-§6)
 
     /**

@@ -57,8 +57,10 @@ public final class EnvelopeDecoder {
             if (in.type == null) {
                 in.type = Inbound.Type.UNKNOWN;
             }
-            if (in.type == Inbound.Type.UNKNOWN && in.rawType != null) {
-                // a type the envelope does not model (a mesh service's, or none): keep the frame for Inbound.body()
+            if ((in.type == Inbound.Type.UNKNOWN && in.rawType != null)
+                    || (in.type == Inbound.Type.SEND && in.targetSpec != null && in.targetSpec.startsWith("#"))) {
+                // a type the envelope does not model (a mesh service's, or none), or a send to a topic (whose
+                // bodyVersion, replyToId and mentions the topic service reads): keep the frame for Inbound.body()
                 in.frame = Arrays.copyOfRange(data, off, off + len);
             }
             return in;

@@ -110,14 +110,18 @@ public final class Inbound {
     public boolean hasSummary;
     public String name;
 
-    /** For {@link Type#UNKNOWN} frames with a {@code type}: a copy of the frame's bytes (else null). */
+    /**
+     * For {@link Type#UNKNOWN} frames with a {@code type}, and {@code send}s to a {@code #topic}: a copy of the frame's
+     * bytes (else null).
+     */
     byte[] frame;
     /** The parsed {@link #frame}, once asked for. */
     private JsonNode.ObjectNode body;
 
     /**
      * The whole frame as a JSON tree, for the mesh service that handles a type this class does not model (its own
-     * fields: any JSON value). Parsed on first use; an empty object for core types, whose fields are the ones above.
+     * fields: any JSON value), or a {@code send} to a {@code #topic}. Parsed on first use; an empty object for other
+     * core frames, whose fields are the ones above.
      * Call it on one thread at a time (the mesh loop).
      */
     public JsonNode.ObjectNode body() {

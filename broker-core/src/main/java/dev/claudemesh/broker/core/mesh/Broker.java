@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The broker's domain entry point. The transport calls {@link #open} per accepted WebSocket and feeds the
@@ -173,6 +174,20 @@ public final class Broker {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         m.loop.execute(() -> f.complete(m.peersJson()));
         return f;
+    }
+
+    /**
+     * Runs {@code task} on {@code meshId}'s loop with the per-mesh state of the service whose state is a
+     * {@code stateType}: a service's HTTP routes (PROTOCOL-MESH §8.10) go through the mesh loop like its WebSocket
+     * frames, so both see one order. The mesh is brought into memory when it is not yet. {@code task} gets null when
+     * no service keeps such a state. Any thread.
+     */
+    public <S> void onMesh(String meshId, Class<S> stateType, Consumer<S> task) {
+        Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(stateType, "stateType");
+        Objects.requireNonNull(task, "task");
+        MeshState m = mesh(meshId);
+        m.loop.execute(() -> task.accept(m.serviceState(stateType)));
     }
 
     /** Closes (4002 banned) and removes the leases of a member just revoked; drops its cached lookup. */

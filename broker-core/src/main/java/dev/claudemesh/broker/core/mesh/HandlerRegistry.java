@@ -32,7 +32,19 @@ final class HandlerRegistry {
         }
     }
 
+    /** The topic-send handler and its service's index (at most one service registers it). */
+    static final class TopicRoute {
+        final int service;
+        final TopicSendHandler<Object> handler;
+
+        TopicRoute(int service, TopicSendHandler<Object> handler) {
+            this.service = service;
+            this.handler = handler;
+        }
+    }
+
     private final List<MeshService<?>> services;
+    private TopicRoute topicSends;
     private final Route[] byCoreType = new Route[Inbound.Type.values().length];
     private final Map<String, Route> byType = new HashMap<>();
 
@@ -45,21 +57,35 @@ final class HandlerRegistry {
 
     @SuppressWarnings("unchecked")
     private <S> void register(int index, MeshService<S> service, BrokerMetrics metrics) {
-        service.registerHandlers((type, handler) -> {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(handler, "handler");
-            Inbound.Type core = Inbound.Type.forName(type);
-            if (core == Inbound.Type.HELLO || core == Inbound.Type.SESSION_HELLO) {
-                throw new IllegalArgumentException("type: " + type + " (expected: not an authentication message)");
+        service.registerHandlers(new MeshService.Registrar<S>() {
+            @Override
+            public void handle(String type, MessageHandler<S> handler) {
+                Objects.requireNonNull(type, "type");
+                Objects.requireNonNull(handler, "handler");
+                Inbound.Type core = Inbound.Type.forName(type);
+                if (core == Inbound.Type.HELLO || core == Inbound.Type.SESSION_HELLO) {
+                    throw new IllegalArgumentException("type: " + type
+                            + " (expected: not an authentication message)");
+                }
+                if (byType.containsKey(type)) {
+                    throw new IllegalArgumentException("type: " + type + " (expected: one handler per type; "
+                            + service.name() + " registers it again)");
+                }
+                Route r = new Route(type, index, (MessageHandler<Object>) handler, metrics.requestCounter(type));
+                byType.put(type, r);
+                if (core != Inbound.Type.UNKNOWN) {
+                    byCoreType[core.ordinal()] = r;
+                }
             }
-            if (byType.containsKey(type)) {
-                throw new IllegalArgumentException("type: " + type + " (expected: one handler per type; "
-                        + service.name() + " registers it again)");
-            }
-            Route r = new Route(type, index, (MessageHandler<Object>) handler, metrics.requestCounter(type));
-            byType.put(type, r);
-            if (core != Inbound.Type.UNKNOWN) {
-                byCoreType[core.ordinal()] = r;
+
+            @Override
+            public void handleTopicSends(TopicSendHandler<S> handler) {
+                Objects.requireNonNull(handler, "handler");
+                if (topicSends != null) {
+                    throw new IllegalArgumentException("topic sends: " + service.name()
+                            + " (expected: one service; another registered them already)");
+                }
+                topicSends = new TopicRoute(index, (TopicSendHandler<Object>) handler);
             }
         });
     }
@@ -70,6 +96,11 @@ final class HandlerRegistry {
             return byCoreType[in.type.ordinal()];
         }
         return in.rawType == null ? null : byType.get(in.rawType);
+    }
+
+    /** The handler of sends to {@code #} targets, or null when no service serves topics. */
+    TopicRoute topicSends() {
+        return topicSends;
     }
 
     /** The services, in registration order (index = {@link Route#service}). */

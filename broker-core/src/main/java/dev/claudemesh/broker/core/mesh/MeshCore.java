@@ -36,6 +36,8 @@ final class MeshCore implements MeshContext {
     private final BrokerMetrics metrics;
     private final Clock clock;
     private final SerialExecutor storage;
+    /** The façade, for the hand-over of topic sends to their service. */
+    private final MeshState mesh;
 
     final LeaseTable leases = new LeaseTable();
     final DmQueues queues;
@@ -47,6 +49,7 @@ final class MeshCore implements MeshContext {
 
     MeshCore(Broker broker, MeshState mesh, String meshId, MeshLoop loop) {
         this.meshId = meshId;
+        this.mesh = mesh;
         this.loop = loop;
         this.settings = broker.settings;
         this.metrics = broker.metrics;
@@ -59,6 +62,11 @@ final class MeshCore implements MeshContext {
         this.journal = new Journal(meshId, broker.durable);
         this.lifecycle = new LeaseLifecycle(mesh, loop, settings.graceMs(), settings.maxConnectionsPerMesh(), metrics,
                 broker.hooks, leases, queues, journal);
+    }
+
+    /** Hands a checked {@code #} send to the topic service; false when none serves topics. */
+    boolean routeTopicSend(RoutedSend send) {
+        return mesh.routeTopicSend(send);
     }
 
     @Override

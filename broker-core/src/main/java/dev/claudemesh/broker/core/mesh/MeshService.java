@@ -47,5 +47,15 @@ public interface MeshService<S> {
          *                                  {@code session_hello} (authentication is not a mesh message)
          */
         void handle(String type, MessageHandler<S> handler);
+
+        /**
+         * Registers {@code handler} for {@code send}s to {@code #<topicId>} targets (PROTOCOL-MESH §8.6), which the
+         * core checks like any send and then hands over. Without one, such sends are refused as invalid.
+         *
+         * @throws IllegalArgumentException when another service registered topic sends already
+         */
+        default void handleTopicSends(TopicSendHandler<S> handler) {
+            throw new UnsupportedOperationException("handleTopicSends");
+        }
     }
 }

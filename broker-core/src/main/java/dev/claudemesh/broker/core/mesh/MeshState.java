@@ -208,6 +208,29 @@ final class MeshState {
         }
     }
 
+    /**
+     * Hands a checked {@code #<topicId>} send to the service that serves topic sends; false when none does (the
+     * caller refuses the send).
+     */
+    boolean routeTopicSend(RoutedSend send) {
+        HandlerRegistry.TopicRoute r = broker.registry.topicSends();
+        if (r == null) {
+            return false;
+        }
+        r.handler.handle(serviceStates[r.service], send);
+        return true;
+    }
+
+    /** The per-mesh state of the first service whose state is a {@code type}, or null. Loop only. */
+    <S> S serviceState(Class<S> type) {
+        for (Object state : serviceStates) {
+            if (type.isInstance(state)) {
+                return type.cast(state);
+            }
+        }
+        return null;
+    }
+
     private void unhandled(PeerSession s, Inbound in) {
         if (in.type == Inbound.Type.MALFORMED) {
             log.info("conn {}: frame rejected: bad_request", s.conn.id());

@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * {@code send} (PROTOCOL §4.1–§4.3), the hot path: rate limit, size, validity ({@link SendPolicy}), idempotency
  * ({@link IdempotencyWindow}), then a live-only multicast, or a DM that is queued, pushed at once when its recipient
- * is live and its status allows, made durable, and acked {@code queued:true} after the commit. Exactly one ack per
- * send. Stateless; runs on the mesh loop.
+ * is live and its status allows, made durable, and acked {@code queued:true} after the commit; a {@code #<topicId>}
+ * send is handed to the topic service ({@link RoutedSend}), which answers it. Exactly one ack per send. Stateless;
+ * runs on the mesh loop.
  *
  * <p>The same path serves sends the broker makes on a member's behalf ({@link MeshContext#sendOnBehalf}: the
  * scheduler): {@link #send} with no socket, a detached sender lease ({@link Lease#detached}) and an
@@ -71,6 +72,11 @@ final class SendHandler implements MessageHandler<MeshCore> {
         }
         if (SendPolicy.isMulticast(in.targetSpec)) {
             multicast(mesh, from, l, in, priority, now, idemKey, onBehalf);
+        } else if (SendPolicy.isTopic(in.targetSpec)) {
+            // PROTOCOL-MESH §8.6: the topic service stores, fans out and answers through the RoutedSend
+            if (!mesh.routeTopicSend(new RoutedSend(mesh, from, l, in, priority, now, idemKey, onBehalf))) {
+                reject(mesh, from, onBehalf, in, SendRejection.INVALID, "invalid: this broker serves no topics");
+            }
         } else {
             dm(mesh, from, l, in, priority, now, idemKey, onBehalf);
         }

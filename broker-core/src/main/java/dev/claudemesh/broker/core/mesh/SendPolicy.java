@@ -29,6 +29,11 @@ final class SendPolicy {
         return target.startsWith("@") || target.equals("*");
     }
 
+    /** True for {@code #<topicId>} targets (PROTOCOL-MESH §8.6), handed to the topic service. */
+    static boolean isTopic(String target) {
+        return target.charAt(0) == '#';
+    }
+
     /** The counted size: UTF-8 bytes of nonce + ciphertext + targetSpec. */
     static int payloadBytes(Inbound in) {
         return (in.nonce == null ? 0 : in.nonce.length) + (in.ciphertext == null ? 0 : in.ciphertext.length)
@@ -45,7 +50,7 @@ final class SendPolicy {
         }
         String t = in.targetSpec;
         if (!(t.equals("*") || t.equals("@all") || (t.startsWith("@") && t.length() > 1 && t.length() <= 1 + MAX_GROUP_NAME)
-                || Hex.isLowerHex(t, 64))) {
+                || Hex.isLowerHex(t, 64) || (isTopic(t) && t.length() > 1 && t.length() <= 1 + MAX_GROUP_NAME))) {
             return "targetSpec must be a 64-hex key, *, @all or @group";
         }
         if (in.priority != null && Priority.parse(in.priority) == null) {

@@ -199,6 +199,25 @@ public final class Settings {
     public static final Setting<Long> SCHEDULE_TICK_MS = longInt("BROKER_SCHEDULE_TICK_MS", "scheduleTickMs", 1_000, 1,
             60_000, "ms", "how often a mesh with pending scheduled messages looks at the clock (fires are this late at most)");
 
+    // ---------------------------------------------------------------------------------------- topics and API keys
+
+    public static final Setting<Integer> TOPICS_MAX_PER_MESH = integer("TOPICS_MAX_PER_MESH", "topicsMaxPerMesh", 1000,
+            1, 1_000_000, "", "topics a mesh may hold (topic_create beyond it: limit_exceeded)");
+    public static final Setting<Integer> TOPIC_STREAMS_MAX_PER_MESH = integer("TOPIC_STREAMS_MAX_PER_MESH",
+            "topicStreamsMaxPerMesh", 100, 1, 100_000, "", "open /api/v1 topic event streams per mesh (more: 429)");
+    public static final Setting<Long> TOPIC_STREAM_HEARTBEAT_MS = longInt("TOPIC_STREAM_HEARTBEAT_MS",
+            "topicStreamHeartbeatMs", 30_000, 100, DAY_MS, "ms", "a topic event stream sends a heartbeat event this often");
+    public static final Setting<Long> TOPIC_STREAM_MAX_PENDING_BYTES = longInt("TOPIC_STREAM_MAX_PENDING_BYTES",
+            "topicStreamMaxPendingBytes", 1_048_576, 1024, 1L << 30, "bytes",
+            "a topic event stream whose client leaves more than this unread is closed (it resumes with Last-Event-ID)");
+    public static final Setting<Integer> API_KEYS_MAX_PER_MEMBER = integer("API_KEYS_MAX_PER_MEMBER",
+            "apiKeysMaxPerMember", 50, 1, 100_000, "", "live (unrevoked, unexpired) API keys a member may hold");
+    public static final Setting<Integer> API_KEY_MAX_TTL_HOURS = integer("API_KEY_MAX_TTL_HOURS", "apiKeyMaxTtlHours",
+            720, 1, 87_600, "h", "API keys expire this long after creation at the latest (also without expiresAt)");
+    public static final Setting<Integer> API_KEY_RETENTION_HOURS = integer("API_KEY_RETENTION_HOURS",
+            "apiKeyRetentionHours", 168, 0, 87_600, "h",
+            "API keys revoked or expired longer ago than this are deleted (when the mesh mints a key)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -214,7 +233,10 @@ public final class Settings {
             MEMORY_MAX_CONTENT_CHARS, MEMORY_MAX_ROWS_PER_MESH, MEMORY_FORGOTTEN_RETENTION_HOURS, TASK_MAX_PER_MESH,
             TASK_MAX_TEXT_CHARS, TASK_DONE_RETENTION_HOURS, WORKSPACE_MAX_TAGS, WORKSPACE_MAX_TAG_CHARS,
             SCHEDULE_MAX_PENDING_PER_MEMBER, SCHEDULE_MIN_CRON_INTERVAL_SECONDS, SCHEDULE_RETRY_SECONDS,
-            SCHEDULE_TICK_MS);
+            SCHEDULE_TICK_MS,
+            // topics and API keys
+            TOPICS_MAX_PER_MESH, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
+            API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS);
 
     private Settings() {
     }

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.netty.ServerContext;
+import dev.claudemesh.broker.netty.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,13 @@ final class BrokerRoutes {
         InviteAdmin invites = new InviteAdmin(server, membership, calls);
         MemberApi members = new MemberApi(server.broker(), stores.memberProfiles(),
                 new MemberCredential(server.clock(), server.broker().settings().skewMs()), audit, calls, server.clock());
+        // the REST API of PROTOCOL-MESH §8.10 (topics, members, notifications, me/*), with bearer API keys
+        ApiAuth apiAuth = new ApiAuth(stores.api().keys(), calls, server.clock());
+        TopicApi topics = new TopicApi(server.broker(), stores.api(), apiAuth, server.clock());
+        TopicStreamApi streams = new TopicStreamApi(server.broker(), topics, apiAuth, server.clock(),
+                server.config().get(Settings.TOPIC_STREAM_HEARTBEAT_MS),
+                server.config().get(Settings.TOPIC_STREAM_MAX_PENDING_BYTES));
+        MeApi me = new MeApi(server.broker(), stores.api(), apiAuth, server.clock());
         return RouteTable.builder()
                 .get("/health", health::health)
                 .get("/metrics", health::metrics)
@@ -68,6 +76,23 @@ final class BrokerRoutes {
                 .get("/admin/meshes/{meshId}/audit/verify", admin::verifyAudit)
                 .post("/admin/meshes/{meshId}/invites", invites::create)
                 .post("/admin/meshes/{meshId}/invites/{inviteId}/revoke", invites::revoke)
+                .area("/api/v1", apiAuth)
+                .post("/api/v1/messages", topics::postMessage)
+                .get("/api/v1/topics/{name}/messages", topics::messages)
+                .get("/api/v1/topics/{name}/stream", streams::stream)
+                .get("/api/v1/topics/{name}/key", topics::key)
+                .get("/api/v1/topics/{name}/pending-seals", topics::pendingSeals)
+                .post("/api/v1/topics/{name}/seal", topics::seal)
+                .get("/api/v1/notifications", me::notifications)
+                .get("/api/v1/members", topics::members)
+                .get("/api/v1/me/workspace", me::workspace)
+                .get("/api/v1/me/topics", me::topics)
+                .get("/api/v1/me/notifications", me::meNotifications)
+                .get("/api/v1/me/activity", me::activity)
+                .get("/api/v1/me/search", me::search)
+                .get("/api/v1/me/tasks", me::noUser)
+                .get("/api/v1/me/state", me::noUser)
+                .get("/api/v1/me/memory", me::noUser)
                 .build();
     }
 

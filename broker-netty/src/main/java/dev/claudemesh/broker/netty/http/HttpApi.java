@@ -36,12 +36,15 @@ public final class HttpApi implements HttpRouter.HttpHandler {
      *                    the jar's subcommands (the routes give it the listener that tells the running broker)
      * @param auditOutbox enrolment audit events waiting for the durable writer
      * @param memberProfiles the member profile API's roster, edits and mesh policy (PROTOCOL-MESH §3.6)
+     * @param api         the stores of the REST API under {@code /api/v1} (PROTOCOL-MESH §8.10)
      */
-    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, MemberProfiles memberProfiles) {
+    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, MemberProfiles memberProfiles,
+                         ApiStores api) {
         public Stores {
             Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
             Objects.requireNonNull(memberProfiles, "memberProfiles");
+            Objects.requireNonNull(api, "api");
         }
     }
 

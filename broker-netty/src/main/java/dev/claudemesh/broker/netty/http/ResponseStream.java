@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -18,6 +19,8 @@ import java.util.Objects;
 public final class ResponseStream {
 
     private final Channel channel;
+    /** The newest chunk's write, for {@link #whenWritten}; null before the first. */
+    private volatile ChannelFuture lastWrite;
 
     ResponseStream(Channel channel) {
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -26,7 +29,21 @@ public final class ResponseStream {
     /** Writes {@code bytes} (not to be changed afterwards) as one chunk and flushes it. */
     public void write(byte[] bytes) {
         if (channel.isActive()) {
-            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), channel.voidPromise());
+            lastWrite = channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+        }
+    }
+
+    /**
+     * Runs {@code then} once the chunks written so far have gone to the socket (or failed, the stream being closed),
+     * on the channel's thread; at once when nothing was written. A producer that paused because the client was behind
+     * resumes with it.
+     */
+    public void whenWritten(Runnable then) {
+        ChannelFuture f = lastWrite;
+        if (f == null || f.isDone()) {
+            then.run();
+        } else {
+            f.addListener(done -> then.run());
         }
     }
 
@@ -37,6 +54,20 @@ public final class ResponseStream {
 
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    /**
+     * Bytes written to this stream that the client has not taken yet (queued for the socket, including writes still on
+     * their way to the channel's thread); 0 once closed. Any thread. A producer bounds what one stream may hold with it.
+     */
+    public long pendingBytes() {
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+
+    /** Closes the connection at once, without the last chunk (a client that stopped reading). Idempotent. */
+    public void abort() {
+        channel.close();
     }
 
     /** Ends the answer and closes the connection. Idempotent. */

@@ -97,7 +97,8 @@ class HttpApiTest {
         ServerContext ctx = new ServerContext(config, broker, durable, Runnable::run, () -> 7900, clock,
                 nowMs.get() - 5_000, "0.1.0-test", metrics);
         HttpApi.Stores stores = new HttpApi.Stores(new MembershipAdmin(DOWN, null, MembershipAdmin.VIA_ADMIN_API,
-                nowMs::get, MembershipAdmin.Listener.NONE), new AuditOutbox(DOWN), new MemberProfiles(DOWN));
+                nowMs::get, MembershipAdmin.Listener.NONE), new AuditOutbox(DOWN), new MemberProfiles(DOWN),
+                ApiStores.of(DOWN));
         return HttpApi.create(ctx, stores, new BrokerMetricsExporter(metrics, durable));
     }
 

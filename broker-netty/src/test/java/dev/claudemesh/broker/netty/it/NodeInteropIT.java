@@ -39,6 +39,29 @@ class NodeInteropIT {
     }
 
     /**
+     * Topics as the CLI does them ({@code src/test/node/topics.mjs}): {@code ws} for topic_create, API keys and
+     * {@code #topic} sends; libsodium to open the broker-sealed topic key, re-seal it for another member and
+     * encrypt/decrypt v2 bodies; {@code fetch} for the REST API and the event stream (REST and WebSocket posts on it,
+     * resume with {@code Last-Event-ID}).
+     */
+    @Test
+    void shouldServeTopicsToWsLibsodiumAndFetchClients() throws Exception {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
+            run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        }
+        try (BrokerFixture broker = new BrokerFixture()) {
+            String out = run(List.of("node", "topics.mjs", "--url", "ws://127.0.0.1:" + broker.port() + "/ws",
+                    "--admin-url", "http://127.0.0.1:" + broker.port(), "--admin-token", BrokerFixture.ADMIN_TOKEN), 90);
+            assertThat(out).contains("{\"ok\":true").contains("\"topicKeyOpened\":true").contains("\"resealed\":true")
+                    .contains("\"stream\":{\"rest\":true,\"websocket\":true,\"resumed\":true}");
+            String topicId = BrokerFixture.jsonField(out, "topicId");
+            // the broker kept ciphertext and sealed keys only: alice's creator copy and bob's re-sealed one
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.topic_member_key where topic_id = '" + topicId
+                    + "'", 2);
+        }
+    }
+
+    /**
      * The workspace (PROTOCOL-MESH §4-§6) through the two ways the CLI matches replies (§0.2): a daemon-style client
      * (one socket, by {@code _reqId} only, waiting for {@code state_data}, {@code memoryId},
      * {@code memory_recall_result}) and cold-path clients (a socket per verb, per-reply-type FIFO maps, fire-and-forget
