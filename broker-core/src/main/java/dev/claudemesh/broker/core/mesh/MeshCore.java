@@ -8,6 +8,7 @@ import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -89,6 +90,19 @@ final class MeshCore implements MeshContext {
         if (to.live && s != null) {
             s.conn.send(frame);
         }
+    }
+
+    @Override
+    public void end(Lease lease, Ending ending) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(ending, "ending");
+        if (!meshId.equals(lease.meshId())) {
+            throw new IllegalArgumentException("lease: of mesh " + lease.meshId() + " (expected: mesh " + meshId + ")");
+        }
+        if (ending == Ending.SHUTDOWN) {
+            throw new IllegalArgumentException("ending: SHUTDOWN (expected: an ending a service may cause)");
+        }
+        lifecycle.end(lease, ending, nowMs());
     }
 
     @Override
