@@ -143,6 +143,11 @@ public final class Settings {
     public static final Setting<Long> SHUTDOWN_FLUSH_MS = longInt("BROKER_SHUTDOWN_FLUSH_MS", "shutdownFlushMs", 5_000,
             0, 60_000, "ms", "on SIGTERM, how long to wait for the writer to commit what it accepted");
 
+    // ---------------------------------------------------------------------------------------- mesh features
+
+    public static final Setting<Integer> AUDIT_QUERY_MAX_ROWS = integer("AUDIT_QUERY_MAX_ROWS", "auditQueryMaxRows",
+            500, 1, 100_000, "rows", "most audit rows one audit_query returns (a larger limit is capped to it)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -152,7 +157,8 @@ public final class Settings {
             LOG_FORMAT, LOG_LEVEL, GIT_SHA, GRACE_MS, REDELIVERY_MS, HELLO_TIMEOUT_MS, STATUS_SWEEP_MS,
             PING_INTERVAL_MS, STALE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES,
             MAX_PENDING_BYTES_PER_SOCKET, SOCKET_WRITE_LOW_WATER_BYTES, SOCKET_WRITE_HIGH_WATER_BYTES,
-            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS);
+            WRITER_HIGH_WATER, WRITER_LOW_WATER, RETENTION_SWEEP_MS, SHUTDOWN_CLOSE_MS, SHUTDOWN_FLUSH_MS,
+            AUDIT_QUERY_MAX_ROWS);
 
     private Settings() {
     }

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The plain HTTP side of the broker's port: dispatches every request that is not a WebSocket upgrade through a
@@ -34,11 +35,20 @@ public final class HttpApi implements HttpRouter.HttpHandler {
      * @param membership  meshes, members, invites, audit verification: the one administration service, shared with
      *                    the jar's subcommands (the routes give it the listener that tells the running broker)
      * @param auditOutbox enrolment audit events waiting for the durable writer
+     * @param wired       given the membership service with the running broker's listener, once built, for the
+     *                    other users of that service (a member's ban over the WebSocket)
      */
-    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox) {
+    public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, Consumer<MembershipAdmin> wired) {
         public Stores {
             Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
+            Objects.requireNonNull(wired, "wired");
+        }
+
+        /** Stores whose wired membership service nobody else uses. */
+        public Stores(MembershipAdmin membership, AuditOutbox auditOutbox) {
+            this(membership, auditOutbox, m -> {
+            });
         }
     }
 
