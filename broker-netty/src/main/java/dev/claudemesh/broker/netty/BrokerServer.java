@@ -57,6 +57,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The running broker: database, writer, member directory, domain, Netty server, HTTP routes — wired in
@@ -149,9 +150,14 @@ public final class BrokerServer implements AutoCloseable {
                     new DefaultThreadFactory("broker-blocking", true));
 
             BrokerMetrics metrics = new BrokerMetrics();
+            MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
+                    MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
+            // the HTTP wiring attaches the running broker's listener (member cache, 4002 closes, audit into the chain)
+            // once the broker exists; a member's ban over the WebSocket uses that same service: one revoke path
+            AtomicReference<MembershipAdmin> wiredMembership = new AtomicReference<>(membership);
             // the mesh services' blocking store calls run on the blocking pool (one serial lane per mesh in front)
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
-                    durable, metrics, blocking, MeshServices.all(database.dataSource(), config));
+                    durable, metrics, blocking, MeshServices.all(database.dataSource(), config, wiredMembership::get));
             PgRecoveryStore recovery = new PgRecoveryStore(database.dataSource());
             List<StoredMessage> pending = recovery.loadUndelivered(clock.millis());
             broker.restore(pending);
@@ -167,10 +173,9 @@ public final class BrokerServer implements AutoCloseable {
             int boundPort = ((InetSocketAddress) server.localAddress()).getPort();
             ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort, clock,
                     startedAt, VERSION, metrics);
-            MembershipAdmin membership = new MembershipAdmin(database.dataSource(), config.encryptionKeyHex(),
-                    MembershipAdmin.VIA_ADMIN_API, clock::millis, MembershipAdmin.Listener.NONE);
             HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource()),
-                            new MemberProfiles(database.dataSource()), ApiStores.of(database.dataSource())),
+                            new MemberProfiles(database.dataSource()), ApiStores.of(database.dataSource()),
+                            wiredMembership::set),
                     new BrokerMetricsExporter(metrics, durable));
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),

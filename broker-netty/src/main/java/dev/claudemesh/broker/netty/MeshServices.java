@@ -1,36 +1,46 @@
 package dev.claudemesh.broker.netty;
 
+import dev.claudemesh.broker.core.apikey.ApiKeyLimits;
+import dev.claudemesh.broker.core.apikey.ApiKeyService;
+import dev.claudemesh.broker.core.auditlog.AuditLogService;
+import dev.claudemesh.broker.core.clock.ClockService;
 import dev.claudemesh.broker.core.memory.MemoryLimits;
 import dev.claudemesh.broker.core.memory.MemoryService;
 import dev.claudemesh.broker.core.mesh.MeshService;
+import dev.claudemesh.broker.core.meshinfo.MeshInfoService;
+import dev.claudemesh.broker.core.moderation.ModerationService;
 import dev.claudemesh.broker.core.presence.PresenceLimits;
 import dev.claudemesh.broker.core.presence.PresenceService;
 import dev.claudemesh.broker.core.presence.TopicRecipients;
-import dev.claudemesh.broker.db.store.PgMessageLookup;
-import dev.claudemesh.broker.db.store.PgPeerStateStore;
+import dev.claudemesh.broker.core.schedule.ScheduleLimits;
+import dev.claudemesh.broker.core.schedule.SchedulerService;
 import dev.claudemesh.broker.core.state.SharedStateService;
 import dev.claudemesh.broker.core.state.StateLimits;
 import dev.claudemesh.broker.core.tasks.TaskLimits;
 import dev.claudemesh.broker.core.tasks.TaskService;
-import dev.claudemesh.broker.db.workspace.PgMemoryStore;
-import dev.claudemesh.broker.db.workspace.PgStateStore;
-import dev.claudemesh.broker.db.workspace.PgTaskStore;
-import dev.claudemesh.broker.core.schedule.ScheduleLimits;
-import dev.claudemesh.broker.core.schedule.SchedulerService;
-import dev.claudemesh.broker.db.store.PgScheduleStore;
-import dev.claudemesh.broker.core.apikey.ApiKeyLimits;
-import dev.claudemesh.broker.core.apikey.ApiKeyService;
 import dev.claudemesh.broker.core.topic.TopicLimits;
 import dev.claudemesh.broker.core.topic.TopicService;
 import dev.claudemesh.broker.core.topic.TopicStore;
+import dev.claudemesh.broker.core.unsupported.UnsupportedFeatures;
+import dev.claudemesh.broker.db.store.MembershipAdmin;
+import dev.claudemesh.broker.db.store.PgAuditLogStore;
+import dev.claudemesh.broker.db.store.PgMeshInfoStore;
+import dev.claudemesh.broker.db.store.PgMessageLookup;
+import dev.claudemesh.broker.db.store.PgModerationStore;
+import dev.claudemesh.broker.db.store.PgPeerStateStore;
+import dev.claudemesh.broker.db.store.PgScheduleStore;
 import dev.claudemesh.broker.db.topic.PgApiKeyStore;
 import dev.claudemesh.broker.db.topic.PgTopicStore;
+import dev.claudemesh.broker.db.workspace.PgMemoryStore;
+import dev.claudemesh.broker.db.workspace.PgStateStore;
+import dev.claudemesh.broker.db.workspace.PgTaskStore;
 import dev.claudemesh.broker.netty.config.Settings;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The mesh features this broker serves (PROTOCOL-MESH), registered in ONE place (DESIGN "Mesh services",
@@ -46,10 +56,14 @@ final class MeshServices {
      * The services, each with its store over {@code dataSource} and its limits from {@code config}.
      *
      * @param dataSource the broker's database (the stores' JDBC runs on the storage pool, never on an event loop)
+     * @param membership the membership service with the running broker's listener (asked for at each call: the
+     *                   listener is attached once the broker exists), so that a member's ban takes the operator's
+     *                   revoke path
      */
-    static List<MeshService<?>> all(DataSource dataSource, BrokerConfig config) {
+    static List<MeshService<?>> all(DataSource dataSource, BrokerConfig config, Supplier<MembershipAdmin> membership) {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(membership, "membership");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
         PgTopicStore topics = new PgTopicStore(dataSource);
@@ -62,6 +76,14 @@ final class MeshServices {
         services.add(new SchedulerService(new PgScheduleStore(dataSource), scheduleLimits(config)));
         services.add(new TopicService(topics, topicLimits(config)));
         services.add(new ApiKeyService(new PgApiKeyStore(dataSource), apiKeyLimits(config)));
+        // moderation, mesh info, clock, audit over the WebSocket, unsupported features (§9, §10, §14, §15)
+        PgModerationStore moderation = new PgModerationStore(membership);
+        services.add(new ModerationService(moderation, moderation));
+        services.add(new MeshInfoService(new PgMeshInfoStore(dataSource)));
+        services.add(new ClockService());
+        services.add(new AuditLogService(new PgAuditLogStore(dataSource), moderation,
+                config.get(Settings.AUDIT_QUERY_MAX_ROWS)));
+        services.add(new UnsupportedFeatures());
         return List.copyOf(services);
     }
 

@@ -124,6 +124,103 @@ public sealed interface AuditEvent {
         }
     }
 
+    // ---------------------------------------------------------------- moderation (PROTOCOL-MESH §9): metadata only
+
+    /**
+     * A lease closed by a mesh admin's {@code kick} or {@code disconnect}: {@code {pubkey, reason}}, acted by the
+     * admin's member id.
+     *
+     * @param pubkey the member key of the closed lease
+     * @param reason the close reason: {@code kicked}, {@code kicked_stale}, {@code disconnected} or
+     *               {@code disconnected_stale}
+     */
+    record MemberKicked(String pubkey, String reason) implements AuditEvent {
+        public MemberKicked {
+            Objects.requireNonNull(pubkey, "pubkey");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public String type() {
+            return "member_kicked";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("pubkey", pubkey).field("reason", reason).end();
+        }
+    }
+
+    /**
+     * A member was banned, by a mesh admin's {@code ban} or the operator's revoke (one path):
+     * {@code {target, targetPubkey, via}}.
+     *
+     * @param target       the member's display name
+     * @param targetPubkey the member key
+     * @param via          {@code ws} (a member's ban), {@code admin_api} or {@code cli} (the operator's revoke)
+     */
+    record MemberBanned(String target, String targetPubkey, String via) implements AuditEvent {
+        public MemberBanned {
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(targetPubkey, "targetPubkey");
+            Objects.requireNonNull(via, "via");
+        }
+
+        @Override
+        public String type() {
+            return "member_banned";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("target", target).field("targetPubkey", targetPubkey)
+                    .field("via", via).end();
+        }
+    }
+
+    /** A ban was lifted: {@code {target, targetPubkey, via}} (as {@link MemberBanned}). */
+    record MemberUnbanned(String target, String targetPubkey, String via) implements AuditEvent {
+        public MemberUnbanned {
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(targetPubkey, "targetPubkey");
+            Objects.requireNonNull(via, "via");
+        }
+
+        @Override
+        public String type() {
+            return "member_unbanned";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("target", target).field("targetPubkey", targetPubkey)
+                    .field("via", via).end();
+        }
+    }
+
+    /**
+     * The operator changed a member's role: {@code {pubkey, role, via}}.
+     *
+     * @param role the new role, {@code member} or {@code admin}
+     */
+    record MemberRoleChanged(String pubkey, String role, String via) implements AuditEvent {
+        public MemberRoleChanged {
+            Objects.requireNonNull(pubkey, "pubkey");
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(via, "via");
+        }
+
+        @Override
+        public String type() {
+            return "member_role_changed";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("pubkey", pubkey).field("role", role).field("via", via).end();
+        }
+    }
+
     // ------------------------------------------------------------------------------ scheduler (PROTOCOL-MESH §7)
 
     /**

@@ -8,7 +8,8 @@ package dev.claudemesh.broker.core.mesh;
  * {@code disconnected_at}; then, per constant, the audit {@code peer_left} and the {@code peer_left} push to other
  * members' live leases. Services hear of it through {@link LeaseListener#leaseEnded}.
  *
- * <p>A new way to end a lease (kick, ban, …) is one more constant here.</p>
+ * <p>A new way to end a lease is one more constant here. The moderation endings (kick, disconnect, ban) are evictions
+ * like any other (PROTOCOL-MESH §9.6 [fix]): capacity freed, {@code peer_left}, audited, services told.</p>
  */
 public enum Ending {
 
@@ -20,8 +21,20 @@ public enum Ending {
     UNPROVEN_CLAIM(1008, "session_pubkey_in_use", true, true),
     /** The socket closed and the grace period passed without a reattach (the lease has no socket to close). */
     GRACE_EXPIRED(0, null, true, true),
-    /** The member was revoked by the mesh's administrator. */
+    /**
+     * The member was banned: by a mesh admin's {@code ban} (PROTOCOL-MESH §9.3) or by the operator's revoke (admin
+     * API, the jar's {@code member revoke}). Both are one path: the same database change, the same audit
+     * {@code member_banned}, then this ending for every lease of the member.
+     */
     REVOKED(4002, "banned", true, true),
+    /** A mesh admin's {@code kick} by name, key or {@code all} (PROTOCOL-MESH §9.2). Control-plane leases are spared. */
+    KICKED(4001, "kicked", true, true),
+    /** A mesh admin's {@code kick} of leases whose socket has been gone longer than {@code stale} ms. */
+    KICKED_STALE(4001, "kicked_stale", true, true),
+    /** A mesh admin's {@code disconnect}: like a kick, control-plane leases included; clients reconnect at once. */
+    DISCONNECTED(1000, "disconnected", true, true),
+    /** A mesh admin's {@code disconnect} of leases whose socket has been gone longer than {@code stale} ms. */
+    DISCONNECTED_STALE(1000, "disconnected_stale", true, true),
     /** The broker is stopping. No {@code peer_left}: every lease ends at once. */
     SHUTDOWN(1001, "shutting down", false, false);
 

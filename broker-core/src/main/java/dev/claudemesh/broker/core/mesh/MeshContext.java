@@ -41,6 +41,17 @@ public interface MeshContext {
      */
     void send(Lease to, byte[] frame);
 
+    /**
+     * Ends {@code lease} through the mesh's one lease-ending path (see {@link Ending}): its socket, if any, is closed
+     * with the ending's code, its capacity freed, its presence row disconnected, {@code peer_left} pushed and audited
+     * as the ending says, and every service's {@link LeaseListener#leaseEnded} called. Nothing happens when the lease
+     * already ended.
+     *
+     * @throws IllegalArgumentException when {@code lease} belongs to another mesh, or {@code ending} is
+     *                                  {@link Ending#SHUTDOWN} (the broker's own)
+     */
+    void end(Lease lease, Ending ending);
+
     /** A system event push (PROTOCOL §5 envelope) with a fresh message id, encoded once. */
     byte[] systemEvent(String event, Frames.EventData eventData);
 

@@ -108,6 +108,19 @@ final class MeshCore implements MeshContext {
     }
 
     @Override
+    public void end(Lease lease, Ending ending) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(ending, "ending");
+        if (!meshId.equals(lease.meshId())) {
+            throw new IllegalArgumentException("lease: of mesh " + lease.meshId() + " (expected: mesh " + meshId + ")");
+        }
+        if (ending == Ending.SHUTDOWN) {
+            throw new IllegalArgumentException("ending: SHUTDOWN (expected: an ending a service may cause)");
+        }
+        lifecycle.end(lease, ending, nowMs());
+    }
+
+    @Override
     public byte[] systemEvent(String event, Frames.EventData eventData) {
         return journal.systemEvent(event, eventData, nowMs());
     }

@@ -117,6 +117,37 @@ class AuditEventTest {
         assertThat(e.canonicalPayload()).isEqualTo(AuditChain.canonicalJson(Map.of("key", key)));
     }
 
+    @Property(tries = 300)
+    void moderationEventsShouldMatchTheirMapPayloads(@ForAll String a, @ForAll String b, @ForAll String c) {
+        Map<String, Object> kicked = new LinkedHashMap<>();
+        kicked.put("reason", b);
+        kicked.put("pubkey", a);
+        assertThat(new AuditEvent.MemberKicked(a, b).canonicalPayload()).isEqualTo(AuditChain.canonicalJson(kicked));
+        Map<String, Object> banned = new LinkedHashMap<>();
+        banned.put("via", c);
+        banned.put("targetPubkey", b);
+        banned.put("target", a);
+        assertThat(new AuditEvent.MemberBanned(a, b, c).canonicalPayload()).isEqualTo(AuditChain.canonicalJson(banned));
+        assertThat(new AuditEvent.MemberUnbanned(a, b, c).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(banned));
+        Map<String, Object> role = new LinkedHashMap<>();
+        role.put("via", c);
+        role.put("role", b);
+        role.put("pubkey", a);
+        assertThat(new AuditEvent.MemberRoleChanged(a, b, c).canonicalPayload())
+                .isEqualTo(AuditChain.canonicalJson(role));
+    }
+
+    @Test
+    void moderationEventsShouldHaveTheirTypes() {
+        assertThat(new AuditEvent.MemberKicked("k", "kicked").type()).isEqualTo("member_kicked");
+        assertThat(new AuditEvent.MemberBanned("bob", "k", "ws").type()).isEqualTo("member_banned");
+        assertThat(new AuditEvent.MemberBanned("bob", "k", "ws").canonicalPayload())
+                .isEqualTo("{\"target\":\"bob\",\"targetPubkey\":\"k\",\"via\":\"ws\"}");
+        assertThat(new AuditEvent.MemberUnbanned("bob", "k", "ws").type()).isEqualTo("member_unbanned");
+        assertThat(new AuditEvent.MemberRoleChanged("k", "admin", "cli").type()).isEqualTo("member_role_changed");
+    }
+
     @Test
     void shouldWriteTheKnownTextsAndTypes() {
         AuditEvent joined = new AuditEvent.PeerJoined("ab", List.of(new GroupRole("be", "lead")), "dev", "cd");

@@ -4,10 +4,15 @@ import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.testing.Identities;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The one lease-ending path, one test per {@link Ending}: the close code the socket gets, whether other members get
@@ -30,7 +35,8 @@ class EndingTest {
     void shouldCoverEveryEnding() {
         // a new constant needs its own test below
         assertThat(EnumSet.allOf(Ending.class)).containsExactlyInAnyOrder(Ending.SESSION_REPLACED,
-                Ending.UNPROVEN_CLAIM, Ending.GRACE_EXPIRED, Ending.REVOKED, Ending.SHUTDOWN);
+                Ending.UNPROVEN_CLAIM, Ending.GRACE_EXPIRED, Ending.REVOKED, Ending.SHUTDOWN, Ending.KICKED,
+                Ending.KICKED_STALE, Ending.DISCONNECTED, Ending.DISCONNECTED_STALE);
     }
 
     @Test
@@ -123,5 +129,70 @@ class EndingTest {
         assertThat(h.peerLeftAudits()).isEmpty();
         assertThat(h.disconnected()).containsExactly(b.presenceId(), a.presenceId());
         assertCapacityFreed(0);
+    }
+
+    /** The lease of {@code p}, as a mesh service sees it. */
+    private Lease lease(MeshHarness.Peer p) {
+        return h.mesh().leases.byPresenceId(p.presenceId());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"KICKED, 4001, kicked", "DISCONNECTED, 1000, disconnected", "KICKED_STALE, 4001, kicked_stale",
+            "DISCONNECTED_STALE, 1000, disconnected_stale"})
+    void moderationEndingsShouldCloseAndEvictLikeAnyEviction(Ending ending, int code, String reason) {
+        MeshHarness.Peer a = h.session(alice, "s-a");
+        MeshHarness.Peer b = h.session(bob, "s-b");
+        Lease bLease = lease(b);
+        List<String> heard = new ArrayList<>();
+        h.mesh().core.lifecycle.listeners(List.of(new LeaseListener() {
+            @Override
+            public void leaseEnded(Lease lease, Ending e) {
+                heard.add(lease.presenceId() + " " + e);
+            }
+        }));
+
+        h.mesh().core.end(bLease, ending);
+        h.loop.runAll();
+
+        assertThat(b.conn().closeCode).isEqualTo(code);
+        assertThat(b.conn().closeReason).isEqualTo(reason);
+        assertThat(a.conn().framesContaining("\"event\":\"peer_left\"")).hasSize(1)
+                .allSatisfy(f -> assertThat(f).contains("\"pubkey\":\"" + b.key() + "\""));
+        assertThat(h.peerLeftAudits()).singleElement()
+                .satisfies(e -> assertThat(e.actorId()).isEqualTo(bob.memberId()));
+        assertThat(h.disconnected()).containsExactly(b.presenceId());
+        assertThat(heard).containsExactly(b.presenceId() + " " + ending);
+        assertCapacityFreed(1);
+    }
+
+    @Test
+    void moderationEndingOfAGraceLeaseShouldEvictItWithoutAClose() {
+        MeshHarness.Peer a = h.session(alice, "s-a");
+        MeshHarness.Peer b = h.session(bob, "s-b");
+        b.session().onClosed();
+        h.loop.runAll();
+
+        h.mesh().core.end(lease(b), Ending.KICKED_STALE);
+        h.loop.runAll();
+
+        assertThat(b.conn().closeCode).isNull();
+        assertThat(a.conn().framesContaining("\"event\":\"peer_left\"")).hasSize(1);
+        assertThat(h.disconnected()).containsExactly(b.presenceId());
+        assertCapacityFreed(1);
+        h.loop.advance(BrokerSettings.defaults().graceMs() + 1_000);
+        assertThat(a.conn().framesContaining("\"event\":\"peer_left\"")).as("no second eviction").hasSize(1);
+    }
+
+    @Test
+    void servicesShouldNotEndLeasesOfOtherMeshesNorShutThemDown() {
+        MeshHarness.Peer b = h.session(bob, "s-b");
+        MeshState other = h.broker.mesh("M0000000000000000000000000000002");
+        h.loop.runAll();
+
+        assertThatThrownBy(() -> other.core.end(lease(b), Ending.KICKED))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: mesh");
+        assertThatThrownBy(() -> h.mesh().core.end(lease(b), Ending.SHUTDOWN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SHUTDOWN");
+        assertThat(b.conn().closeCode).isNull();
     }
 }

@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.mesh.Ending;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.LeaseTable;
 import dev.claudemesh.broker.core.mesh.MeshContext;
@@ -318,6 +319,11 @@ class TopicMeshTest {
         @Override
         public byte[] systemEvent(String event, Frames.EventData eventData) {
             throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void end(Lease lease, Ending ending) {
+            throw new UnsupportedOperationException("topics never end a lease");
         }
 
         @Override

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.jooq.mesh.tables.records.AuditLogRecord;
@@ -27,7 +28,6 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MEMBER;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESH_TABLE;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.PRESENCE;
-import static org.jooq.impl.DSL.currentOffsetDateTime;
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.position;
 import static org.jooq.impl.DSL.val;
@@ -113,7 +113,14 @@ public final class AdminRepository {
      */
     public Member addMember(String meshId, String pubkey, String displayName, String roleTag,
                             List<GroupRole> defaultGroups, Map<String, List<String>> peerGrants) {
+        return addMember(meshId, pubkey, displayName, roleTag, defaultGroups, peerGrants, MemberRole.MEMBER);
+    }
+
+    /** {@link #addMember(String, String, String, String, List, Map)} with the member's {@code role}. */
+    public Member addMember(String meshId, String pubkey, String displayName, String roleTag,
+                            List<GroupRole> defaultGroups, Map<String, List<String>> peerGrants, MemberRole role) {
         Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(role, "role");
         Objects.requireNonNull(pubkey, "pubkey");
         if (!PUBKEY.matcher(pubkey).matches()) {
             throw new IllegalArgumentException("pubkey: expected 64 hex chars");
@@ -124,9 +131,9 @@ public final class AdminRepository {
         String id = Ids.newId();
         try {
             dsl.insertInto(MEMBER, MEMBER.ID, MEMBER.MESH_ID, MEMBER.PEER_PUBKEY, MEMBER.DISPLAY_NAME,
-                            MEMBER.ROLE_TAG, MEMBER.DEFAULT_GROUPS, MEMBER.PEER_GRANTS)
+                            MEMBER.ROLE_TAG, MEMBER.DEFAULT_GROUPS, MEMBER.PEER_GRANTS, MEMBER.ROLE)
                     .values(id, meshId, key, Rows.clean(displayName), Rows.clean(roleTag),
-                            Rows.groupsJson(defaultGroups), Rows.grantsJson(peerGrants))
+                            Rows.groupsJson(defaultGroups), Rows.grantsJson(peerGrants), role.wire())
                     .execute();
         } catch (DataAccessException e) {
             String state = Rows.sqlState(e);
@@ -155,29 +162,6 @@ public final class AdminRepository {
         Objects.requireNonNull(meshId, "meshId");
         return selectMembers().where(MEMBER.MESH_ID.eq(meshId)).orderBy(MEMBER.CREATED_AT, MEMBER.ID)
                 .fetch(Rows::member);
-    }
-
-    /**
-     * Revokes (bans) a member: sets {@code revoked_at} unless already set.
-     *
-     * @return the member as it is now (revoked), so the caller can close its sockets and invalidate caches; empty
-     *         when no such member exists in that mesh
-     */
-    public Optional<Member> revokeMember(String meshId, String memberId) {
-        Objects.requireNonNull(meshId, "meshId");
-        Objects.requireNonNull(memberId, "memberId");
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
-            int n = tx.update(MEMBER)
-                    .set(MEMBER.REVOKED_AT, coalesce(MEMBER.REVOKED_AT, currentOffsetDateTime()))
-                    .where(MEMBER.MESH_ID.eq(meshId)).and(MEMBER.ID.eq(memberId))
-                    .execute();
-            if (n == 0) {
-                return Optional.empty();
-            }
-            return selectMembers(tx).where(MEMBER.MESH_ID.eq(meshId)).and(MEMBER.ID.eq(memberId)).fetchOptional()
-                    .map(Rows::member);
-        });
     }
 
     /**

@@ -59,6 +59,14 @@ public final class AuditOutbox {
                 .execute();
     }
 
+    /** Records a typed event inside the caller's transaction {@code tx}, its canonical payload stored as it is. */
+    static void append(DSLContext tx, String meshId, String actorId, AuditEvent event, long createdAtMs) {
+        tx.insertInto(AUDIT_OUTBOX, AUDIT_OUTBOX.MESH_ID, AUDIT_OUTBOX.EVENT_TYPE, AUDIT_OUTBOX.ACTOR_ID,
+                        AUDIT_OUTBOX.PAYLOAD_CANONICAL, AUDIT_OUTBOX.CREATED_AT)
+                .values(meshId, event.type(), actorId, event.canonicalPayload(), Rows.time(createdAtMs))
+                .execute();
+    }
+
     /**
      * Removes up to {@code max} of the oldest waiting events and returns them as ops for the durable writer, oldest
      * first. The caller must submit every op it gets (they are gone from here).

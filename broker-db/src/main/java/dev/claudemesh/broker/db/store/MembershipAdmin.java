@@ -3,6 +3,7 @@ package dev.claudemesh.broker.db.store;
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.db.Database;
 import org.jooq.DSLContext;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
  * Membership administration (DESIGN "Membership administration", PROTOCOL §9): the one implementation of what an
  * operator does to meshes, members and invites, used by the admin HTTP routes and the jar's subcommands alike, so
  * that both create exactly the same rows. A mesh is created together with its owner key pair and root key, in one
- * transaction.
+ * transaction. Roles and bans (PROTOCOL-MESH §9) are {@link MemberModeration}'s: the operator's revoke and a mesh
+ * admin's {@code ban} over the WebSocket are one path there.
  *
  * <p>Inputs are checked here as well as by the callers (which check first, to answer in their own words):
  * {@link IllegalArgumentException} for a bad value (HTTP 400, CLI exit 2 or 1), {@link NotFoundException} for an
@@ -58,7 +60,7 @@ public final class MembershipAdmin {
         Listener NONE = new Listener() {
         };
 
-        /** A member was added: forget a cached absence of its key. */
+        /** A member was added, or its ban lifted: forget a cached lookup of its key. */
         default void memberAdded(Member member) {
         }
 
@@ -126,6 +128,7 @@ public final class MembershipAdmin {
     private final String via;
     private final LongSupplier nowMs;
     private final Listener listener;
+    private final MemberModeration moderation;
 
     /**
      * Creates the service over {@code dataSource}.
@@ -145,6 +148,7 @@ public final class MembershipAdmin {
         this.via = Objects.requireNonNull(via, "via");
         this.nowMs = Objects.requireNonNull(nowMs, "nowMs");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.moderation = new MemberModeration(dsl, via, nowMs, listener);
     }
 
     private MembershipAdmin(MembershipAdmin base, Listener listener) {
@@ -155,6 +159,7 @@ public final class MembershipAdmin {
         this.via = base.via;
         this.nowMs = base.nowMs;
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.moderation = new MemberModeration(dsl, via, nowMs, listener);
     }
 
     /** The same service (same stores, same {@code via} and clock) telling {@code listener} about its changes. */
@@ -165,6 +170,11 @@ public final class MembershipAdmin {
     /** The meshes' owner keys this service signs invites with. */
     public MeshKeys keys() {
         return keys;
+    }
+
+    /** Roles and bans, telling this service's listener (a member's {@code ban} over the WebSocket goes here). */
+    public MemberModeration moderation() {
+        return moderation;
     }
 
     /** The invite store (for {@code POST /join}, which members call, not administrators). */
@@ -225,28 +235,68 @@ public final class MembershipAdmin {
      */
     public Member addMember(String meshId, String pubkey, String displayName, String roleTag,
                             List<GroupRole> defaultGroups, Map<String, List<String>> peerGrants) {
+        return addMember(meshId, pubkey, displayName, roleTag, defaultGroups, peerGrants, MemberRole.MEMBER);
+    }
+
+    /**
+     * {@link #addMember(String, String, String, String, List, Map)} with a role: {@link MemberRole#ADMIN} makes a
+     * member that may moderate the mesh and read its audit log (the first admin is the mesh's owner).
+     */
+    public Member addMember(String meshId, String pubkey, String displayName, String roleTag,
+                            List<GroupRole> defaultGroups, Map<String, List<String>> peerGrants, MemberRole role) {
         requireMesh(meshId);
         String key = canonicalPubkey(pubkey);
         if (key == null) {
             throw new IllegalArgumentException("pubkey: expected 64 hex chars (32 bytes)");
         }
-        Member m = repository.addMember(meshId, key, displayName, roleTag, defaultGroups, peerGrants);
+        Member m = repository.addMember(meshId, key, displayName, roleTag, defaultGroups, peerGrants, role);
         listener.memberAdded(m);
         return m;
     }
 
     /**
-     * Revokes (bans) a member, then tells the listener (also when it already was revoked: its sockets close).
+     * Revokes (bans) a member — the path a mesh admin's {@code ban} takes too ({@link MemberModeration}): audited
+     * {@code member_banned}, then the listener is told (also when it already was revoked: its sockets close).
      *
      * @return the member as it is now; empty when the mesh has no such member
+     * @throws ConflictException when it is the mesh's last admin (make another member admin first)
      */
     public Optional<Member> revokeMember(String meshId, String memberId) {
         if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
             return Optional.empty();
         }
-        Optional<Member> revoked = repository.revokeMember(meshId, memberId);
-        revoked.ifPresent(listener::memberRevoked);
-        return revoked;
+        return moderation.revoke(meshId, memberId);
+    }
+
+    /**
+     * Lifts a member's ban (audited {@code member_unbanned}); idempotent.
+     *
+     * @return the member as it is now; empty when the mesh has no such member
+     */
+    public Optional<Member> unbanMember(String meshId, String memberId) {
+        if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
+            return Optional.empty();
+        }
+        return moderation.unbanById(meshId, memberId);
+    }
+
+    /**
+     * Sets a member's role (audited {@code member_role_changed} when it changes).
+     *
+     * @return the member as it is now; empty when the mesh has no such member
+     * @throws ConflictException when it would demote the mesh's last admin
+     */
+    public Optional<Member> setRole(String meshId, String memberId, MemberRole role) {
+        Objects.requireNonNull(role, "role");
+        if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
+            return Optional.empty();
+        }
+        return moderation.setRole(meshId, memberId, role);
+    }
+
+    /** The role of an active member; null when there is none (or it is banned). */
+    public MemberRole roleOf(String meshId, String memberId) {
+        return Ids.isId(meshId) && Ids.isId(memberId) ? moderation.roleOf(meshId, memberId) : null;
     }
 
     /**

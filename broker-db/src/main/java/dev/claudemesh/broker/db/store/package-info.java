@@ -7,7 +7,10 @@
  * ({@link dev.claudemesh.broker.db.store.AdminRepository}) and enrolment: mesh owner keys
  * ({@link dev.claudemesh.broker.db.store.MeshKeys}), invites and {@code /join}
  * ({@link dev.claudemesh.broker.db.store.InviteRepository}), whose audit events reach the chain through the
- * {@link dev.claudemesh.broker.db.store.AuditOutbox}.
+ * {@link dev.claudemesh.broker.db.store.AuditOutbox}; roles and bans
+ * ({@link dev.claudemesh.broker.db.store.MemberModeration}: the operator's revoke and a member's ban are one path) and
+ * the stores of the mesh services ({@link dev.claudemesh.broker.db.store.PgModerationStore},
+ * {@link dev.claudemesh.broker.db.store.PgMeshInfoStore}, {@link dev.claudemesh.broker.db.store.PgAuditLogStore}).
  *
  * <p>Nothing here logs {@code nonce}, {@code ciphertext}, bind values or secrets: error logs carry the SQL state and
  * the first line of the driver's message only (the data source is configured with

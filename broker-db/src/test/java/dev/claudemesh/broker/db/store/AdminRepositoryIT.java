@@ -103,21 +103,6 @@ class AdminRepositoryIT {
     }
 
     @Test
-    void shouldRevokeAMemberOnceAndReturnIt() {
-        Mesh mesh = admin.createMesh("m", "m-" + Ids.newId());
-        Member m = admin.addMember(mesh.id(), "ef".repeat(32), "bob", "dev", null, Map.of());
-
-        assertThat(admin.revokeMember(mesh.id(), m.id())).hasValueSatisfying(r -> {
-            assertThat(r.id()).isEqualTo(m.id());
-            assertThat(r.pubkey()).isEqualTo(m.pubkey());
-            assertThat(r.revoked()).isTrue();
-        });
-        assertThat(admin.revokeMember(mesh.id(), m.id())).map(Member::revoked).contains(true);
-        assertThat(admin.revokeMember(mesh.id(), Ids.newId())).isEmpty();
-        assertThat(admin.revokeMember(Ids.newId(), m.id())).isEmpty();
-    }
-
-    @Test
     void shouldVerifyAnEmptyChain() {
         assertThat(admin.verifyAudit(Ids.newId())).isEqualTo(new AuditVerification(true, 0, null));
     }

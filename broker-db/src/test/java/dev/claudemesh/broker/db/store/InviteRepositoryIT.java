@@ -211,7 +211,8 @@ class InviteRepositoryIT {
         CreatedInvite inv = invites.create(mesh.id(), URL, 5, 3600, "member", null, "test", System.currentTimeMillis());
         String k = key();
         JoinOutcome.Joined j = (JoinOutcome.Joined) join(inv, k);
-        admin.revokeMember(mesh.id(), j.memberId());
+        new MembershipAdmin(db.dataSource(), null, MembershipAdmin.VIA_CLI, System::currentTimeMillis,
+                MembershipAdmin.Listener.NONE).revokeMember(mesh.id(), j.memberId());
 
         assertThat(join(inv, k)).isEqualTo(refused(JoinOutcome.Reason.MEMBER_REVOKED));
     }

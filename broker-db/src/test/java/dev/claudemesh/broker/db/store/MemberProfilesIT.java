@@ -76,10 +76,11 @@ class MemberProfilesIT {
     }
 
     @Test
-    void shouldListTheNonRevokedMembersWithTheirLastSeenTime() {
+    void shouldListTheNonRevokedMembersWithTheirLastSeenTime() throws Exception {
         new PgPeerStateStore(db.dataSource()).save(mesh.id(), bob.id(), new PeerStateStore.Save(List.of(),
                 JsonNode.ObjectNode.EMPTY, true, "bob", null, SavedPeerState.Stats.ZERO, T0));
-        admin.revokeMember(mesh.id(), root.id());
+        // the mesh's only admin: the ban path refuses to revoke it (MemberModerationIT), so revoked by hand here
+        sql("update mesh.member set revoked_at = now() where id = '" + root.id() + "'");
 
         List<MemberProfiles.MemberView> list = profiles.list(mesh.id());
 
@@ -102,7 +103,8 @@ class MemberProfilesIT {
         assertThat(profiles.caller(mesh.id(), root.id()).admin()).isTrue();
         Mesh other = admin.createMesh("other", "mp-" + Ids.newId());
         assertThat(profiles.caller(other.id(), alice.id())).isNull();
-        admin.revokeMember(mesh.id(), bob.id());
+        new MembershipAdmin(db.dataSource(), null, MembershipAdmin.VIA_ADMIN_API, () -> T0,
+                MembershipAdmin.Listener.NONE).revokeMember(mesh.id(), bob.id());
         assertThat(profiles.caller(mesh.id(), bob.id())).isNull();
     }
 

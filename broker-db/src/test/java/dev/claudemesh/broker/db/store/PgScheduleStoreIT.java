@@ -152,7 +152,8 @@ class PgScheduleStoreIT {
         ScheduledMessage e = entry(dave, NOW, null, NOW);
         store.insert(e, 10);
         store.insert(entry(erin, NOW, null, NOW), 10);
-        admin.revokeMember(mesh.id(), dave.id());
+        new MembershipAdmin(db.dataSource(), null, MembershipAdmin.VIA_ADMIN_API, () -> NOW,
+                MembershipAdmin.Listener.NONE).revokeMember(mesh.id(), dave.id());
 
         assertThat(store.insert(entry(dave, NOW, null, NOW), 10)).isEqualTo(ScheduleStore.InsertResult.NO_MEMBER);
         assertThat(store.due(mesh.id(), NOW + 1).entries()).extracting(ScheduledMessage::memberId)

@@ -7,6 +7,7 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
+import dev.claudemesh.broker.db.store.ConflictException;
 import dev.claudemesh.broker.db.store.DuplicateException;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.MeshKeys;
@@ -94,7 +95,7 @@ abstract class AdminCommand implements Callable<Integer> {
             MembershipAdmin admin = new MembershipAdmin(db.dataSource(), encryptionKey, MembershipAdmin.VIA_CLI,
                     System::currentTimeMillis, MembershipAdmin.Listener.NONE);
             return run(admin, ctx.out(), err);
-        } catch (NotFoundException | DuplicateException | IllegalArgumentException
+        } catch (NotFoundException | DuplicateException | ConflictException | IllegalArgumentException
                  | MeshKeys.KeyUnavailableException e) {
             err.println("error: " + e.getMessage());
             return Cli.FAILED;

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.db.store.AuditVerification;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.netty.http.AdminFormats;
@@ -97,7 +98,13 @@ final class AdminCommands {
         @Option(names = "--groups", paramLabel = "<spec>", description = "default groups: name[:role],…, e.g. be:lead,fe")
         String groupSpec;
 
+        @Option(names = "--role", paramLabel = "<role>", defaultValue = "member",
+                description = "member (default) or admin: an admin may kick, ban and read the audit log; the mesh's "
+                        + "first admin is its owner")
+        String role;
+
         private List<GroupRole> groups;
+        private MemberRole memberRole;
 
         MemberAdd(CliContext ctx) {
             super(ctx);
@@ -117,18 +124,88 @@ final class AdminCommands {
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
+            memberRole = checkRole(this, role);
         }
 
         @Override
         int run(MembershipAdmin admin, PrintStream out, PrintStream err) {
-            Member m = admin.addMember(meshId, pubkey, name, roleTag, groups, Map.of());
-            out.println(AdminFormats.memberJson(m));
+            Member m = admin.addMember(meshId, pubkey, name, roleTag, groups, Map.of(), memberRole);
+            out.println(AdminFormats.memberJson(m, memberRole));
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "role", sortOptions = false,
+            description = "Sets a member's role (member or admin); prints {\"id\",\"meshId\",\"pubkey\","
+                    + "\"displayName\",\"role\"}. The mesh's last admin cannot be demoted.")
+    static final class MemberRoleSet extends AdminCommand {
+        @Option(names = "--mesh", required = true, paramLabel = "<meshId>", description = "the mesh's id")
+        String meshId;
+
+        @Option(names = "--member", required = true, paramLabel = "<memberId>", description = "the member's id")
+        String memberId;
+
+        @Option(names = "--role", required = true, paramLabel = "<role>", description = "member or admin")
+        String role;
+
+        private MemberRole memberRole;
+
+        MemberRoleSet(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        void check() {
+            checkMeshId(this, meshId);
+            checkMemberId(this, memberId);
+            memberRole = checkRole(this, role);
+        }
+
+        @Override
+        int run(MembershipAdmin admin, PrintStream out, PrintStream err) {
+            Optional<Member> m = admin.setRole(meshId, memberId, memberRole);
+            if (m.isEmpty()) {
+                err.println("error: member not found: " + memberId + " in mesh " + meshId);
+                return Cli.FAILED;
+            }
+            out.println(AdminFormats.memberJson(m.get(), memberRole));
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "unban", sortOptions = false,
+            description = "Lifts a member's ban (a revoke, or a ban by a mesh admin): its next hello is accepted.")
+    static final class MemberUnban extends AdminCommand {
+        @Option(names = "--mesh", required = true, paramLabel = "<meshId>", description = "the mesh's id")
+        String meshId;
+
+        @Option(names = "--member", required = true, paramLabel = "<memberId>", description = "the member's id")
+        String memberId;
+
+        MemberUnban(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        void check() {
+            checkMeshId(this, meshId);
+            checkMemberId(this, memberId);
+        }
+
+        @Override
+        int run(MembershipAdmin admin, PrintStream out, PrintStream err) {
+            if (admin.unbanMember(meshId, memberId).isEmpty()) {
+                err.println("error: member not found: " + memberId + " in mesh " + meshId);
+                return Cli.FAILED;
+            }
+            out.println("{\"ok\":true}");
             return Cli.OK;
         }
     }
 
     @Command(name = "revoke", sortOptions = false,
-            description = "Revokes (bans) a member: a running broker refuses its next hello.")
+            description = "Revokes (bans) a member, as a mesh admin's ban does: a running broker refuses its next "
+                    + "hello. The mesh's last admin cannot be revoked.")
     static final class MemberRevoke extends AdminCommand {
         @Option(names = "--mesh", required = true, paramLabel = "<meshId>", description = "the mesh's id")
         String meshId;
@@ -143,9 +220,7 @@ final class AdminCommands {
         @Override
         void check() {
             checkMeshId(this, meshId);
-            if (!Ids.isId(memberId)) {
-                throw usage("--member: '" + memberId + "' (expected: a 32-character member id)");
-            }
+            checkMemberId(this, memberId);
         }
 
         @Override
@@ -189,6 +264,20 @@ final class AdminCommands {
             }
             return Cli.OK;
         }
+    }
+
+    static void checkMemberId(AdminCommand command, String memberId) {
+        if (!Ids.isId(memberId)) {
+            throw command.usage("--member: '" + memberId + "' (expected: a 32-character member id)");
+        }
+    }
+
+    static MemberRole checkRole(AdminCommand command, String role) {
+        MemberRole r = MemberRole.of(role);
+        if (r == null) {
+            throw command.usage("--role: '" + role + "' (expected: member or admin)");
+        }
+        return r;
     }
 
     static void checkMeshId(AdminCommand command, String meshId) {

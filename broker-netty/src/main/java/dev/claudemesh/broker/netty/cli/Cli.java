@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  * {@code help}, suggestions for a mistyped flag or command):
  * <pre>
  *   java -jar claudemesh-broker.jar [serve] [--port N] [--status-ttl-seconds S] …   the broker (the default)
- *   java -jar claudemesh-broker.jar keygen | mesh create | member add | member revoke | audit verify
- *                                   | invite create | invite revoke | help [command] | --version | --help
+ *   java -jar claudemesh-broker.jar keygen | mesh create | member add | member role | member revoke | member unban
+ *                                   | audit verify | invite create | invite revoke | help [command] | --version
+ *                                   | --help
  * </pre>
  * The server's flags are made from the settings' descriptors ({@link ServerFlags}) and override their environment
  * variables. Exit codes: {@link #OK} 0, {@link #FAILED} 1 (the operation or the broker failed; a supervisor may
@@ -96,9 +97,12 @@ public final class Cli {
         root.addSubcommand("keygen", new CommandLine(new AdminCommands.Keygen(ctx)));
         root.addSubcommand("mesh", group("mesh", "Meshes: create one (with its owner keys).")
                 .addSubcommand("create", new AdminCommands.MeshCreate(ctx)));
-        root.addSubcommand("member", group("member", "Members: add one by its public key, revoke one.")
+        root.addSubcommand("member", group("member",
+                "Members: add one by its public key, set its role, revoke (ban) one, lift a ban.")
                 .addSubcommand("add", new AdminCommands.MemberAdd(ctx))
-                .addSubcommand("revoke", new AdminCommands.MemberRevoke(ctx)));
+                .addSubcommand("role", new AdminCommands.MemberRoleSet(ctx))
+                .addSubcommand("revoke", new AdminCommands.MemberRevoke(ctx))
+                .addSubcommand("unban", new AdminCommands.MemberUnban(ctx)));
         root.addSubcommand("audit", group("audit", "The audit log: verify a mesh's hash chain.")
                 .addSubcommand("verify", new AdminCommands.AuditVerify(ctx)));
         root.addSubcommand("invite", group("invite", "Invite links: create one, revoke one.")

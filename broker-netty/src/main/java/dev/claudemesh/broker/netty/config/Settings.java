@@ -218,6 +218,11 @@ public final class Settings {
             "apiKeyRetentionHours", 168, 0, 87_600, "h",
             "API keys revoked or expired longer ago than this are deleted (when the mesh mints a key)");
 
+    // ---------------------------------------------------------------------------------------- audit log over the WebSocket (PROTOCOL-MESH §14)
+
+    public static final Setting<Integer> AUDIT_QUERY_MAX_ROWS = integer("AUDIT_QUERY_MAX_ROWS", "auditQueryMaxRows",
+            500, 1, 100_000, "rows", "most audit rows one audit_query returns (a larger limit is capped to it)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -236,7 +241,10 @@ public final class Settings {
             SCHEDULE_TICK_MS,
             // topics and API keys
             TOPICS_MAX_PER_MESH, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
-            API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS);
+            API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS,
+            // moderation and the audit log over the WebSocket
+
+            AUDIT_QUERY_MAX_ROWS);
 
     private Settings() {
     }

@@ -2,6 +2,7 @@ package dev.claudemesh.broker.netty.http;
 
 import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.db.store.AuditVerification;
 
@@ -53,12 +54,26 @@ public final class AdminFormats {
 
     /** {@code {"id","meshId","pubkey","displayName"}}. */
     public static String memberJson(Member member) {
-        return new JsonOut(192).beginObject()
+        return memberJson(member, null);
+    }
+
+    /**
+     * {@code {"id","meshId","pubkey","displayName","role"?,"revoked"?}}: {@code role} when given (routes and
+     * subcommands that set or change it), {@code "revoked":true} for a banned member.
+     */
+    public static String memberJson(Member member, MemberRole role) {
+        JsonOut o = new JsonOut(224).beginObject()
                 .field("id", member.id())
                 .field("meshId", member.meshId())
                 .field("pubkey", member.pubkey())
-                .field("displayName", member.displayName())
-                .endObject().toString();
+                .field("displayName", member.displayName());
+        if (role != null) {
+            o.field("role", role.wire());
+        }
+        if (member.revoked()) {
+            o.field("revoked", true);
+        }
+        return o.endObject().toString();
     }
 
     /** {@code {"ok":true,"events":N}} or {@code {"ok":false,"events":N,"brokenAt":<id>}}. */

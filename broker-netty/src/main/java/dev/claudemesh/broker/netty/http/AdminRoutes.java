@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -25,7 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * /admin/meshes/{meshId}/members/{memberId}/revoke}, {@code GET /admin/meshes/{meshId}/peers} and {@code GET
  * /admin/meshes/{meshId}/audit/verify}. Each handler validates the request on the event loop (400 {@code
  * {"error":"…"}} naming the field, 404 for an id that cannot exist) and then makes one call to the store on the
- * blocking pool; the effects on the running broker (member cache, 4002 close) follow the commit.
+ * blocking pool; the effects on the running broker (member cache, 4002 close) follow the commit. Also
+ * {@code POST /admin/meshes/{meshId}/members/{memberId}/role} and {@code …/unban} (PROTOCOL-MESH §9 roles and bans).
  *
  * <p>Thread-safe; handlers run on the event loop, the store calls on {@link BlockingCalls}.</p>
  */
@@ -72,7 +74,11 @@ final class AdminRoutes {
         });
     }
 
-    /** {@code {"pubkey","displayName","roleTag"?,"defaultGroups"?,"peerGrants"?}} → 201; 409 on a taken key. */
+    /**
+     * {@code {"pubkey","displayName","roleTag"?,"defaultGroups"?,"peerGrants"?,"role"?}} → 201
+     * {@code {"id","meshId","pubkey","displayName","role"}}; {@code role} is {@code member} (default) or {@code admin}
+     * (may moderate the mesh; the first admin is its owner); 409 on a taken key.
+     */
     void addMember(HttpExchange x) {
         String meshId = x.param("meshId");
         Map<String, Object> body = body(x);
@@ -95,6 +101,10 @@ final class AdminRoutes {
             return;
         }
         String roleTag = (String) rawRoleTag;
+        MemberRole role = roleOf(x, body.get("role"), MemberRole.MEMBER);
+        if (role == null) {
+            return;
+        }
         List<GroupRole> groups;
         Map<String, List<String>> grants;
         try {
@@ -109,13 +119,82 @@ final class AdminRoutes {
             return;
         }
         calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
-            Member m = admin.addMember(meshId, pubkey, displayName, roleTag, groups, grants);
-            log.info("admin: member {} added to mesh {}", m.id(), meshId);
-            return Answer.json(HttpResponseStatus.CREATED, AdminFormats.memberJson(m));
+            Member m = admin.addMember(meshId, pubkey, displayName, roleTag, groups, grants, role);
+            log.info("admin: member {} added to mesh {} as {}", m.id(), meshId, role.wire());
+            return Answer.json(HttpResponseStatus.CREATED, AdminFormats.memberJson(m, role));
         });
     }
 
-    /** → 200 {@code {"ok":true}}; the member's live sockets close 4002 {@code banned} after the commit. */
+    /**
+     * {@code {"role":"member"|"admin"}} → 200 {@code {"id","meshId","pubkey","displayName","role"}}; 404 for an unknown
+     * member; 409 when it would demote the mesh's last admin. Audited {@code member_role_changed} when it changes.
+     */
+    void setRole(HttpExchange x) {
+        String meshId = x.param("meshId");
+        String memberId = x.param("memberId");
+        Map<String, Object> body = body(x);
+        if (body == null) {
+            return;
+        }
+        Object raw = body.get("role");
+        if (raw == null) {
+            x.sendError(HttpResponseStatus.BAD_REQUEST, "role required (member or admin)");
+            return;
+        }
+        MemberRole role = roleOf(x, raw, null);
+        if (role == null) {
+            return;
+        }
+        if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
+            x.sendError(HttpResponseStatus.NOT_FOUND, "member not found");
+            return;
+        }
+        calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
+            Optional<Member> m = admin.setRole(meshId, memberId, role);
+            if (m.isEmpty()) {
+                return ErrorBody.PLAIN.answer(HttpResponseStatus.NOT_FOUND, "member not found");
+            }
+            log.info("admin: member {} of mesh {} has role {}", memberId, meshId, role.wire());
+            return Answer.json(HttpResponseStatus.OK, AdminFormats.memberJson(m.get(), role));
+        });
+    }
+
+    /**
+     * → 200 {@code {"ok":true}}: the member's ban is lifted (audited {@code member_unbanned}), its next hello is
+     * accepted. Idempotent; 404 for an unknown member.
+     */
+    void unbanMember(HttpExchange x) {
+        String meshId = x.param("meshId");
+        String memberId = x.param("memberId");
+        if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
+            x.sendError(HttpResponseStatus.NOT_FOUND, "member not found");
+            return;
+        }
+        calls.run(x, ErrorBody.PLAIN, WHAT, () -> {
+            if (admin.unbanMember(meshId, memberId).isEmpty()) {
+                return ErrorBody.PLAIN.answer(HttpResponseStatus.NOT_FOUND, "member not found");
+            }
+            log.info("admin: member {} of mesh {} unbanned", memberId, meshId);
+            return Answer.json(HttpResponseStatus.OK, OK_TRUE);
+        });
+    }
+
+    /** {@code v} as a role: {@code dflt} when absent; null after answering 400 when it is not one. */
+    private static MemberRole roleOf(HttpExchange x, Object v, MemberRole dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        MemberRole role = v instanceof String s ? MemberRole.of(s) : null;
+        if (role == null) {
+            x.sendError(HttpResponseStatus.BAD_REQUEST, "role must be member or admin");
+        }
+        return role;
+    }
+
+    /**
+     * → 200 {@code {"ok":true}}; the member's live sockets close 4002 {@code banned} after the commit. The same path
+     * as a mesh admin's {@code ban} (audited {@code member_banned}); 409 for the mesh's last admin.
+     */
     void revokeMember(HttpExchange x) {
         String meshId = x.param("meshId");
         String memberId = x.param("memberId");

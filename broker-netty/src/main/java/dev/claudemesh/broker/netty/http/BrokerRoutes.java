@@ -44,6 +44,7 @@ final class BrokerRoutes {
                 audit.drain();
             }
         });
+        stores.wired().accept(membership);
         startEnrolment(server, audit, membership.keys());
 
         HealthRoutes health = new HealthRoutes(server, metricsExporter);
@@ -72,6 +73,8 @@ final class BrokerRoutes {
                 .post("/admin/meshes", admin::createMesh)
                 .post("/admin/meshes/{meshId}/members", admin::addMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/revoke", admin::revokeMember)
+                .post("/admin/meshes/{meshId}/members/{memberId}/unban", admin::unbanMember)
+                .post("/admin/meshes/{meshId}/members/{memberId}/role", admin::setRole)
                 .get("/admin/meshes/{meshId}/peers", admin::peers)
                 .get("/admin/meshes/{meshId}/audit/verify", admin::verifyAudit)
                 .post("/admin/meshes/{meshId}/invites", invites::create)

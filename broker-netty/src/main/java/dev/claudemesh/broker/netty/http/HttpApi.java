@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The plain HTTP side of the broker's port: dispatches every request that is not a WebSocket upgrade through a
@@ -37,14 +38,24 @@ public final class HttpApi implements HttpRouter.HttpHandler {
      * @param auditOutbox enrolment audit events waiting for the durable writer
      * @param memberProfiles the member profile API's roster, edits and mesh policy (PROTOCOL-MESH §3.6)
      * @param api         the stores of the REST API under {@code /api/v1} (PROTOCOL-MESH §8.10)
+     * @param wired       given the membership service with the running broker's listener, once built, for the
+     *                    other users of that service (a member's ban over the WebSocket)
      */
     public record Stores(MembershipAdmin membership, AuditOutbox auditOutbox, MemberProfiles memberProfiles,
-                         ApiStores api) {
+                         ApiStores api, Consumer<MembershipAdmin> wired) {
         public Stores {
             Objects.requireNonNull(membership, "membership");
             Objects.requireNonNull(auditOutbox, "auditOutbox");
             Objects.requireNonNull(memberProfiles, "memberProfiles");
             Objects.requireNonNull(api, "api");
+            Objects.requireNonNull(wired, "wired");
+        }
+
+        /** Stores whose wired membership service nobody else uses. */
+        public Stores(MembershipAdmin membership, AuditOutbox auditOutbox, MemberProfiles memberProfiles,
+                      ApiStores api) {
+            this(membership, auditOutbox, memberProfiles, api, m -> {
+            });
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.netty.http;
 
+import dev.claudemesh.broker.db.store.ConflictException;
 import dev.claudemesh.broker.db.store.DuplicateException;
 import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.db.store.NotFoundException;
@@ -23,7 +24,10 @@ final class HttpFailures {
     enum Kind {
         /** The request names a mesh, member or invite that does not exist: 404 with the exception's message. */
         NOT_FOUND(HttpResponseStatus.NOT_FOUND),
-        /** It would create a second mesh slug or member key: 409 with the exception's message. */
+        /**
+         * It would create a second mesh slug or member key, or break a rule of the mesh's state (its last admin): 409
+         * with the exception's message.
+         */
         DUPLICATE(HttpResponseStatus.CONFLICT),
         /** A value the service refused: 400 with the exception's message. */
         BAD_INPUT(HttpResponseStatus.BAD_REQUEST),
@@ -58,7 +62,7 @@ final class HttpFailures {
         if (e instanceof NotFoundException) {
             return Kind.NOT_FOUND;
         }
-        if (e instanceof DuplicateException) {
+        if (e instanceof DuplicateException || e instanceof ConflictException) {
             return Kind.DUPLICATE;
         }
         if (e instanceof IllegalArgumentException) {

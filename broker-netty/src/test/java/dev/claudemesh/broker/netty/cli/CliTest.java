@@ -112,7 +112,8 @@ class CliTest {
             assertThat(out()).contains(s.flag()).contains(s.env());
         }
         for (String[] command : new String[][] {{"serve"}, {"keygen"}, {"mesh"}, {"mesh", "create"}, {"member"},
-                {"member", "add"}, {"member", "revoke"}, {"audit", "verify"}, {"invite", "create"},
+                {"member", "add"}, {"member", "role"}, {"member", "revoke"}, {"member", "unban"}, {"audit", "verify"},
+                {"invite", "create"},
                 {"invite", "revoke"}}) {
             List<String> args = new ArrayList<>(List.of(command));
             args.add("--help");
@@ -122,7 +123,7 @@ class CliTest {
             assertThat(out()).startsWith("Usage: ");
         }
         assertThat(run("help", "member")).isZero();
-        assertThat(out()).contains("add").contains("revoke");
+        assertThat(out()).contains("add").contains("role").contains("revoke").contains("unban");
         assertThat(served).isEmpty();
     }
 
@@ -139,7 +140,7 @@ class CliTest {
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesj' (did you mean mesh?) "
                 + "(commands: serve, keygen, mesh, member, audit, invite, help)");
         assertThat(run("member")).isEqualTo(Cli.USAGE);
-        assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, revoke");
+        assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, role, revoke, unban");
         assertThat(served).isEmpty();
     }
 
@@ -194,6 +195,16 @@ class CliTest {
         assertThat(firstErrLine()).isEqualTo("error: --groups: 'be:' (expected: name[:role],… e.g. be:lead,fe)");
         assertThat(run("member", "revoke", "--mesh", MESH_ID, "--member", "x")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: --member: 'x' (expected: a 32-character member id)");
+        assertThat(run("member", "add", "--mesh", MESH_ID, "--pubkey", KEY, "--name", "a", "--role", "owner"))
+                .isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --role: 'owner' (expected: member or admin)");
+        assertThat(run("member", "role", "--mesh", MESH_ID, "--member", MESH_ID, "--role", "root"))
+                .isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --role: 'root' (expected: member or admin)");
+        assertThat(run("member", "role", "--mesh", MESH_ID, "--member", MESH_ID)).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: Missing required option: '--role=<role>'");
+        assertThat(run("member", "unban", "--mesh", MESH_ID, "--member", "y")).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --member: 'y' (expected: a 32-character member id)");
         assertThat(run("mesh", "create", "--name", "a", "--slug", "b", "--database-url", "mysql://root@db/x"))
                 .isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: broker configuration: DATABASE_URL: unsupported scheme 'mysql' "
