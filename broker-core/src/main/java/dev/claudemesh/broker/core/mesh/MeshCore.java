@@ -92,6 +92,16 @@ final class MeshCore implements MeshContext {
     }
 
     @Override
+    public boolean send(Lease to, byte[] frame, Runnable onWritten) {
+        PeerSession s = to.session;
+        if (!to.live || s == null) {
+            return false;
+        }
+        s.conn.send(frame, () -> loop.execute(onWritten));
+        return true;
+    }
+
+    @Override
     public byte[] systemEvent(String event, Frames.EventData eventData) {
         return journal.systemEvent(event, eventData, nowMs());
     }
