@@ -97,7 +97,13 @@ final class MeshCore implements MeshContext {
         if (!to.live || s == null) {
             return false;
         }
-        s.conn.send(frame, () -> loop.execute(onWritten));
+        s.conn.send(frame, () -> {
+            try {
+                loop.execute(onWritten);
+            } catch (RejectedExecutionException e) {
+                // the broker is stopping: the mesh's state goes with it, nothing is left to account for
+            }
+        });
         return true;
     }
 
