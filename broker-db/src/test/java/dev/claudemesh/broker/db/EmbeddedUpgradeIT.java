@@ -60,7 +60,10 @@ class EmbeddedUpgradeIT {
         assertThat(Files.readString(cluster.resolve("PG_VERSION"), StandardCharsets.US_ASCII).strip()).isEqualTo("14");
 
         try (Database db = Database.open(DatabaseConfig.defaults().withDataDir(home))) {
-            assertThat(db.appliedAtOpen()).as("the schema came over at V3: nothing to apply").isEmpty();
+            List<String> later = new Migrator(db.dataSource()).available().stream()
+                    .filter(v -> !List.of("1", "2", "3").contains(v)).distinct().toList();
+            assertThat(db.appliedAtOpen()).extracting(Migrator.Applied::version)
+                    .as("the schema came over at V3: only the later scripts apply").containsExactlyElementsOf(later);
             try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
                 assertThat(query(c, "SHOW server_version_num"))
                         .startsWith(String.valueOf(EmbeddedDatabase.MAJOR_VERSION));
@@ -76,7 +79,8 @@ class EmbeddedUpgradeIT {
                 assertThat(query(c, "SELECT max(id) FROM mesh.audit_log")).as("the sequence carried over")
                         .isEqualTo("4");
             }
-            assertThat(new Migrator(db.dataSource()).appliedVersions()).containsExactly("1", "2", "3");
+            Migrator migrator = new Migrator(db.dataSource());
+            assertThat(migrator.appliedVersions()).containsExactlyElementsOf(migrator.available());
             assertThat(Files.readString(cluster.resolve("pg_hba.conf"))).isEqualTo(EmbeddedAuth.MANAGED_HBA);
             String url = db.target().jdbcUrl();
             Properties noPassword = new Properties();
