@@ -20,6 +20,13 @@ public final class BrokerMetrics {
     public final AtomicLong queueDepth = new AtomicLong();
     public final LongAdder pushesTotal = new LongAdder();
     public final LongAdder redeliveriesTotal = new LongAdder();
+    // streams (PROTOCOL-MESH §12): what slow subscribers cost and lose
+    /** {@code stream_data} frames a subscriber lost because its bounded buffer was full. */
+    public final LongAdder streamFramesDropped = new LongAdder();
+    /** {@code stream_data} bytes held for subscribers: waiting, or handed to a socket and not yet written out. */
+    public final AtomicLong streamBufferedBytes = new AtomicLong();
+    /** Live stream subscriptions (in memory; gone at restart). */
+    public final AtomicLong streamSubscriptions = new AtomicLong();
     private final Map<String, LongAdder> connectionsRejected = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> messagesRouted = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> messagesRejected = new ConcurrentHashMap<>();

@@ -70,10 +70,10 @@ class MigratorIT {
 
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
-        assertThat(tables(db.dataSource())).containsExactly("api_key", "audit_log", "audit_outbox",
+        assertThat(tables(db.dataSource())).containsExactly("api_key", "audit_log", "audit_outbox", "context",
                 "flyway_schema_history", "invite", "member", "memory", "mesh", "mesh_key", "message_queue",
-                "notification", "peer_state", "presence", "scheduled_message", "state", "task", "topic",
-                "topic_member", "topic_member_key", "topic_message");
+                "notification", "peer_state", "presence", "scheduled_message", "skill", "state", "stream", "task",
+                "topic", "topic_member", "topic_member_key", "topic_message", "vault_entry");
     }
 
     @Test

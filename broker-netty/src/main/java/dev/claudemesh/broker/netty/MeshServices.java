@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.apikey.ApiKeyLimits;
 import dev.claudemesh.broker.core.apikey.ApiKeyService;
 import dev.claudemesh.broker.core.auditlog.AuditLogService;
 import dev.claudemesh.broker.core.clock.ClockService;
+import dev.claudemesh.broker.core.context.ContextService;
 import dev.claudemesh.broker.core.memory.MemoryLimits;
 import dev.claudemesh.broker.core.memory.MemoryService;
 import dev.claudemesh.broker.core.mesh.MeshService;
@@ -14,21 +15,28 @@ import dev.claudemesh.broker.core.presence.PresenceService;
 import dev.claudemesh.broker.core.presence.TopicRecipients;
 import dev.claudemesh.broker.core.schedule.ScheduleLimits;
 import dev.claudemesh.broker.core.schedule.SchedulerService;
+import dev.claudemesh.broker.core.skill.SkillService;
 import dev.claudemesh.broker.core.state.SharedStateService;
 import dev.claudemesh.broker.core.state.StateLimits;
+import dev.claudemesh.broker.core.stream.StreamService;
 import dev.claudemesh.broker.core.tasks.TaskLimits;
 import dev.claudemesh.broker.core.tasks.TaskService;
 import dev.claudemesh.broker.core.topic.TopicLimits;
 import dev.claudemesh.broker.core.topic.TopicService;
 import dev.claudemesh.broker.core.topic.TopicStore;
 import dev.claudemesh.broker.core.unsupported.UnsupportedFeatures;
+import dev.claudemesh.broker.core.vault.VaultService;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.PgAuditLogStore;
+import dev.claudemesh.broker.db.store.PgContextStore;
 import dev.claudemesh.broker.db.store.PgMeshInfoStore;
 import dev.claudemesh.broker.db.store.PgMessageLookup;
 import dev.claudemesh.broker.db.store.PgModerationStore;
 import dev.claudemesh.broker.db.store.PgPeerStateStore;
 import dev.claudemesh.broker.db.store.PgScheduleStore;
+import dev.claudemesh.broker.db.store.PgSkillStore;
+import dev.claudemesh.broker.db.store.PgStreamStore;
+import dev.claudemesh.broker.db.store.PgVaultStore;
 import dev.claudemesh.broker.db.topic.PgApiKeyStore;
 import dev.claudemesh.broker.db.topic.PgTopicStore;
 import dev.claudemesh.broker.db.workspace.PgMemoryStore;
@@ -48,6 +56,8 @@ import java.util.function.Supplier;
  * broker's database, its limits from the configuration. The dispatcher never changes for a new feature.
  */
 final class MeshServices {
+
+    private static final long DAY_MS = 86_400_000L;
 
     private MeshServices() {
     }
@@ -84,6 +94,16 @@ final class MeshServices {
         services.add(new AuditLogService(new PgAuditLogStore(dataSource), moderation,
                 config.get(Settings.AUDIT_QUERY_MAX_ROWS)));
         services.add(new UnsupportedFeatures());
+        // contexts, skills, streams, vault (§11-§13)
+        services.add(new ContextService(new PgContextStore(dataSource), new ContextService.Limits(
+                config.get(Settings.MAX_CONTEXTS_PER_MESH), config.get(Settings.CONTEXT_RETENTION_DAYS) * DAY_MS)));
+        services.add(new SkillService(new PgSkillStore(dataSource), new SkillService.Limits(
+                config.get(Settings.MAX_SKILLS_PER_MESH), config.get(Settings.MAX_SKILL_INSTRUCTIONS_BYTES))));
+        services.add(new StreamService(new PgStreamStore(dataSource), new StreamService.Limits(
+                config.get(Settings.MAX_STREAMS_PER_MESH), config.get(Settings.MAX_SUBSCRIPTIONS_PER_LEASE),
+                config.get(Settings.STREAM_BUFFER_BYTES))));
+        services.add(new VaultService(new PgVaultStore(dataSource), new VaultService.Limits(
+                config.get(Settings.MAX_VAULT_ENTRIES_PER_MEMBER), config.get(Settings.MAX_VAULT_ENTRY_BYTES))));
         return List.copyOf(services);
     }
 

@@ -384,6 +384,59 @@ public sealed interface AuditEvent {
         }
     }
 
+    // ---- contexts, skills, streams (PROTOCOL-MESH §11, §12): names only, never instructions or data
+
+    /** A skill was shared or overwritten by its author or an admin: {@code {name}}. */
+    record SkillShared(String name) implements AuditEvent {
+        public SkillShared {
+            Objects.requireNonNull(name, "name");
+        }
+
+        @Override
+        public String type() {
+            return "skill_shared";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("name", name).end();
+        }
+    }
+
+    /** A skill was removed by its author or an admin: {@code {name}}. */
+    record SkillRemoved(String name) implements AuditEvent {
+        public SkillRemoved {
+            Objects.requireNonNull(name, "name");
+        }
+
+        @Override
+        public String type() {
+            return "skill_removed";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("name", name).end();
+        }
+    }
+
+    /** A stream was created (not when {@code create_stream} found it existing): {@code {name}}. */
+    record StreamCreated(String name) implements AuditEvent {
+        public StreamCreated {
+            Objects.requireNonNull(name, "name");
+        }
+
+        @Override
+        public String type() {
+            return "stream_created";
+        }
+
+        @Override
+        public String canonicalPayload() {
+            return CanonicalJson.object().field("name", name).end();
+        }
+    }
+
     // ------------------------------------------------------------------ workspace (PROTOCOL-MESH §4-§6)
 
     /**

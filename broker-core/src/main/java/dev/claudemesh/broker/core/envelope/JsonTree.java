@@ -38,6 +38,27 @@ public final class JsonTree {
         }
     }
 
+    /**
+     * Parses exactly one JSON value of any kind from {@code len} bytes of {@code data} at {@code off}, under the same
+     * limits as {@link #parseObject}.
+     *
+     * @throws IllegalArgumentException when the bytes are not exactly one JSON value within the limits
+     */
+    static JsonNode parseValue(byte[] data, int off, int len) {
+        try (JsonParser p = EnvelopeDecoder.FACTORY.createParser(data, off, len)) {
+            if (p.nextToken() == null) {
+                throw new IllegalArgumentException("no JSON value");
+            }
+            JsonNode v = value(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("trailing data after JSON value");
+            }
+            return v;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid JSON", e);
+        }
+    }
+
     private static JsonNode value(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         return switch (t) {

@@ -52,6 +52,13 @@ public interface MeshContext {
      */
     void end(Lease lease, Ending ending);
 
+    /**
+     * Like {@link #send(Lease, byte[])}, and runs {@code onWritten} on the mesh loop once the transport has written the
+     * frame out to the socket (or dropped it because the socket closed), so that a service can bound what it keeps in
+     * flight for a slow peer. Returns false, and never runs {@code onWritten}, when {@code to} has no live socket.
+     */
+    boolean send(Lease to, byte[] frame, Runnable onWritten);
+
     /** A system event push (PROTOCOL §5 envelope) with a fresh message id, encoded once. */
     byte[] systemEvent(String event, Frames.EventData eventData);
 

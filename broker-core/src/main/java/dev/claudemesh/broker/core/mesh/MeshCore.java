@@ -121,6 +121,22 @@ final class MeshCore implements MeshContext {
     }
 
     @Override
+    public boolean send(Lease to, byte[] frame, Runnable onWritten) {
+        PeerSession s = to.session;
+        if (!to.live || s == null) {
+            return false;
+        }
+        s.conn.send(frame, () -> {
+            try {
+                loop.execute(onWritten);
+            } catch (RejectedExecutionException e) {
+                // the broker is stopping: the mesh's state goes with it, nothing is left to account for
+            }
+        });
+        return true;
+    }
+
+    @Override
     public byte[] systemEvent(String event, Frames.EventData eventData) {
         return journal.systemEvent(event, eventData, nowMs());
     }

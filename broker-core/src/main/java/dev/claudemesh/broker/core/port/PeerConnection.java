@@ -19,6 +19,20 @@ public interface PeerConnection {
      */
     void send(byte[] utf8Json);
 
+    /**
+     * Sends like {@link #send(byte[])}, then runs {@code onDone} (on any thread, once) when the frame has left the
+     * broker's buffers for the socket, or was dropped because the socket closed. A sender that must bound what it
+     * keeps queued for a slow peer (stream subscribers, PROTOCOL-MESH §12) counts frames in flight with it. The
+     * default, for transports without write completion, runs {@code onDone} at once.
+     */
+    default void send(byte[] utf8Json, Runnable onDone) {
+        try {
+            send(utf8Json);
+        } finally {
+            onDone.run();
+        }
+    }
+
     /** Sends a close frame with {@code code} and {@code reason}, then closes the socket. Idempotent. */
     void close(int code, String reason);
 

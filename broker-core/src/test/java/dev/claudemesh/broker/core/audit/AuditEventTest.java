@@ -148,6 +148,22 @@ class AuditEventTest {
         assertThat(new AuditEvent.MemberRoleChanged("k", "admin", "cli").type()).isEqualTo("member_role_changed");
     }
 
+    @Property(tries = 300)
+    void skillAndStreamEventsShouldMatchTheMapPayload(@ForAll String name) {
+        String expected = AuditChain.canonicalJson(Map.of("name", name));
+        assertThat(new AuditEvent.SkillShared(name).canonicalPayload()).isEqualTo(expected);
+        assertThat(new AuditEvent.SkillRemoved(name).canonicalPayload()).isEqualTo(expected);
+        assertThat(new AuditEvent.StreamCreated(name).canonicalPayload()).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldNameTheSkillAndStreamEvents() {
+        assertThat(new AuditEvent.SkillShared("deploy").type()).isEqualTo("skill_shared");
+        assertThat(new AuditEvent.SkillRemoved("deploy").type()).isEqualTo("skill_removed");
+        assertThat(new AuditEvent.StreamCreated("metrics").type()).isEqualTo("stream_created");
+        assertThat(new AuditEvent.StreamCreated("metrics").canonicalPayload()).isEqualTo("{\"name\":\"metrics\"}");
+    }
+
     @Test
     void shouldWriteTheKnownTextsAndTypes() {
         AuditEvent joined = new AuditEvent.PeerJoined("ab", List.of(new GroupRole("be", "lead")), "dev", "cd");

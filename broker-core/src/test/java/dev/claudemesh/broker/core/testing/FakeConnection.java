@@ -37,12 +37,55 @@ public final class FakeConnection implements PeerConnection {
         }
     }
 
+    /**
+     * While true, {@link #send(byte[], Runnable)} records its frame but keeps the completion until
+     * {@link #completeWrites} (a peer whose socket stopped taking bytes); false completes at once.
+     */
+    public boolean holdWrites;
+    private final List<Runnable> heldCompletions = new ArrayList<>();
+
     @Override
-    public synchronized void close(int code, String reason) {
-        if (closeCode == null) {
-            closeCode = code;
-            closeReason = reason;
+    public void send(byte[] utf8Json, Runnable onDone) {
+        boolean now;
+        synchronized (this) {
+            send(utf8Json);
+            now = !holdWrites || closeCode != null;
+            if (!now) {
+                heldCompletions.add(onDone);
+            }
         }
+        if (now) {
+            onDone.run();
+        }
+    }
+
+    /** Completes up to {@code n} held writes, oldest first (the peer's socket took them); returns how many. */
+    public int completeWrites(int n) {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            while (done.size() < n && !heldCompletions.isEmpty()) {
+                done.add(heldCompletions.remove(0));
+            }
+        }
+        done.forEach(Runnable::run);
+        return done.size();
+    }
+
+    /** Writes sent but not yet completed. */
+    public synchronized int heldWrites() {
+        return heldCompletions.size();
+    }
+
+    /** Closes; writes still held are dropped, so their completions run (as a transport's failed writes do). */
+    @Override
+    public void close(int code, String reason) {
+        synchronized (this) {
+            if (closeCode == null) {
+                closeCode = code;
+                closeReason = reason;
+            }
+        }
+        completeWrites(Integer.MAX_VALUE);
     }
 
     @Override

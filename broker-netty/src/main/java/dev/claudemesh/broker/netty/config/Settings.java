@@ -223,6 +223,32 @@ public final class Settings {
     public static final Setting<Integer> AUDIT_QUERY_MAX_ROWS = integer("AUDIT_QUERY_MAX_ROWS", "auditQueryMaxRows",
             500, 1, 100_000, "rows", "most audit rows one audit_query returns (a larger limit is capped to it)");
 
+    // ---------------------------------------------------------------------------------------- contexts, skills, streams, vault
+
+    public static final Setting<Integer> MAX_CONTEXTS_PER_MESH = integer("BROKER_MAX_CONTEXTS_PER_MESH",
+            "maxContextsPerMesh", 1000, 1, 1_000_000, "",
+            "shared contexts per mesh (one per member); list_contexts returns at most this many");
+    public static final Setting<Integer> CONTEXT_RETENTION_DAYS = integer("BROKER_CONTEXT_RETENTION_DAYS",
+            "contextRetentionDays", 30, 0, 36_500, "days",
+            "a context not updated for this long is no longer listed and is deleted (0 = kept for ever)");
+    public static final Setting<Integer> MAX_SKILLS_PER_MESH = integer("BROKER_MAX_SKILLS_PER_MESH",
+            "maxSkillsPerMesh", 500, 1, 1_000_000, "", "skills per mesh; list_skills returns at most this many");
+    public static final Setting<Integer> MAX_SKILL_INSTRUCTIONS_BYTES = integer("BROKER_MAX_SKILL_INSTRUCTIONS_BYTES",
+            "maxSkillInstructionsBytes", 65_536, 1, 16 * 1024 * 1024, "bytes",
+            "UTF-8 bytes of one skill's instructions (a frame is also limited by MAX_MESSAGE_BYTES + 16384)");
+    public static final Setting<Integer> MAX_STREAMS_PER_MESH = integer("BROKER_MAX_STREAMS_PER_MESH",
+            "maxStreamsPerMesh", 200, 1, 1_000_000, "", "streams per mesh; list_streams returns at most this many");
+    public static final Setting<Integer> MAX_SUBSCRIPTIONS_PER_LEASE = integer("BROKER_MAX_SUBSCRIPTIONS_PER_LEASE",
+            "maxSubscriptionsPerLease", 50, 1, 100_000, "", "stream subscriptions of one session");
+    public static final Setting<Integer> STREAM_BUFFER_BYTES = integer("BROKER_STREAM_BUFFER_BYTES",
+            "streamBufferBytes", 1024 * 1024, 1024, 256 * 1024 * 1024, "bytes",
+            "stream_data held for one subscription that does not keep up; beyond it its oldest frames are dropped");
+    public static final Setting<Integer> MAX_VAULT_ENTRIES_PER_MEMBER = integer("BROKER_MAX_VAULT_ENTRIES_PER_MEMBER",
+            "maxVaultEntriesPerMember", 200, 1, 1_000_000, "", "vault entries of one member in one mesh");
+    public static final Setting<Integer> MAX_VAULT_ENTRY_BYTES = integer("BROKER_MAX_VAULT_ENTRY_BYTES",
+            "maxVaultEntryBytes", 65_536, 1, 16 * 1024 * 1024, "bytes",
+            "UTF-8 bytes of one vault entry (key, ciphertext, nonce, sealed key, mount path and description)");
+
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
             DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
@@ -242,9 +268,13 @@ public final class Settings {
             // topics and API keys
             TOPICS_MAX_PER_MESH, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
             API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS,
-            // moderation and the audit log over the WebSocket
+            // the audit log over the WebSocket
+            AUDIT_QUERY_MAX_ROWS,
+            // contexts, skills, streams, vault
 
-            AUDIT_QUERY_MAX_ROWS);
+            MAX_CONTEXTS_PER_MESH, CONTEXT_RETENTION_DAYS, MAX_SKILLS_PER_MESH, MAX_SKILL_INSTRUCTIONS_BYTES,
+            MAX_STREAMS_PER_MESH, MAX_SUBSCRIPTIONS_PER_LEASE, STREAM_BUFFER_BYTES, MAX_VAULT_ENTRIES_PER_MEMBER,
+            MAX_VAULT_ENTRY_BYTES);
 
     private Settings() {
     }

@@ -41,8 +41,8 @@ public final class BrokerMetricsExporter {
             "attestation_mismatch", "capacity", "timestamp_skew", "malformed", "expired", "ttl_too_long",
             "bad_signature", "revoked", "unauthorized", "member_id_mismatch", "parent_member_id_mismatch",
             "session_pubkey_in_use");
-    /** Send priorities of PROTOCOL §4.1. */
-    static final List<String> PRIORITIES = List.of("now", "next", "low");
+    /** Send priorities of PROTOCOL §4.1, and {@code stream} for stream publishes (PROTOCOL-MESH §12). */
+    static final List<String> PRIORITIES = List.of("now", "next", "low", "stream");
     /** Failed-send reasons the domain counts (core.mesh.SendRejection). */
     static final List<String> MESSAGE_REJECT_REASONS = List.of("rate_limit", "payload_too_large", "invalid",
             "no_peer", "grants");
@@ -95,6 +95,12 @@ public final class BrokerMetricsExporter {
         labelledCounter("broker_messages_unknown_total",
                 "Frames of a type no handler serves, by type (a PROTOCOL-MESH type, else other)", "type",
                 List.of("other"), metrics.messagesUnknown());
+        counter("broker_stream_frames_dropped_total",
+                "stream_data frames dropped because a subscriber's bounded buffer was full (oldest first)",
+                metrics.streamFramesDropped::sum);
+        gauge("broker_stream_buffered_bytes", "stream_data bytes held for subscribers that have not taken them yet",
+                metrics.streamBufferedBytes::get);
+        gauge("broker_stream_subscriptions", "Live stream subscriptions", metrics.streamSubscriptions::get);
         gauge("broker_db_healthy", "1 when the last attempt to reach the database succeeded, else 0",
                 () -> durable.databaseHealthy() ? 1 : 0);
         gauge("broker_writer_queue_depth", "Durable ops waiting for the batched writer",

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -61,8 +62,33 @@ public final class NettyPeerConnection implements PeerConnection {
         }
     }
 
+    @Override
+    public void send(byte[] utf8Json, Runnable onDone) {
+        if (closing) {
+            onDone.run();
+            return;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            write(utf8Json, onDone);
+        } else {
+            try {
+                channel.eventLoop().execute(() -> write(utf8Json, onDone));
+            } catch (RejectedExecutionException e) {
+                onDone.run(); // the loop is shutting down: the frame is dropped
+            }
+        }
+    }
+
     private void write(byte[] utf8Json) {
+        write(utf8Json, null);
+    }
+
+    /** Writes on the channel's loop; {@code onDone} (nullable) runs once the frame is written out or dropped. */
+    private void write(byte[] utf8Json, Runnable onDone) {
         if (closing || !channel.isActive()) {
+            if (onDone != null) {
+                onDone.run();
+            }
             return;
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
@@ -70,9 +96,18 @@ public final class NettyPeerConnection implements PeerConnection {
             log.warn("conn {} slow consumer: {} outbound bytes pending > {}, closing 1008 slow_consumer", id,
                     out.totalPendingWriteBytes(), maxPendingBytes);
             close(1008, "slow_consumer");
+            if (onDone != null) {
+                onDone.run();
+            }
             return;
         }
-        channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json)), channel.voidPromise());
+        TextWebSocketFrame frame = new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
+        if (onDone == null) {
+            channel.write(frame, channel.voidPromise());
+        } else {
+            // completes when the frame's bytes are in the socket, or fails when the channel closes first
+            channel.write(frame).addListener(f -> onDone.run());
+        }
         if (!flushScheduled) {
             flushScheduled = true;
             channel.eventLoop().execute(flushTask);
