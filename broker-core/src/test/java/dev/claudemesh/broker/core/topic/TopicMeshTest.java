@@ -317,6 +317,11 @@ class TopicMeshTest {
         }
 
         @Override
+        public boolean send(Lease to, byte[] frame, Runnable onWritten) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public byte[] systemEvent(String event, Frames.EventData eventData) {
             throw new UnsupportedOperationException();
         }
