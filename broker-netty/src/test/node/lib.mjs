@@ -1,6 +1,6 @@
 // Helpers for the claudemesh broker interop client (see README.md).
 // Uses the same libraries as real claudemesh clients: `ws` and `libsodium-wrappers`.
-// Wire contract: /work/shared/PROTOCOL.md (copied into the repository docs).
+// Wire contract: docs/PROTOCOL.md of this repository.
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
