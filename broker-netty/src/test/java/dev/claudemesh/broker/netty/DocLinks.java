@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * Finds the references of the repository's documents to files of the repository that do not exist, so that a clone's
  * docs stand on their own.
  *
- * <p>In a Markdown file, outside fenced code blocks:</p>
+ * <p>In a Markdown file, outside fenced code blocks, paragraph by paragraph:</p>
  * <ul>
  *   <li>every relative link {@code [text](target)}: the file must exist, must not lie outside the repository, and a
  *       {@code #fragment} must be the anchor of a heading of the target (GitHub's rule: lower case, punctuation
@@ -65,39 +65,68 @@ final class DocLinks {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     }
 
-    /** The broken references of a Markdown file. */
+    /**
+     * The broken references of a Markdown file. Paragraphs are scanned whole (a code span or a link may go on over a
+     * line break, as CommonMark allows); a reference is reported on the line where it starts.
+     */
     List<Broken> checkMarkdown(Path doc) throws IOException {
         Path file = doc.toAbsolutePath().normalize();
         List<String> lines = Files.readAllLines(file);
         Set<Broken> out = new LinkedHashSet<>();
+        StringBuilder paragraph = new StringBuilder();
+        int firstLine = 0;
         boolean fenced = false;
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (FENCE.matcher(line).find()) {
+        for (int i = 0; i <= lines.size(); i++) {
+            String line = i < lines.size() ? lines.get(i) : "";
+            boolean fence = FENCE.matcher(line).find();
+            boolean breaks = fence || fenced || line.isBlank() || HEADING.matcher(line).matches();
+            if (breaks && paragraph.length() > 0) {
+                scanParagraph(file, paragraph.toString(), firstLine, out);
+                paragraph.setLength(0);
+            }
+            if (fence) {
                 fenced = !fenced;
-                continue;
-            }
-            if (fenced) {
-                continue;
-            }
-            Matcher link = LINK.matcher(line);
-            while (link.find()) {
-                String target = link.group(1);
-                String why = checkLink(file, target);
-                if (why != null) {
-                    out.add(new Broken(name(file), i + 1, target, why));
+            } else if (!fenced && HEADING.matcher(line).matches()) {
+                scanParagraph(file, line, i + 1, out);
+            } else if (!fenced && !line.isBlank()) {
+                if (paragraph.length() == 0) {
+                    firstLine = i + 1;
+                } else {
+                    paragraph.append('\n');
                 }
-            }
-            Matcher span = CODE_SPAN.matcher(line);
-            while (span.find()) {
-                String ref = span.group(1).strip();
-                String why = checkPath(file, ref, ref.endsWith(".md"));
-                if (why != null) {
-                    out.add(new Broken(name(file), i + 1, ref, why));
-                }
+                paragraph.append(line);
             }
         }
         return new ArrayList<>(out);
+    }
+
+    private void scanParagraph(Path file, String text, int firstLine, Set<Broken> out) throws IOException {
+        Matcher link = LINK.matcher(text);
+        while (link.find()) {
+            String target = link.group(1);
+            String why = checkLink(file, target);
+            if (why != null) {
+                out.add(new Broken(name(file), lineOf(text, link.start(1), firstLine), target, why));
+            }
+        }
+        Matcher span = CODE_SPAN.matcher(text);
+        while (span.find()) {
+            String ref = span.group(1).strip();
+            String why = checkPath(file, ref, ref.endsWith(".md"));
+            if (why != null) {
+                out.add(new Broken(name(file), lineOf(text, span.start(1), firstLine), ref, why));
+            }
+        }
+    }
+
+    private static int lineOf(String text, int offset, int firstLine) {
+        int line = firstLine;
+        for (int i = 0; i < offset; i++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+            }
+        }
+        return line;
     }
 
     /** The broken references of a plain-text file (every path-like word). */

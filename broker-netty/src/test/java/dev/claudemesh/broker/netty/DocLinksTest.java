@@ -76,6 +76,9 @@ class DocLinksTest {
                 Not paths: `data/admin-token`, `broker-x/target/app.jar`, `/etc/claudemesh/broker.env`,
                 `curl -s http://x/y`, `<meshId>/x`, `read/send`, `broker-x/.../Foo`, `$HOME/.cm/config.json`,
                 `be:lead,fe`, `Settings.java`, [web](https://example.com/missing.md), [mail](mailto:a@b.c).
+                A code span `over a
+                line break` is no path; [a link over
+                two lines](docs/ALSO-MISSING.md) is checked.
 
                 ```sh
                 cat docs/FENCED.md
@@ -86,12 +89,14 @@ class DocLinksTest {
                 ExecStart=/usr/bin/java -jar /opt/x/app.jar
                 """);
 
+        // a paragraph's links first, then its code spans
         assertThat(check(root)).extracting(b -> b.file() + ":" + b.line() + " " + b.reference() + " " + b.why())
                 .containsExactly(
                         "README.md:7 docs/GOOD.md#nope no heading with anchor #nope in docs/GOOD.md",
                         "README.md:7 #no-such-heading no heading with anchor #no-such-heading in README.md",
                         "README.md:8 docs/MISSING.md no such file",
                         "README.md:8 ../shared/PROTOCOL.md outside the repository",
+                        "README.md:15 docs/ALSO-MISSING.md no such file",
                         "README.md:9 docs/GONE.md no such file",
                         "README.md:9 PROTOCOL.md no such file",
                         "README.md:9 ../shared/DESIGN.md outside the repository",
