@@ -234,7 +234,9 @@ class HostileAuthIT {
         assertThat(jsonField(reattach, "presenceId")).isEqualTo(presenceId);
         assertThat(reattach).doesNotContain("memberProfile");
         assertThat(back.await("\"messageId\":\"" + messageId + "\"")).contains("\"ciphertext\":\"" + CT + "\"");
-        Thread.sleep(200);
+        // a round trip on Mallory's socket after the delivery: a push to her would have been written before this answer
+        m2.send("{\"type\":\"list_peers\",\"_reqId\":\"after-delivery\"}");
+        m2.await("\"_reqId\":\"after-delivery\"");
         assertThat(m2.all("\"messageId\":\"" + messageId + "\"")).isEmpty();
         back.close();
         m2.close();
