@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The handlers of {@code topic_create}, {@code topic_list}, {@code topic_join}, {@code topic_leave},
@@ -31,8 +32,8 @@ final class TopicRequests {
     static void create(TopicMesh t, PeerSession from, Inbound in) {
         JsonNode.ObjectNode b = in.body();
         String name = b.string("name");
-        if (name == null || name.length() > TopicLimits.MAX_NAME_CHARS) {
-            refuse(t, from, in, "bad_request", "topic_create needs a name: a string of at most "
+        if (name == null || name.isBlank() || name.length() > TopicLimits.MAX_NAME_CHARS) {
+            refuse(t, from, in, "bad_request", "topic_create needs a name: a non-blank string of at most "
                     + TopicLimits.MAX_NAME_CHARS + " chars");
             return;
         }
@@ -282,10 +283,23 @@ final class TopicRequests {
         refuse(t, from, in, "topic_not_found", "topic \"" + ref + "\" not found");
     }
 
+    /**
+     * An error frame answering {@code in}; for a reply-less type ({@code topic_join}, {@code topic_leave},
+     * {@code topic_mark_read}, PROTOCOL-MESH §0.4) only when it carries a {@code _reqId}: without one nobody waits
+     * for an answer, and a frame nobody asked for could resolve another pending request of the client (§0.3).
+     */
     static void refuse(TopicMesh t, PeerSession from, Inbound in, String code, String message) {
+        if (in.reqId == null && REPLY_LESS.contains(in.rawType)) {
+            log.info("{} ignored without _reqId: {}", in.rawType, code);
+            return;
+        }
         log.debug("{} refused: {}", in.rawType, code);
         t.mesh.error(from, in, code, message);
     }
+
+    /** Types without a reply on success (PROTOCOL-MESH §0.4). */
+    private static final Set<String> REPLY_LESS = Set.of("topic_join", "topic_leave",
+            "topic_mark_read");
 
     /**
      * Bad input of a reply-less type (§0.3 [fix]): silence, since such senders do not listen, unless the frame

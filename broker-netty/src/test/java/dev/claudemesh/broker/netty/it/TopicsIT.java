@@ -182,10 +182,13 @@ class TopicsIT {
         String topic = createTopic(alice.ws(), "secret", "private");
         send(alice, topic, "s1", null);
 
-        // the CLI's topic join carries no _reqId: the refusal still answers it (as topic_not_found does)
-        bob.ws().send("{\"type\":\"topic_join\",\"topic\":\"secret\"}");
-        assertThat(bob.ws().awaitType("error")).isEqualTo("{\"type\":\"error\",\"code\":\"forbidden\",\"message\":"
-                + "\"only a lead of this topic or a mesh admin can add members to a private topic\"}");
+        // the CLI's topic join carries no _reqId and waits for nothing: refused in silence, since the CLI hands an
+        // error frame it cannot match to the first of its other pending requests (PROTOCOL-MESH §0.3)
+        TopicSupport.fireAndSync(bob.ws(), "{\"type\":\"topic_join\",\"topic\":\"secret\"}");
+        assertThat(bob.ws().all("\"type\":\"error\"")).isEmpty();
+        assertThat(request(bob.ws(), "{\"type\":\"topic_join\",\"topic\":\"secret\"")).matches("\\{\"type\":"
+                + "\"error\",\"code\":\"forbidden\",\"message\":\"only a lead of this topic or a mesh admin can add "
+                + "members to a private topic\",\"_reqId\":\"q\\d+\"}");
         String history = request(bob.ws(), "{\"type\":\"topic_history\",\"topic\":\"secret\"");
         assertThat(history).contains("\"code\":\"forbidden\"").contains("\"message\":\"this topic is private: "
                 + "subscribers only\"");
@@ -226,9 +229,16 @@ class TopicsIT {
         alice.ws().send("{\"type\":\"apikey_create\",\"label\":\"\",\"capabilities\":[\"read\"],\"_reqId\":7}");
         assertThat(alice.ws().awaitType("error")).isEqualTo("{\"type\":\"error\",\"code\":\"invalid_args\","
                 + "\"message\":\"label and at least one capability required\",\"_reqId\":7}");
-        // fire-and-forget bad input without a request id: silence (the next answer is the marker's)
+        // fire-and-forget bad input, or an unknown topic, without a request id: silence (the next answer is the
+        // marker's), since an error nobody asked for would resolve another pending request of the CLI (§0.3)
         TopicSupport.fireAndSync(alice.ws(), "{\"type\":\"topic_join\"}");
+        for (String type : List.of("topic_join", "topic_leave", "topic_mark_read")) {
+            TopicSupport.fireAndSync(alice.ws(), "{\"type\":\"" + type + "\",\"topic\":\"nope\"}");
+        }
         assertThat(alice.ws().all("\"type\":\"error\"")).hasSize(6);
+        // a blank name is bad input, not a topic
+        assertThat(request(alice.ws(), "{\"type\":\"topic_create\",\"name\":\" \""))
+                .contains("\"code\":\"bad_request\"");
     }
 
     @Test
