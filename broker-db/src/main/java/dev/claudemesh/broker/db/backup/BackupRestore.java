@@ -56,8 +56,17 @@ public final class BackupRestore {
      * @throws BackupException when the file is damaged or too new, or the database is not empty
      */
     public static Result restore(DataSource dataSource, Path file) throws IOException, SQLException {
+        return restore(dataSource, file, BackupReader.verify(file));
+    }
+
+    /**
+     * As {@link #restore(DataSource, Path)} for a file already checked: {@code header} is what
+     * {@link BackupReader#verify} returned for it (the checksum is still compared again while the rows are read).
+     */
+    public static Result restore(DataSource dataSource, Path file, BackupHeader header)
+            throws IOException, SQLException {
         Objects.requireNonNull(dataSource, "dataSource");
-        BackupHeader header = BackupReader.verify(file);
+        Objects.requireNonNull(header, "header");
         Migrator migrator = new Migrator(dataSource);
         List<String> known = migrator.available();
         String latest = known.isEmpty() ? "none" : known.get(known.size() - 1);
