@@ -22,10 +22,12 @@ import java.util.Set;
 /**
  * Restores a backup ({@link BackupFormat}) into an empty database, in this order, stopping at the first problem:
  * <ol>
- *   <li>the whole file is checked against its checksum ({@link BackupReader#verify}) before the database is touched;</li>
+ *   <li>the whole file is checked against its checksum ({@link BackupReader#verify}) before the database is
+ *       touched;</li>
  *   <li>its schema version must be one this broker has the migration for (a backup of a newer broker is refused);</li>
  *   <li>the database must be empty: no broker schema yet, or one at most at the backup's version with no rows;</li>
- *   <li>Flyway migrates it to exactly the backup's schema version (a broker started on it later migrates the rest);</li>
+ *   <li>Flyway migrates it to exactly the backup's schema version (a broker started on it later migrates the
+ *       rest);</li>
  *   <li>one transaction: the tables are filled with {@code COPY … FROM STDIN} in the file's order (parents before
  *       children, every foreign key checked), the sequences set to their backed-up values (the next audit row gets the
  *       next id), every table's row count compared with the header, the checksum compared again; only then

@@ -2,7 +2,8 @@
  * Logical backups of the broker's database over JDBC, and their restore: every table of schema {@code mesh} read in
  * one {@code REPEATABLE READ, READ ONLY} transaction with {@code COPY … TO STDOUT}, written to one file with a header
  * (format, Flyway schema version, tables and row counts) and a SHA-256 checksum
- * ({@link dev.claudemesh.broker.db.backup.BackupWriter}, format in {@link dev.claudemesh.broker.db.backup.BackupFormat});
+ * ({@link dev.claudemesh.broker.db.backup.BackupWriter}, format in
+ * {@link dev.claudemesh.broker.db.backup.BackupFormat});
  * restored into an empty database migrated to exactly that schema version, in foreign-key order, in one transaction
  * ({@link dev.claudemesh.broker.db.backup.BackupRestore}).
  *

@@ -30,7 +30,8 @@ final class CliLogging {
             root.setLevel(Level.WARN);
         }
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
-            if (it.next() instanceof ConsoleAppender<ILoggingEvent> console && !"System.err".equals(console.getTarget())) {
+            if (it.next() instanceof ConsoleAppender<ILoggingEvent> console
+                    && !"System.err".equals(console.getTarget())) {
                 console.stop();
                 console.setTarget("System.err");
                 console.start();

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * or a GC pause runs it late; that delay is what every socket of the loop waits too. Exported on {@code /metrics}:
  * <ul>
  *   <li>{@code broker_event_loop_lag_seconds{loop}} (gauge): the delay of the last run, or, when a run is overdue
- *       now, how overdue it is — so a loop that is stuck shows at the next scrape, although its probe cannot run;</li>
+ *       now, how overdue it is — so a loop that is stuck shows at the next scrape, although its probe cannot
+ *       run;</li>
  *   <li>{@code broker_event_loop_delay_seconds{loop}} (histogram): every measured delay, for percentiles.</li>
  * </ul>
  * Cost: one reused scheduled task per loop, ten runs a second, each a clock read, two volatile writes and a histogram

@@ -55,8 +55,8 @@ class BackupCommandsTest {
     void shouldReportABackupOfADirectoryWithoutDatabase() {
         assertThat(run("backup", dir.resolve("b.backup").toString(), "--data-dir", dir.toString()))
                 .isEqualTo(Cli.FAILED);
-        assertThat(firstErrLine()).isEqualTo("error: backup: BROKER_DATA_DIR " + dir + " holds no embedded database (no "
-                + dir.resolve("postgres").resolve("PG_VERSION") + ")");
+        assertThat(firstErrLine()).isEqualTo("error: backup: BROKER_DATA_DIR " + dir + " holds no embedded database "
+                + "(no " + dir.resolve("postgres").resolve("PG_VERSION") + ")");
         assertThat(dir.resolve("b.backup")).doesNotExist();
     }
 }
