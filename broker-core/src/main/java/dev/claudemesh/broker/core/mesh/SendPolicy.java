@@ -2,6 +2,7 @@ package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.crypto.Hex;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.envelope.JsonFields;
 import dev.claudemesh.broker.core.model.Member;
 
 import java.util.List;
@@ -78,20 +79,6 @@ final class SendPolicy {
     }
 
     static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
+        return (int) JsonFields.utf8Length(s);
     }
 }
