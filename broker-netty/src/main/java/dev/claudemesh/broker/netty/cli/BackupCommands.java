@@ -66,15 +66,26 @@ final class BackupCommands {
         String databaseUrl;
 
         @Option(names = "--data-dir", paramLabel = "<dir>",
-                description = "data directory of the embedded PostgreSQL (default: BROKER_DATA_DIR, else ./data)")
+                description = "data directory of the embedded PostgreSQL (default: BROKER_DATA_DIR, else ./data); "
+                        + "given, it wins over DATABASE_URL")
         String dataDir;
 
         DatabaseCommand(CliContext ctx) {
             this.ctx = ctx;
         }
 
-        /** The external database's URL, or null for the embedded one. */
+        /**
+         * The external database's URL, or null for the embedded one. An explicit {@code --data-dir} wins over
+         * {@code DATABASE_URL} in the environment: a restore goes where the command line says.
+         */
         String url() {
+            if (databaseUrl != null && dataDir != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--database-url and --data-dir: give one of them");
+            }
+            if (dataDir != null) {
+                return null;
+            }
             try {
                 return databaseUrl != null ? Settings.DATABASE_URL.parse(databaseUrl)
                         : ctx.setting(Settings.DATABASE_URL);

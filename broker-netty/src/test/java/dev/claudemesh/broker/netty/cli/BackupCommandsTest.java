@@ -38,6 +38,9 @@ class BackupCommandsTest {
         assertThat(run("restore", missing.toString(), "--data-dir", dir.resolve("new").toString()))
                 .isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: " + missing + ": no such file");
+        assertThat(run("restore", missing.toString(), "--database-url", "postgres://h/db", "--data-dir", "d"))
+                .isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --database-url and --data-dir: give one of them");
         assertThat(run("restore", missing.toString(), "--database-url", "mysql://x")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).startsWith("error: broker configuration: DATABASE_URL");
     }
@@ -53,8 +56,12 @@ class BackupCommandsTest {
 
     @Test
     void shouldReportABackupOfADirectoryWithoutDatabase() {
-        assertThat(run("backup", dir.resolve("b.backup").toString(), "--data-dir", dir.toString()))
-                .isEqualTo(Cli.FAILED);
+        // --data-dir wins over a DATABASE_URL in the environment
+        err.reset();
+        assertThat(Cli.run(new String[] {"backup", dir.resolve("b.backup").toString(), "--data-dir", dir.toString()},
+                Map.of("DATABASE_URL", "postgres://nowhere.invalid/db"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(Cli.FAILED);
         assertThat(firstErrLine()).isEqualTo("error: backup: BROKER_DATA_DIR " + dir + " holds no embedded database "
                 + "(no " + dir.resolve("postgres").resolve("PG_VERSION") + ")");
         assertThat(dir.resolve("b.backup")).doesNotExist();
