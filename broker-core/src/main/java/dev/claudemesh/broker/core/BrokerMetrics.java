@@ -20,6 +20,8 @@ public final class BrokerMetrics {
     public final AtomicLong queueDepth = new AtomicLong();
     public final LongAdder pushesTotal = new LongAdder();
     public final LongAdder redeliveriesTotal = new LongAdder();
+    /** Sockets closed 1008 {@code slow_consumer}: a peer that stopped reading while frames piled up for it. */
+    public final LongAdder slowConsumerCloses = new LongAdder();
     // streams (PROTOCOL-MESH §12): what slow subscribers cost and lose
     /** {@code stream_data} frames a subscriber lost because its bounded buffer was full. */
     public final LongAdder streamFramesDropped = new LongAdder();

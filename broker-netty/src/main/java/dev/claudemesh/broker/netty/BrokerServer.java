@@ -20,6 +20,7 @@ import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
 import dev.claudemesh.broker.netty.http.ApiStores;
 import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
+import dev.claudemesh.broker.netty.pipeline.EventLoopLagProbe;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
 import dev.claudemesh.broker.netty.pipeline.PeerFrameHandler;
 import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
@@ -173,10 +174,11 @@ public final class BrokerServer implements AutoCloseable {
             int boundPort = ((InetSocketAddress) server.localAddress()).getPort();
             ServerContext ctx = new ServerContext(config, broker, durable, blocking, () -> boundPort, clock,
                     startedAt, VERSION, metrics);
+            BrokerMetricsExporter exporter = new BrokerMetricsExporter(metrics, durable);
+            EventLoopLagProbe.start(workers, exporter.registry());
             HttpApi http = HttpApi.create(ctx, new HttpApi.Stores(membership, new AuditOutbox(database.dataSource()),
                             new MemberProfiles(database.dataSource()), ApiStores.of(database.dataSource()),
-                            wiredMembership::set),
-                    new BrokerMetricsExporter(metrics, durable));
+                            wiredMembership::set), exporter);
             PipelineLimits limits = new PipelineLimits(config.maxFrameBytes(), config.maxMessageBytes(),
                     config.maxHeaderBytes(), config.httpRequestTimeoutMs(), config.pingIntervalMs(),
                     config.staleTimeoutMs(), config.helloTimeoutMs(), config.maxPendingBytesPerSocket());

@@ -1,10 +1,5 @@
 package dev.claudemesh.broker.netty.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
 import dev.claudemesh.broker.db.Database;
 import dev.claudemesh.broker.db.DatabaseConfig;
 import dev.claudemesh.broker.db.store.ConflictException;
@@ -14,14 +9,12 @@ import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.db.store.NotFoundException;
 import dev.claudemesh.broker.netty.config.ConfigException;
 import dev.claudemesh.broker.netty.config.Settings;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.concurrent.Callable;
 
 /**
@@ -78,7 +71,7 @@ abstract class AdminCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw usage("broker configuration: " + e.getMessage());
         }
-        quietLogging();
+        CliLogging.toStderr(ctx.env());
         PrintStream err = ctx.err();
         Database db;
         try {
@@ -111,26 +104,5 @@ abstract class AdminCommand implements Callable<Integer> {
                 .withDataDir(Path.of(dataDir != null ? dataDir : ctx.setting(Settings.DATA_DIR)));
         String url = databaseUrl != null ? Settings.DATABASE_URL.parse(databaseUrl) : ctx.setting(Settings.DATABASE_URL);
         return url != null ? config.withDatabaseUrl(url) : config;
-    }
-
-    /**
-     * Keeps stdout for the result: the console log moves to stderr, at WARN unless {@code BROKER_LOG_LEVEL} asks
-     * otherwise.
-     */
-    private void quietLogging() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext lc)) {
-            return;
-        }
-        ch.qos.logback.classic.Logger root = lc.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (ctx.env().get(Settings.LOG_LEVEL.env()) == null) {
-            root.setLevel(Level.WARN);
-        }
-        for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
-            if (it.next() instanceof ConsoleAppender<ILoggingEvent> console && !"System.err".equals(console.getTarget())) {
-                console.stop();
-                console.setTarget("System.err");
-                console.start();
-            }
-        }
     }
 }

@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * <pre>
  *   java -jar claudemesh-broker.jar [serve] [--port N] [--status-ttl-seconds S] …   the broker (the default)
  *   java -jar claudemesh-broker.jar keygen | mesh create | member add | member role | member revoke | member unban
- *                                   | audit verify | invite create | invite revoke | help [command] | --version
- *                                   | --help
+ *                                   | audit verify | invite create | invite revoke | backup FILE | restore FILE
+ *                                   | help [command] | --version | --help
  * </pre>
  * The server's flags are made from the settings' descriptors ({@link ServerFlags}) and override their environment
  * variables. Exit codes: {@link #OK} 0, {@link #FAILED} 1 (the operation or the broker failed; a supervisor may
@@ -108,6 +108,8 @@ public final class Cli {
         root.addSubcommand("invite", group("invite", "Invite links: create one, revoke one.")
                 .addSubcommand("create", new InviteCommands.Create(ctx))
                 .addSubcommand("revoke", new InviteCommands.Revoke(ctx)));
+        root.addSubcommand("backup", new CommandLine(new BackupCommands.Backup(ctx)));
+        root.addSubcommand("restore", new CommandLine(new BackupCommands.Restore(ctx)));
         root.addSubcommand("help", new CommandLine.HelpCommand());
         // the commands first: the server options are a long list
         List<String> sections = new ArrayList<>(root.getHelpSectionKeys());

@@ -83,6 +83,10 @@ public final class BrokerMetricsExporter {
         counter("broker_pushes_total", "Pushes written to peers", metrics.pushesTotal::sum);
         counter("broker_redeliveries_total", "DM pushes repeated after the redelivery timeout",
                 metrics.redeliveriesTotal::sum);
+        counter("broker_slow_consumer_closes_total",
+                "Sockets closed 1008 slow_consumer (BROKER_MAX_PENDING_BYTES_PER_SOCKET queued for a peer that does "
+                        + "not read)",
+                metrics.slowConsumerCloses::sum);
         labelledCounter("broker_requests_total", "Frames handed to a registered handler, by message type", "type",
                 List.of(), metrics.requests());
         CounterWithCallback.builder()

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The transport side of {@link PeerConnection}: writes text frames to one channel. Writes from any thread hop
@@ -26,14 +27,21 @@ public final class NettyPeerConnection implements PeerConnection {
     private final Channel channel;
     private final long id = IDS.incrementAndGet();
     private final long maxPendingBytes;
+    private final LongAdder slowConsumerCloses;
     private final Runnable flushTask = this::flushNow;
     /** Loop-confined. */
     private boolean flushScheduled;
     private volatile boolean closing;
 
     public NettyPeerConnection(Channel channel, long maxPendingBytes) {
+        this(channel, maxPendingBytes, new LongAdder());
+    }
+
+    /** @param slowConsumerCloses counts the closes for {@code maxPendingBytes} ({@code /metrics}) */
+    public NettyPeerConnection(Channel channel, long maxPendingBytes, LongAdder slowConsumerCloses) {
         this.channel = channel;
         this.maxPendingBytes = maxPendingBytes;
+        this.slowConsumerCloses = slowConsumerCloses;
     }
 
     @Override
@@ -95,6 +103,7 @@ public final class NettyPeerConnection implements PeerConnection {
         if (out != null && out.totalPendingWriteBytes() > maxPendingBytes) {
             log.warn("conn {} slow consumer: {} outbound bytes pending > {}, closing 1008 slow_consumer", id,
                     out.totalPendingWriteBytes(), maxPendingBytes);
+            slowConsumerCloses.increment();
             close(1008, "slow_consumer");
             if (onDone != null) {
                 onDone.run();

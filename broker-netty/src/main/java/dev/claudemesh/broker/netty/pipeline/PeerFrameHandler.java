@@ -55,7 +55,7 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        conn = new NettyPeerConnection(ctx.channel(), maxPendingBytes);
+        conn = new NettyPeerConnection(ctx.channel(), maxPendingBytes, broker.metrics().slowConsumerCloses);
         session = broker.open(conn);
         lastInboundNanos = System.nanoTime();
         pingTask = ctx.executor().scheduleAtFixedRate(() -> livenessTick(ctx), pingMs, pingMs, TimeUnit.MILLISECONDS);

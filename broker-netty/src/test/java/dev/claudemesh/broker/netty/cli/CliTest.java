@@ -107,14 +107,14 @@ class CliTest {
     void shouldPrintHelpForEveryCommand() {
         assertThat(run("--help")).isZero();
         assertThat(out()).startsWith("Usage: java -jar claudemesh-broker.jar [serve]")
-                .contains("serve", "keygen", "mesh", "member", "audit", "invite", "help");
+                .contains("serve", "keygen", "mesh", "member", "audit", "invite", "backup", "restore", "help");
         for (Setting<?> s : Settings.ALL) {
             assertThat(out()).contains(s.flag()).contains(s.env());
         }
         for (String[] command : new String[][] {{"serve"}, {"keygen"}, {"mesh"}, {"mesh", "create"}, {"member"},
                 {"member", "add"}, {"member", "role"}, {"member", "revoke"}, {"member", "unban"}, {"audit", "verify"},
                 {"invite", "create"},
-                {"invite", "revoke"}}) {
+                {"invite", "revoke"}, {"backup"}, {"restore"}}) {
             List<String> args = new ArrayList<>(List.of(command));
             args.add("--help");
             assertThat(run(args.toArray(String[]::new))).as(String.join(" ", args)).isZero();
@@ -131,14 +131,14 @@ class CliTest {
     void shouldNameAnUnknownCommand() {
         assertThat(run("frobnicate")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'frobnicate' "
-                + "(commands: serve, keygen, mesh, member, audit, invite, help)");
+                + "(commands: serve, keygen, mesh, member, audit, invite, backup, restore, help)");
         assertThat(err()).contains("see: java -jar claudemesh-broker.jar --help");
         assertThat(run("mesh", "crate", "--name", "x")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesh crate' (did you mean create?) "
                 + "(commands: create)");
         assertThat(run("help", "mesj")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesj' (did you mean mesh?) "
-                + "(commands: serve, keygen, mesh, member, audit, invite, help)");
+                + "(commands: serve, keygen, mesh, member, audit, invite, backup, restore, help)");
         assertThat(run("member")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, role, revoke, unban");
         assertThat(served).isEmpty();

@@ -176,6 +176,8 @@ class SlowConsumerIT {
             assertThat(DeliveryLedger.await(10_000, slow::ended)).as("stuck socket closed").isTrue();
             assertThat(slow.closeCode()).isEqualTo(1008);
             assertThat(slow.closeReason()).isEqualTo("slow_consumer");
+            assertThat(broker.request("GET", "/metrics", null, null).body())
+                    .contains("broker_slow_consumer_closes_total 1.0");
             Matcher m = SLOW_LOG.matcher(slowLines.get(0));
             assertThat(m.find()).isTrue();
             long pendingAtClose = Long.parseLong(m.group(1));

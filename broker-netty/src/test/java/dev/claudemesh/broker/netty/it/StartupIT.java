@@ -193,7 +193,7 @@ class StartupIT {
         try (BrokerProcess broker = BrokerProcess.start(env(), List.of("frobnicate"))) {
             assertThat(broker.awaitExit(EXIT_TIMEOUT_MS)).isEqualTo(2);
             assertThat(broker.stderrLines()).containsExactly("error: unknown command 'frobnicate' "
-                            + "(commands: serve, keygen, mesh, member, audit, invite, help)",
+                            + "(commands: serve, keygen, mesh, member, audit, invite, backup, restore, help)",
                     "see: java -jar claudemesh-broker.jar --help");
         }
         try (BrokerProcess broker = BrokerProcess.start(env(), List.of("mesh", "create", "--name", "x", "--slug",
