@@ -213,6 +213,8 @@ class PeerStateIT {
         first.ws().send("{\"type\":\"set_stats\",\"stats\":{\"messagesIn\":3,\"messagesOut\":5,\"toolCalls\":12,"
                 + "\"errors\":1}}");
         closeAndAwait(first.ws(), 0);
+        // the client sees the closing handshake before the broker's close event saves: wait for the save
+        awaitStats(alice, "{\"messagesIn\":3,\"messagesOut\":5,\"toolCalls\":12,\"errors\":1}");
 
         ControlPlane.Hello second = cp(alice, "c2");
         @SuppressWarnings("unchecked")
@@ -222,6 +224,7 @@ class PeerStateIT {
         second.ws().send("{\"type\":\"set_stats\",\"stats\":{\"messagesIn\":5,\"messagesOut\":6,\"toolCalls\":16,"
                 + "\"errors\":1}}");
         closeAndAwait(second.ws(), 0); // adds 2/1/4/0: 5/6/16/1
+        awaitStats(alice, "{\"messagesIn\":5,\"messagesOut\":6,\"toolCalls\":16,\"errors\":1}");
 
         // a reattach within grace keeps the lease: its next close adds only what it counted since the last save
         ControlPlane.Hello again = cp(alice, "c2");
@@ -231,8 +234,13 @@ class PeerStateIT {
         again.ws().send("{\"type\":\"set_stats\",\"stats\":{\"messagesIn\":7,\"messagesOut\":6,\"toolCalls\":16,"
                 + "\"errors\":1}}");
         closeAndAwait(again.ws(), 0); // adds 2/0/0/0 (counting everything again would give 15/17/44/3)
-        Sql.await(broker.databaseUrl(), "select count(*) from mesh.peer_state where member_id = '" + alice.memberId()
-                + "' and cumulative_stats = '{\"messagesIn\":7,\"messagesOut\":6,\"toolCalls\":16,\"errors\":1}'", 1);
+        awaitStats(alice, "{\"messagesIn\":7,\"messagesOut\":6,\"toolCalls\":16,\"errors\":1}");
+    }
+
+    /** Waits until the member's saved cumulative stats are {@code json}. */
+    private void awaitStats(Identities.MemberKeys member, String json) throws Exception {
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.peer_state where member_id = '" + member.memberId()
+                + "' and cumulative_stats = '" + json + "'", 1);
     }
 
     @Test
