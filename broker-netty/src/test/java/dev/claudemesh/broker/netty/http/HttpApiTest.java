@@ -167,7 +167,7 @@ class HttpApiTest {
         Reply r = call(api(Map.of()), request(HttpMethod.OPTIONS, "/anything/at/all", ""));
         assertThat(r.status()).isEqualTo(204);
         assertThat(r.body()).isEmpty();
-        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, PATCH, OPTIONS");
+        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, PATCH, DELETE, OPTIONS");
         assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS))
                 .isEqualTo("Authorization, Content-Type, X-Member-Id, X-Member-Timestamp, X-Member-Signature");
     }
@@ -379,12 +379,15 @@ class HttpApiTest {
         String[] auth = {"authorization", "bearer adm"};
         assertThat(get(api, "/admin/whatever", auth).status()).isEqualTo(404);
         assertThat(get(api, "/admin/meshes/" + MESH_ID + "/nothing", auth).status()).isEqualTo(404);
-        Reply wrong = get(api, "/admin/meshes", auth);
+        Reply wrong = call(api, request(HttpMethod.PUT, "/admin/meshes", "", auth));
         assertThat(wrong.status()).isEqualTo(405);
-        assertThat(wrong.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("POST, OPTIONS");
+        assertThat(wrong.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("GET, POST, OPTIONS");
+        assertThat(post(api, "/admin/meshes/" + MESH_ID, "", auth).headers().get(HttpHeaderNames.ALLOW))
+                .isEqualTo("GET, DELETE, OPTIONS");
         assertThat(post(api, "/admin/meshes/" + MESH_ID + "/peers", "", auth).status()).isEqualTo(405);
         assertThat(post(api, "/admin/meshes/" + MESH_ID + "/audit/verify", "", auth).status()).isEqualTo(405);
-        assertThat(get(api, "/admin/meshes/" + MESH_ID + "/members", auth).status()).isEqualTo(405);
+        assertThat(call(api, request(HttpMethod.PUT, "/admin/meshes/" + MESH_ID + "/members", "", auth)).status())
+                .isEqualTo(405);
         Reply badId = get(api, "/admin/meshes/short/peers", auth);
         assertThat(badId.status()).isEqualTo(404);
         assertThat(badId.body()).isEqualTo("{\"error\":\"mesh not found\"}");
