@@ -260,6 +260,21 @@ public final class Broker {
         return f;
     }
 
+    /**
+     * The operator kicks a member (admin API): its session leases end 4001 {@code kicked} (audited
+     * {@code member_kicked}, as a mesh admin's {@code kick}); control-plane leases are spared. Completes with
+     * {kicked, spared}; {0, 0} when the mesh is not in memory.
+     */
+    public CompletableFuture<int[]> kickMember(String meshId, String memberId) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture(new int[] {0, 0});
+        }
+        CompletableFuture<int[]> f = new CompletableFuture<>();
+        m.loop.execute(() -> f.complete(m.kickMember(memberId)));
+        return f;
+    }
+
     /** Meshes held in memory (admin API). */
     public int meshesInMemory() {
         return meshes.size();

@@ -205,6 +205,30 @@ final class MeshState {
         log.info("mesh {} deleted: its leases ended and its state dropped", meshId);
     }
 
+    /**
+     * The operator's kick of a member (admin API): each of its session leases is audited {@code member_kicked} and
+     * ended {@link Ending#KICKED}, as a mesh admin's {@code kick} does; control-plane leases are spared. Returns
+     * {kicked, spared}.
+     */
+    int[] kickMember(String memberId) {
+        int spared = 0;
+        List<Lease> chosen = new ArrayList<>();
+        for (Lease l : leases.all()) {
+            if (l.member.id().equals(memberId)) {
+                if (l.peerRole == PeerRole.CONTROL_PLANE) {
+                    spared++;
+                } else {
+                    chosen.add(l);
+                }
+            }
+        }
+        for (Lease l : chosen) {
+            core.audit(null, new AuditEvent.MemberKicked(l.member.pubkey(), Ending.KICKED.closeReason()));
+            core.lifecycle.end(l, Ending.KICKED, nowMs());
+        }
+        return new int[] {chosen.size(), spared};
+    }
+
     /** True once {@link #delete()} ran. */
     boolean deleted() {
         return deleted;

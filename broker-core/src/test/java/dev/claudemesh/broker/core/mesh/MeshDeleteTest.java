@@ -116,4 +116,22 @@ class MeshDeleteTest {
         assertThat(watcher.arrays).isEmpty();
         assertThat(state[0]).isNull();
     }
+
+    @Test
+    void theOperatorsKickShouldEndSessionLeasesAuditedAndSpareTheControlPlane() {
+        MeshHarness.Peer a = h.session(alice, "s-a");
+        MeshHarness.Peer b1 = h.session(bob, "s-b1");
+        MeshHarness.Peer daemon = h.hello(bob, "daemon-b");
+
+        CompletableFuture<int[]> n = h.broker.kickMember(MeshHarness.MESH, bob.memberId());
+        h.loop.runAll();
+
+        assertThat(n.join()).containsExactly(1, 1);
+        assertThat(b1.conn().closeCode).isEqualTo(4001);
+        assertThat(b1.conn().closeReason).isEqualTo("kicked");
+        assertThat(daemon.conn().closeCode).isNull();
+        assertThat(a.conn().closeCode).isNull();
+        assertThat(h.audits()).filteredOn(e -> e.eventType().equals("member_kicked")).singleElement()
+                .satisfies(e -> assertThat(e.actorId()).isNull());
+    }
 }

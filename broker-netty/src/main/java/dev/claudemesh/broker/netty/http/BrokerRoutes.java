@@ -95,6 +95,7 @@ final class BrokerRoutes {
                 .post("/admin/meshes/{meshId}/members", admin::addMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/revoke", admin::revokeMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/unban", admin::unbanMember)
+                .post("/admin/meshes/{meshId}/members/{memberId}/kick", admin::kickMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/role", admin::setRole)
                 .get("/admin/meshes/{meshId}/peers", admin::peers)
                 .get("/admin/meshes/{meshId}/audit/verify", admin::verifyAudit)

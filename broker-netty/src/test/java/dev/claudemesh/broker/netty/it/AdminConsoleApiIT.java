@@ -48,7 +48,8 @@ class AdminConsoleApiIT {
                 new String[] {"GET", "/admin/meshes/" + mesh}, new String[] {"DELETE", "/admin/meshes/" + mesh},
                 new String[] {"GET", "/admin/meshes/" + mesh + "/members"},
                 new String[] {"GET", "/admin/meshes/" + mesh + "/invites"},
-                new String[] {"GET", "/admin/meshes/" + mesh + "/peers/stream"})) {
+                new String[] {"GET", "/admin/meshes/" + mesh + "/peers/stream"},
+                new String[] {"POST", "/admin/meshes/" + mesh + "/members/" + UNKNOWN + "/kick"})) {
             for (String token : new String[] {null, "wrong-token"}) {
                 HttpResponse<String> res = broker.request(r[0], r[1], null, token);
                 assertThat(res.statusCode()).as(r[0] + " " + r[1] + " token " + token).isEqualTo(401);
@@ -203,6 +204,26 @@ class AdminConsoleApiIT {
         }
         assertThat(broker.admin("DELETE", "/admin/meshes/" + mesh, null).statusCode()).isEqualTo(404);
         k.ws().close();
+    }
+
+    @Test
+    void kickShouldCloseTheMembersSessionsWhoMayReconnect() throws Exception {
+        String mesh = broker.createMesh("kicks");
+        Identities.MemberKeys bob = broker.addMember(mesh, "bob");
+        BrokerFixture.Peer b = broker.session(bob, "s-kicked");
+
+        HttpResponse<String> r = broker.admin("POST", "/admin/meshes/" + mesh + "/members/" + bob.memberId()
+                + "/kick", null);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"ok\":true,\"kicked\":1,\"sparedControlPlane\":0}");
+        assertThat(b.ws().awaitClose(10_000)).isEqualTo(4001);
+        assertThat(b.ws().closeReason()).isEqualTo("kicked");
+        assertThat(broker.session(bob, "s-back").helloAck()).contains("hello_ack");
+        assertThat(broker.admin("POST", "/admin/meshes/" + mesh + "/members/" + UNKNOWN + "/kick", null)
+                .statusCode()).isEqualTo(404);
+        assertThat(broker.admin("POST", "/admin/meshes/" + mesh + "/members/x/kick", null).statusCode())
+                .isEqualTo(404);
     }
 
     @Test
