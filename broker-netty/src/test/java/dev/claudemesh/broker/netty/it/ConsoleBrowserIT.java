@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -53,7 +53,12 @@ import static org.assertj.core.api.Assertions.fail;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EnabledIf(value = "browserPresentOrRequired", disabledReason = ConsoleBrowserIT.MISSING)
 class ConsoleBrowserIT {
+
+    static final String MISSING = "skipped: no headless Chromium (/usr/bin/chromium and /usr/bin/chromedriver): "
+            + "install the Debian packages chromium and chromium-driver (apt-get install chromium chromium-driver); "
+            + "BROKER_REQUIRE_BROWSER=1 makes their absence a failure";
 
     static final Path CHROMIUM = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
@@ -68,16 +73,21 @@ class ConsoleBrowserIT {
     private WsClient peer;
     private Path tmpProfile;
 
+    static boolean browserPresent() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    /** Runs when the browser is there, and when it must be (then {@link #start} fails); else skipped, saying why. */
+    static boolean browserPresentOrRequired() {
+        return browserPresent() || "1".equals(System.getenv("BROKER_REQUIRE_BROWSER"));
+    }
+
     @BeforeAll
     void start() throws Exception {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "headless Chromium not found (" + CHROMIUM + ", " + CHROMEDRIVER + "): install the Debian "
-                + "packages chromium and chromium-driver (apt-get install chromium chromium-driver)";
-        if (!present) {
-            if ("1".equals(System.getenv("BROKER_REQUIRE_BROWSER"))) {
-                fail(missing + "; BROKER_REQUIRE_BROWSER=1 makes this a failure");
-            }
-            Assumptions.abort("skipped: " + missing);
+        if (!browserPresent()) {
+            fail("headless Chromium not found (" + CHROMIUM + ", " + CHROMEDRIVER + "): install the Debian packages "
+                    + "chromium and chromium-driver (apt-get install chromium chromium-driver); "
+                    + "BROKER_REQUIRE_BROWSER=1 makes this a failure");
         }
         // never Selenium Manager: it would try to download a driver or a browser
         System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
