@@ -81,6 +81,10 @@ final class Authenticator {
             return;
         }
         Member m = found.get();
+        if (broker.isDeleted(in.meshId)) { // found in a lookup made before the mesh was deleted
+            reject(s, in, HelloRejection.UNAUTHORIZED, null, null);
+            return;
+        }
         MeshState mesh = broker.mesh(in.meshId);
         if (m.revoked()) {
             reject(s, in, HelloRejection.REVOKED, m, mesh);

@@ -12,6 +12,7 @@ import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class Broker {
     final Executor storage;
     final UnknownTypes unknownTypes;
     private final ConcurrentHashMap<String, MeshState> meshes = new ConcurrentHashMap<>();
+    /** Meshes the operator deleted while this broker ran (ids are never reused): their hellos are refused. */
+    private final Set<String> deletedMeshes = ConcurrentHashMap.newKeySet();
 
     /** A broker serving the core protocol only (no mesh services, hence no storage executor). */
     public Broker(BrokerSettings settings, Clock clock, LoopProvider loops, MemberDirectory directory,
@@ -186,8 +189,123 @@ public final class Broker {
         Objects.requireNonNull(meshId, "meshId");
         Objects.requireNonNull(stateType, "stateType");
         Objects.requireNonNull(task, "task");
+        if (deletedMeshes.contains(meshId)) {
+            loops.loopFor(meshId).execute(() -> task.accept(null));
+            return;
+        }
         MeshState m = mesh(meshId);
         m.loop.execute(() -> task.accept(m.serviceState(stateType)));
+    }
+
+    /** True when the operator deleted {@code meshId} while this broker ran. */
+    boolean isDeleted(String meshId) {
+        return deletedMeshes.contains(meshId);
+    }
+
+    /**
+     * The operator deleted the mesh (after the commit that removed its rows): its members' cached lookups are dropped,
+     * later hellos are refused, and on its loop every lease ends (close 4002 {@code mesh_deleted}), the DMs held are
+     * dropped, peer watchers are told and the mesh's timers stop; then its state is forgotten. Completes once that ran
+     * (at once when the mesh was not in memory).
+     */
+    public CompletableFuture<Void> meshDeleted(String meshId, Collection<String> memberPubkeys) {
+        Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(memberPubkeys, "memberPubkeys");
+        deletedMeshes.add(meshId);
+        for (String key : memberPubkeys) {
+            directory.invalidate(meshId, key);
+        }
+        MeshState m = meshes.remove(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        m.loop.execute(() -> {
+            try {
+                m.delete();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Live leases (socket attached) per mesh in memory, by mesh id, read on each mesh's loop (admin API). Meshes not in
+     * memory have none and are absent.
+     */
+    public CompletableFuture<Map<String, Integer>> livePeerCounts() {
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (MeshState m : meshes.values()) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            all.add(f);
+            m.loop.execute(() -> {
+                counts.put(m.meshId, m.leaseCounts()[0]);
+                f.complete(null);
+            });
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(v -> counts);
+    }
+
+    /** What the mesh's DM queues hold, read on its loop ({@link QueueStats#EMPTY} when it is not in memory). */
+    public CompletableFuture<QueueStats> queueStats(String meshId) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture(QueueStats.EMPTY);
+        }
+        CompletableFuture<QueueStats> f = new CompletableFuture<>();
+        m.loop.execute(() -> f.complete(m.queueStats()));
+        return f;
+    }
+
+    /**
+     * The operator kicks a member (admin API): its session leases end 4001 {@code kicked} (audited
+     * {@code member_kicked}, as a mesh admin's {@code kick}); control-plane leases are spared. Completes with
+     * {kicked, spared}; {0, 0} when the mesh is not in memory.
+     */
+    public CompletableFuture<int[]> kickMember(String meshId, String memberId) {
+        MeshState m = meshes.get(meshId);
+        if (m == null) {
+            return CompletableFuture.completedFuture(new int[] {0, 0});
+        }
+        CompletableFuture<int[]> f = new CompletableFuture<>();
+        m.loop.execute(() -> f.complete(m.kickMember(memberId)));
+        return f;
+    }
+
+    /** Meshes held in memory (admin API). */
+    public int meshesInMemory() {
+        return meshes.size();
+    }
+
+    /**
+     * Registers {@code watcher} for the mesh's peers ({@link PeerWatcher}): it gets the array at once on the mesh's
+     * loop, then each change. A deleted mesh tells it {@link PeerWatcher#meshDeleted} instead. Any thread.
+     */
+    public void watchPeers(String meshId, PeerWatcher watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        if (deletedMeshes.contains(meshId)) {
+            loops.loopFor(meshId).execute(watcher::meshDeleted);
+            return;
+        }
+        MeshState m = mesh(meshId);
+        m.loop.execute(() -> {
+            if (m.deleted()) {
+                watcher.meshDeleted();
+            } else {
+                m.peerWatch.add(watcher);
+            }
+        });
+    }
+
+    /** Forgets {@code watcher} (its client left). Any thread. */
+    public void unwatchPeers(String meshId, PeerWatcher watcher) {
+        MeshState m = meshes.get(meshId);
+        if (m != null) {
+            m.loop.execute(() -> m.peerWatch.remove(watcher));
+        }
     }
 
     /** Closes (4002 banned) and removes the leases of a member just revoked; drops its cached lookup. */

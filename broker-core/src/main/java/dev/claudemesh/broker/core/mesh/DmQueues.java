@@ -55,6 +55,27 @@ final class DmQueues {
         return dmById.size();
     }
 
+    /**
+     * The arrival time of the oldest DM held (each target's queue is in arrival order, so it is the oldest of the
+     * queues' heads); -1 when none is held.
+     */
+    long oldestCreatedAtMs() {
+        long oldest = Long.MAX_VALUE;
+        for (LinkedHashMap<String, QueuedDm> q : queueByTarget.values()) {
+            QueuedDm head = q.values().iterator().next();
+            oldest = Math.min(oldest, head.message.createdAtMs());
+        }
+        return oldest == Long.MAX_VALUE ? -1 : oldest;
+    }
+
+    /** Forgets every DM (the mesh was deleted with its rows), keeping the depth gauge right. */
+    void clear() {
+        metrics.queueDepth.addAndGet(-dmById.size());
+        dmById.clear();
+        queueByTarget.clear();
+        claimed.clear();
+    }
+
     /** Number of DMs pushed and waiting for their {@code client_ack}. */
     int claimedCount() {
         return claimed.size();

@@ -35,6 +35,12 @@ public enum Ending {
     DISCONNECTED(1000, "disconnected", true, true),
     /** A mesh admin's {@code disconnect} of leases whose socket has been gone longer than {@code stale} ms. */
     DISCONNECTED_STALE(1000, "disconnected_stale", true, true),
+    /**
+     * The operator deleted the mesh (admin API {@code DELETE /admin/meshes/{meshId}}): every lease ends at once, closed
+     * 4002 like a revoked member's (clients stop reconnecting), with reason {@code mesh_deleted}. No {@code peer_left}
+     * and no audit: the mesh's audit chain is deleted with it.
+     */
+    MESH_DELETED(4002, "mesh_deleted", false, false),
     /** The broker is stopping. No {@code peer_left}: every lease ends at once. */
     SHUTDOWN(1001, "shutting down", false, false);
 

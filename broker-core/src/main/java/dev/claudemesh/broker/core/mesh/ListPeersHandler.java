@@ -26,7 +26,8 @@ final class ListPeersHandler implements MessageHandler<MeshCore> {
 
     /**
      * The peers array of {@code peers_list} as the member {@code viewerMemberId} sees it (hidden leases of other
-     * members left out); a null viewer (the admin API) sees every lease.
+     * members left out); a null viewer (the admin API) sees every lease, each with its {@code memberId} and
+     * {@code live} (false while in grace).
      */
     static void writePeers(JsonOut o, LeaseTable leases, String viewerMemberId) {
         o.beginArray();
@@ -40,6 +41,9 @@ final class ListPeersHandler implements MessageHandler<MeshCore> {
             Frames.groups(o, l.groups);
             o.field("sessionId", l.sessionId).field("connectedAt", AuditChain.isoMillis(l.connectedAtMs))
                     .field("cwd", l.cwd).field("peerRole", l.peerRole.wire());
+            if (viewerMemberId == null) { // the admin API: whose lease, and whether its socket is there or in grace
+                o.field("memberId", l.member.id()).field("live", l.live);
+            }
             if (l.hostname != null) {
                 o.field("hostname", l.hostname);
             }

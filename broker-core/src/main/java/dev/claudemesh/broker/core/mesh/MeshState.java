@@ -44,13 +44,21 @@ final class MeshState {
     private Object[] serviceStates;
     /** The service state that restores saved peer state into control-plane leases, or null (none installed). */
     private LeaseRestorer restorer;
+    /** The mesh's timers, all stopped when it is deleted. */
+    private final ScopedLoop scope;
+    /** The admin API's live peer streams. */
+    final PeerWatch peerWatch;
+    /** Set once the operator deleted the mesh: its state is gone, hellos still on their way are refused. */
+    private boolean deleted;
 
     MeshState(Broker broker, String meshId, MeshLoop loop) {
         this.broker = broker;
         this.meshId = meshId;
-        this.loop = loop;
-        this.core = new MeshCore(broker, this, meshId, loop);
+        this.scope = new ScopedLoop(loop);
+        this.loop = scope;
+        this.core = new MeshCore(broker, this, meshId, scope);
         this.leases = core.leases;
+        this.peerWatch = new PeerWatch(this, scope);
     }
 
     /**
@@ -81,6 +89,7 @@ final class MeshState {
             }
         }
         serviceStates = states;
+        listeners.add(peerWatch);
         core.lifecycle.listeners(listeners);
         core.lifecycle.restoring(restorer != null);
         long redeliverySweepMs = Math.max(50, Math.min(1000, broker.settings.redeliveryMs() / 10));
@@ -145,6 +154,10 @@ final class MeshState {
             s.conn.execute(s::authFailed);
             return;
         }
+        if (deleted) { // the member was found before the mesh was deleted
+            broker.authenticator.reject(s, in, HelloRejection.UNAUTHORIZED, null, null);
+            return;
+        }
         HelloRejection code = core.lifecycle.register(s, in, m, nowMs(), restored);
         if (code != null) {
             broker.authenticator.reject(s, in, code, m, this);
@@ -164,6 +177,66 @@ final class MeshState {
     /** Ends every lease of a revoked member (close 4002 {@code banned}). */
     void revoke(String memberId) {
         core.lifecycle.endMember(memberId, Ending.REVOKED, nowMs());
+    }
+
+    /**
+     * The operator deleted the mesh (its rows are gone): every lease ends ({@link Ending#MESH_DELETED}), the DMs held
+     * are dropped, services holding something open let it go ({@link MeshDeletedListener}), peer watchers are told,
+     * and every timer of the mesh stops. Idempotent.
+     */
+    void delete() {
+        if (deleted) {
+            return;
+        }
+        deleted = true;
+        core.lifecycle.endAll(Ending.MESH_DELETED, nowMs());
+        core.queues.clear();
+        for (Object state : serviceStates) {
+            if (state instanceof MeshDeletedListener l) {
+                try {
+                    l.meshDeleted();
+                } catch (RuntimeException e) {
+                    log.error("mesh {}: service state {} failed on delete", meshId, state.getClass().getName(), e);
+                }
+            }
+        }
+        peerWatch.meshDeleted();
+        scope.close();
+        log.info("mesh {} deleted: its leases ended and its state dropped", meshId);
+    }
+
+    /**
+     * The operator's kick of a member (admin API): each of its session leases is audited {@code member_kicked} and
+     * ended {@link Ending#KICKED}, as a mesh admin's {@code kick} does; control-plane leases are spared. Returns
+     * {kicked, spared}.
+     */
+    int[] kickMember(String memberId) {
+        int spared = 0;
+        List<Lease> chosen = new ArrayList<>();
+        for (Lease l : leases.all()) {
+            if (l.member.id().equals(memberId)) {
+                if (l.peerRole == PeerRole.CONTROL_PLANE) {
+                    spared++;
+                } else {
+                    chosen.add(l);
+                }
+            }
+        }
+        for (Lease l : chosen) {
+            core.audit(null, new AuditEvent.MemberKicked(l.member.pubkey(), Ending.KICKED.closeReason()));
+            core.lifecycle.end(l, Ending.KICKED, nowMs());
+        }
+        return new int[] {chosen.size(), spared};
+    }
+
+    /** True once {@link #delete()} ran. */
+    boolean deleted() {
+        return deleted;
+    }
+
+    /** The mesh's timers (tests). */
+    ScopedLoop scope() {
+        return scope;
     }
 
     /** Broker shutdown: closes every socket 1001 and marks every presence disconnected. */
@@ -252,6 +325,22 @@ final class MeshState {
     /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
     void restoreRecentSend(RecentSend r) {
         core.idempotency.restore(r, nowMs());
+    }
+
+    /** What the DM queues hold now (admin API). */
+    QueueStats queueStats() {
+        return new QueueStats(core.queues.size(), core.queues.claimedCount(), core.queues.oldestCreatedAtMs());
+    }
+
+    /** Live leases (socket attached) and all leases (grace included). */
+    int[] leaseCounts() {
+        int live = 0;
+        for (Lease l : leases.all()) {
+            if (l.live) {
+                live++;
+            }
+        }
+        return new int[] {live, leases.size()};
     }
 
     /** The {@code peers_list} peers array (admin API: every lease, hidden ones included). */

@@ -3,6 +3,7 @@ package dev.claudemesh.broker.core.topic;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.MeshContext;
+import dev.claudemesh.broker.core.mesh.MeshDeletedListener;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +22,7 @@ import java.util.function.BiConsumer;
  * {@link dev.claudemesh.broker.core.mesh.Broker#onMesh}). Holds no durable state; created once per mesh by
  * {@link TopicService}.</p>
  */
-public final class TopicMesh {
+public final class TopicMesh implements MeshDeletedListener {
 
     /** Messages read per page while a reconnecting stream catches up. */
     static final int CATCH_UP_PAGE = 100;
@@ -211,6 +212,17 @@ public final class TopicMesh {
             }
         }
         streams--;
+    }
+
+    /** The mesh was deleted: every open event stream ends. Loop only. */
+    @Override
+    public void meshDeleted() {
+        List<Stream> all = new ArrayList<>();
+        streamsByTopic.values().forEach(all::addAll);
+        for (Stream s : all) {
+            drop(s);
+            s.sink.end();
+        }
     }
 
     /** Open event streams of the mesh (tests, metrics). */

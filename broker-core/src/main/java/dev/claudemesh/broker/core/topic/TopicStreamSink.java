@@ -31,4 +31,8 @@ public interface TopicStreamSink {
 
     /** False once the client is gone. */
     boolean isOpen();
+
+    /** The mesh was deleted: end the stream (the client is told nothing more will come). */
+    default void end() {
+    }
 }

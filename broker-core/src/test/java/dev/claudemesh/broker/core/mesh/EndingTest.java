@@ -36,7 +36,7 @@ class EndingTest {
         // a new constant needs its own test below
         assertThat(EnumSet.allOf(Ending.class)).containsExactlyInAnyOrder(Ending.SESSION_REPLACED,
                 Ending.UNPROVEN_CLAIM, Ending.GRACE_EXPIRED, Ending.REVOKED, Ending.SHUTDOWN, Ending.KICKED,
-                Ending.KICKED_STALE, Ending.DISCONNECTED, Ending.DISCONNECTED_STALE);
+                Ending.KICKED_STALE, Ending.DISCONNECTED, Ending.DISCONNECTED_STALE, Ending.MESH_DELETED);
     }
 
     @Test
@@ -129,6 +129,25 @@ class EndingTest {
         assertThat(h.peerLeftAudits()).isEmpty();
         assertThat(h.disconnected()).containsExactly(b.presenceId(), a.presenceId());
         assertCapacityFreed(0);
+    }
+
+    @Test
+    void meshDeletedShouldClose4002WithoutPeerLeftOrAudit() {
+        MeshHarness.Peer a = h.session(alice, "s-a");
+        MeshHarness.Peer b = h.session(bob, "s-b");
+        MeshState mesh = h.mesh();
+
+        h.broker.meshDeleted(MeshHarness.MESH, java.util.List.of(alice.pubkey(), bob.pubkey()));
+        h.loop.runAll();
+
+        assertThat(a.conn().closeCode).isEqualTo(4002);
+        assertThat(a.conn().closeReason).isEqualTo("mesh_deleted");
+        assertThat(b.conn().closeCode).isEqualTo(4002);
+        assertThat(a.conn().framesContaining("peer_left")).isEmpty();
+        assertThat(b.conn().framesContaining("peer_left")).isEmpty();
+        assertThat(h.peerLeftAudits()).isEmpty();
+        assertThat(h.disconnected()).containsExactlyInAnyOrder(a.presenceId(), b.presenceId());
+        assertThat(mesh.leases.size()).isZero();
     }
 
     /** The lease of {@code p}, as a mesh service sees it. */

@@ -71,6 +71,13 @@ public final class MembershipAdmin {
         /** Audit events of {@code meshId} wait in the {@link AuditOutbox}: move them into the chain. */
         default void auditEventsQueued(String meshId) {
         }
+
+        /**
+         * The mesh was deleted: end its leases, drop its state and its members' cached lookups, and return once the
+         * broker no longer writes for it (its batched writes committed), so that the rows they left can be swept.
+         */
+        default void meshDeleted(AdminListing.DeletedMesh deleted) {
+        }
     }
 
     /**
@@ -129,6 +136,7 @@ public final class MembershipAdmin {
     private final LongSupplier nowMs;
     private final Listener listener;
     private final MemberModeration moderation;
+    private final AdminQueries queries;
 
     /**
      * Creates the service over {@code dataSource}.
@@ -149,6 +157,7 @@ public final class MembershipAdmin {
         this.nowMs = Objects.requireNonNull(nowMs, "nowMs");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.moderation = new MemberModeration(dsl, via, nowMs, listener);
+        this.queries = new AdminQueries(dataSource);
     }
 
     private MembershipAdmin(MembershipAdmin base, Listener listener) {
@@ -160,6 +169,7 @@ public final class MembershipAdmin {
         this.nowMs = base.nowMs;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.moderation = new MemberModeration(dsl, via, nowMs, listener);
+        this.queries = base.queries;
     }
 
     /** The same service (same stores, same {@code via} and clock) telling {@code listener} about its changes. */
@@ -220,6 +230,43 @@ public final class MembershipAdmin {
     /** The mesh {@code meshId}, if it exists (an id of the wrong shape does not). */
     public Optional<Mesh> findMesh(String meshId) {
         return Ids.isId(meshId) ? repository.findMesh(meshId) : Optional.empty();
+    }
+
+    /** Every mesh with its member counts, oldest first. */
+    public List<AdminListing.MeshRow> listMeshes() {
+        return queries.meshes();
+    }
+
+    /** The mesh {@code meshId} with its member counts, if it exists. */
+    public Optional<AdminListing.MeshRow> meshRow(String meshId) {
+        return Ids.isId(meshId) ? queries.mesh(meshId) : Optional.empty();
+    }
+
+    /** The mesh's members (revoked ones too), oldest first; empty when there is no such mesh. */
+    public Optional<List<AdminListing.MemberRow>> listMembers(String meshId) {
+        return findMesh(meshId).map(m -> queries.members(meshId));
+    }
+
+    /** Its invites, newest first; empty when there is no such mesh. */
+    public Optional<List<AdminListing.InviteRow>> listInvites(String meshId) {
+        return findMesh(meshId).map(m -> queries.invites(meshId));
+    }
+
+    /**
+     * Deletes the mesh and everything of it in one transaction ({@link AdminQueries}), tells the listener (a running
+     * broker ends its leases and stops writing for it), then sweeps what the writer committed meanwhile. Not audited
+     * (the chain goes with the mesh). Empty when there is no such mesh.
+     */
+    public Optional<AdminListing.DeletedMesh> deleteMesh(String meshId) {
+        if (!Ids.isId(meshId)) {
+            return Optional.empty();
+        }
+        Optional<AdminListing.DeletedMesh> deleted = queries.deleteMesh(meshId);
+        deleted.ifPresent(d -> {
+            listener.meshDeleted(d);
+            queries.deleteWriterRows(meshId);
+        });
+        return deleted;
     }
 
     /**
@@ -299,11 +346,7 @@ public final class MembershipAdmin {
         return Ids.isId(meshId) && Ids.isId(memberId) ? moderation.roleOf(meshId, memberId) : null;
     }
 
-    /**
-     * Re-hashes the mesh's audit chain ({@link AdminRepository#verifyAudit}).
-     *
-     * @throws NotFoundException when the mesh does not exist
-     */
+    /** Re-hashes the mesh's audit chain ({@link AdminRepository#verifyAudit}); {@link NotFoundException} if none. */
     public AuditVerification verifyAudit(String meshId) {
         if (findMesh(meshId).isEmpty()) {
             throw new NotFoundException("mesh not found: " + meshId);

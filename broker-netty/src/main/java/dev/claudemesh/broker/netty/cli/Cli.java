@@ -95,18 +95,22 @@ public final class Cli {
         ServerFlags.addTo(serve.getCommandSpec());
         root.addSubcommand("serve", serve);
         root.addSubcommand("keygen", new CommandLine(new AdminCommands.Keygen(ctx)));
-        root.addSubcommand("mesh", group("mesh", "Meshes: create one (with its owner keys).")
-                .addSubcommand("create", new AdminCommands.MeshCreate(ctx)));
+        root.addSubcommand("mesh", group("mesh", "Meshes: create one (with its owner keys), list them, delete one.")
+                .addSubcommand("create", new AdminCommands.MeshCreate(ctx))
+                .addSubcommand("list", new ListCommands.MeshList(ctx))
+                .addSubcommand("delete", new ListCommands.MeshDelete(ctx)));
         root.addSubcommand("member", group("member",
-                "Members: add one by its public key, set its role, revoke (ban) one, lift a ban.")
+                "Members: add one by its public key, list them, set its role, revoke (ban) one, lift a ban.")
                 .addSubcommand("add", new AdminCommands.MemberAdd(ctx))
+                .addSubcommand("list", new ListCommands.MemberList(ctx))
                 .addSubcommand("role", new AdminCommands.MemberRoleSet(ctx))
                 .addSubcommand("revoke", new AdminCommands.MemberRevoke(ctx))
                 .addSubcommand("unban", new AdminCommands.MemberUnban(ctx)));
         root.addSubcommand("audit", group("audit", "The audit log: verify a mesh's hash chain.")
                 .addSubcommand("verify", new AdminCommands.AuditVerify(ctx)));
-        root.addSubcommand("invite", group("invite", "Invite links: create one, revoke one.")
+        root.addSubcommand("invite", group("invite", "Invite links: create one, list them, revoke one.")
                 .addSubcommand("create", new InviteCommands.Create(ctx))
+                .addSubcommand("list", new ListCommands.InviteList(ctx))
                 .addSubcommand("revoke", new InviteCommands.Revoke(ctx)));
         root.addSubcommand("backup", new CommandLine(new BackupCommands.Backup(ctx)));
         root.addSubcommand("restore", new CommandLine(new BackupCommands.Restore(ctx)));

@@ -1,6 +1,8 @@
 package dev.claudemesh.broker.netty.http;
 
+import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.envelope.JsonOut;
+import dev.claudemesh.broker.db.store.AdminListing;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
@@ -90,5 +92,58 @@ public final class AdminFormats {
     /** {@code {"error":"<message>"}}, escaped. */
     public static String errorJson(String message) {
         return new JsonOut(32 + message.length()).beginObject().field("error", message).endObject().toString();
+    }
+
+    /**
+     * Opens a listed mesh's object and writes {@code "id","name","slug","createdAt","members","activeMembers"}; the
+     * caller may add fields (the admin API adds {@code livePeers}) and closes it.
+     */
+    public static JsonOut meshRow(JsonOut o, AdminListing.MeshRow m) {
+        return o.beginObject().field("id", m.id()).field("name", m.name()).field("slug", m.slug())
+                .field("createdAt", AuditChain.isoMillis(m.createdAtMs())).field("members", m.members())
+                .field("activeMembers", m.activeMembers());
+    }
+
+    /**
+     * Opens a listed member's object: {@code "id","pubkey","displayName","roleTag"?,"role","createdAt","revoked",
+     * "revokedAt"?}; the caller may add fields (the admin API adds {@code leases}) and closes it.
+     */
+    public static JsonOut memberRow(JsonOut o, AdminListing.MemberRow m) {
+        o.beginObject().field("id", m.id()).field("pubkey", m.pubkey()).field("displayName", m.displayName());
+        if (m.roleTag() != null) {
+            o.field("roleTag", m.roleTag());
+        }
+        o.field("role", m.role().wire()).field("createdAt", AuditChain.isoMillis(m.createdAtMs()))
+                .field("revoked", m.revoked());
+        if (m.revoked()) {
+            o.field("revokedAt", AuditChain.isoMillis(m.revokedAtMs()));
+        }
+        return o;
+    }
+
+    /**
+     * A listed invite, closed: {@code "id","role","maxUses","usedCount","usesLeft","createdAt","expiresAt","revoked",
+     * "revokedAt"?,"state","link"}; {@code state} is {@code active}, {@code revoked}, {@code expired} or
+     * {@code used_up} at {@code nowMs}, the first that applies.
+     */
+    public static JsonOut inviteRow(JsonOut o, AdminListing.InviteRow i, long nowMs) {
+        o.beginObject().field("id", i.id()).field("role", i.role()).field("maxUses", i.maxUses())
+                .field("usedCount", i.usedCount()).field("usesLeft", i.usesLeft())
+                .field("createdAt", AuditChain.isoMillis(i.createdAtMs()))
+                .field("expiresAt", AuditChain.isoMillis(i.expiresAtMs()))
+                .field("revoked", i.revokedAtMs() != null);
+        if (i.revokedAtMs() != null) {
+            o.field("revokedAt", AuditChain.isoMillis(i.revokedAtMs()));
+        }
+        String state = i.revokedAtMs() != null ? "revoked" : i.expiresAtMs() <= nowMs ? "expired"
+                : i.usesLeft() == 0 ? "used_up" : "active";
+        return o.field("state", state).field("link", i.link()).endObject();
+    }
+
+    /** {@code {"ok":true,"deleted":{"members","invites","messages","auditEvents"}}}. */
+    public static String deletedJson(AdminListing.DeletedMesh d) {
+        return new JsonOut(128).beginObject().field("ok", true).name("deleted").beginObject()
+                .field("members", d.members()).field("invites", d.invites()).field("messages", d.messages())
+                .field("auditEvents", d.auditEvents()).endObject().endObject().toString();
     }
 }

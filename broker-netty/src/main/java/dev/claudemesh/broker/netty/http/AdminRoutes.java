@@ -212,6 +212,34 @@ final class AdminRoutes {
         });
     }
 
+    /**
+     * → 200 {@code {"ok":true,"kicked":N,"sparedControlPlane":M}}: the member's session leases close 4001
+     * {@code kicked} (audited {@code member_kicked}, as a mesh admin's {@code kick}; they may reconnect), its
+     * control-plane leases are spared. 404 for an unknown member.
+     */
+    void kickMember(HttpExchange x) {
+        String meshId = x.param("meshId");
+        String memberId = x.param("memberId");
+        if (!Ids.isId(meshId) || !Ids.isId(memberId)) {
+            x.sendError(HttpResponseStatus.NOT_FOUND, "member not found");
+            return;
+        }
+        calls.runAsync(x, ErrorBody.PLAIN, WHAT, () -> {
+            boolean known = admin.listMembers(meshId).map(ms -> ms.stream().anyMatch(m -> m.id().equals(memberId)))
+                    .orElse(false);
+            if (!known) {
+                return CompletableFuture.completedFuture(ErrorBody.PLAIN.answer(HttpResponseStatus.NOT_FOUND,
+                        "member not found"));
+            }
+            return broker.kickMember(meshId, memberId).thenApply(n -> {
+                log.info("admin: member {} of mesh {} kicked ({} leases, {} control-plane spared)", memberId, meshId,
+                        n[0], n[1]);
+                return Answer.json(HttpResponseStatus.OK, "{\"ok\":true,\"kicked\":" + n[0]
+                        + ",\"sparedControlPlane\":" + n[1] + "}");
+            });
+        });
+    }
+
     /** → 200 with the {@code peers_list} peers array, read on the mesh's loop. */
     void peers(HttpExchange x) {
         String meshId = x.param("meshId");

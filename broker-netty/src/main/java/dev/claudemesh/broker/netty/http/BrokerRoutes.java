@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.netty.http;
 
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.db.store.AdminListing;
 import dev.claudemesh.broker.db.store.MembershipAdmin;
 import dev.claudemesh.broker.db.store.MeshKeys;
 import dev.claudemesh.broker.netty.ServerContext;
@@ -8,7 +9,10 @@ import dev.claudemesh.broker.netty.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Every HTTP route of the broker, in one table (PROTOCOL §6 and §9, DESIGN "Membership administration"). Adding a
@@ -43,6 +47,13 @@ final class BrokerRoutes {
             public void auditEventsQueued(String meshId) {
                 audit.drain();
             }
+
+            @Override
+            public void meshDeleted(AdminListing.DeletedMesh d) {
+                // after the commit: end the mesh's leases and drop its state, then let the writer commit what it
+                // had queued for the mesh, so that the sweep after this call finds those rows
+                awaitMeshDeleted(server, d);
+            }
         });
         stores.wired().accept(membership);
         startEnrolment(server, audit, membership.keys());
@@ -61,7 +72,10 @@ final class BrokerRoutes {
                 server.config().get(Settings.TOPIC_STREAM_HEARTBEAT_MS),
                 server.config().get(Settings.TOPIC_STREAM_MAX_PENDING_BYTES));
         MeApi me = new MeApi(server.broker(), stores.api(), apiAuth, server.clock());
-        return RouteTable.builder()
+        MeshAdmin meshes = new MeshAdmin(server.broker(), membership, calls, server.clock());
+        PeerStreamApi peerStream = new PeerStreamApi(server.broker(), membership, calls);
+        NodeStats node = new NodeStats(server);
+        RouteTable.Builder routes = RouteTable.builder()
                 .get("/health", health::health)
                 .get("/metrics", health::metrics)
                 .post("/hook/set-status", hooks::setStatus)
@@ -70,10 +84,18 @@ final class BrokerRoutes {
                 .patch("/mesh/{meshId}/member/{memberId}", members::updateMember)
                 .patch("/mesh/{meshId}/settings", members::updateSettings)
                 .area("/admin", adminAuth)
+                .get("/admin/node", node::node)
+                .get("/admin/meshes", meshes::list)
                 .post("/admin/meshes", admin::createMesh)
+                .get("/admin/meshes/{meshId}", meshes::get)
+                .delete("/admin/meshes/{meshId}", meshes::delete)
+                .get("/admin/meshes/{meshId}/members", meshes::members)
+                .get("/admin/meshes/{meshId}/invites", meshes::invites)
+                .get("/admin/meshes/{meshId}/peers/stream", peerStream::stream)
                 .post("/admin/meshes/{meshId}/members", admin::addMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/revoke", admin::revokeMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/unban", admin::unbanMember)
+                .post("/admin/meshes/{meshId}/members/{memberId}/kick", admin::kickMember)
                 .post("/admin/meshes/{meshId}/members/{memberId}/role", admin::setRole)
                 .get("/admin/meshes/{meshId}/peers", admin::peers)
                 .get("/admin/meshes/{meshId}/audit/verify", admin::verifyAudit)
@@ -95,8 +117,29 @@ final class BrokerRoutes {
                 .get("/api/v1/me/search", me::search)
                 .get("/api/v1/me/tasks", me::noUser)
                 .get("/api/v1/me/state", me::noUser)
-                .get("/api/v1/me/memory", me::noUser)
-                .build();
+                .get("/api/v1/me/memory", me::noUser);
+        if (adminAuth.enabled()) { // the console exists only where the admin API does
+            new ConsoleRoutes().register(routes);
+        }
+        return routes.build();
+    }
+
+    /** Longest a mesh deletion waits for the broker to stop the mesh, then for the writer to drain. */
+    private static final long MESH_DELETE_WAIT_MS = 10_000;
+
+    private static void awaitMeshDeleted(ServerContext server, AdminListing.DeletedMesh d) {
+        try {
+            server.broker().meshDeleted(d.meshId(), d.memberPubkeys()).get(MESH_DELETE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("mesh {}: its state was not dropped in time: {}", d.meshId(), e.toString());
+        }
+        if (!server.durable().flush(MESH_DELETE_WAIT_MS)) {
+            log.warn("mesh {}: the writer did not drain within {} ms; rows it commits later for the deleted mesh "
+                    + "stay in the database", d.meshId(), MESH_DELETE_WAIT_MS);
+        }
     }
 
     /**

@@ -166,10 +166,18 @@ public final class HttpExchange {
     }
 
     public void send(HttpResponseStatus status, CharSequence contentType, byte[] body) {
+        send(status, contentType, body, null);
+    }
+
+    /** {@code status} with {@code body} and the headers of {@code extra} (nullable) too, e.g. caching headers. */
+    public void send(HttpResponseStatus status, CharSequence contentType, byte[] body, HttpHeaders extra) {
         if (!claim()) {
             return;
         }
         FullHttpResponse res = new DefaultFullHttpResponse(version, status, Unpooled.wrappedBuffer(body));
+        if (extra != null) {
+            res.headers().set(extra);
+        }
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         write(res);
     }

@@ -168,5 +168,11 @@ final class TopicStreamApi {
         public boolean isOpen() {
             return out.isOpen();
         }
+
+        @Override
+        public void end() {
+            write(event("error", null, "{\"error\":\"mesh deleted\"}"));
+            out.end();
+        }
     }
 }

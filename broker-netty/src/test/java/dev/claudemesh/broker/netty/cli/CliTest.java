@@ -113,7 +113,7 @@ class CliTest {
         }
         for (String[] command : new String[][] {{"serve"}, {"keygen"}, {"mesh"}, {"mesh", "create"}, {"member"},
                 {"member", "add"}, {"member", "role"}, {"member", "revoke"}, {"member", "unban"}, {"audit", "verify"},
-                {"invite", "create"},
+                {"invite", "create"}, {"mesh", "list"}, {"mesh", "delete"}, {"member", "list"}, {"invite", "list"},
                 {"invite", "revoke"}, {"backup"}, {"restore"}}) {
             List<String> args = new ArrayList<>(List.of(command));
             args.add("--help");
@@ -123,7 +123,7 @@ class CliTest {
             assertThat(out()).startsWith("Usage: ");
         }
         assertThat(run("help", "member")).isZero();
-        assertThat(out()).contains("add").contains("role").contains("revoke").contains("unban");
+        assertThat(out()).contains("add").contains("list").contains("role").contains("revoke").contains("unban");
         assertThat(served).isEmpty();
     }
 
@@ -135,12 +135,12 @@ class CliTest {
         assertThat(err()).contains("see: java -jar claudemesh-broker.jar --help");
         assertThat(run("mesh", "crate", "--name", "x")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesh crate' (did you mean create?) "
-                + "(commands: create)");
+                + "(commands: create, list, delete)");
         assertThat(run("help", "mesj")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: unknown command 'mesj' (did you mean mesh?) "
                 + "(commands: serve, keygen, mesh, member, audit, invite, backup, restore, help)");
         assertThat(run("member")).isEqualTo(Cli.USAGE);
-        assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, role, revoke, unban");
+        assertThat(firstErrLine()).isEqualTo("error: 'member' needs a command: add, list, role, revoke, unban");
         assertThat(served).isEmpty();
     }
 
@@ -205,6 +205,15 @@ class CliTest {
         assertThat(firstErrLine()).isEqualTo("error: Missing required option: '--role=<role>'");
         assertThat(run("member", "unban", "--mesh", MESH_ID, "--member", "y")).isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: --member: 'y' (expected: a 32-character member id)");
+        assertThat(run("mesh", "delete", "--mesh", MESH_ID)).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: mesh delete removes the mesh and all its data for good: add --yes "
+                + "to confirm");
+        assertThat(run("mesh", "delete", "--mesh", "short", "--yes")).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --mesh: 'short' (expected: a 32-character mesh id)");
+        assertThat(run("member", "list", "--mesh", "x")).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: --mesh: 'x' (expected: a 32-character mesh id)");
+        assertThat(run("invite", "list")).isEqualTo(Cli.USAGE);
+        assertThat(firstErrLine()).isEqualTo("error: Missing required option: '--mesh=<meshId>'");
         assertThat(run("mesh", "create", "--name", "a", "--slug", "b", "--database-url", "mysql://root@db/x"))
                 .isEqualTo(Cli.USAGE);
         assertThat(firstErrLine()).isEqualTo("error: broker configuration: DATABASE_URL: unsupported scheme 'mysql' "

@@ -167,7 +167,7 @@ class HttpApiTest {
         Reply r = call(api(Map.of()), request(HttpMethod.OPTIONS, "/anything/at/all", ""));
         assertThat(r.status()).isEqualTo(204);
         assertThat(r.body()).isEmpty();
-        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, PATCH, OPTIONS");
+        assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS)).isEqualTo("GET, POST, PATCH, DELETE, OPTIONS");
         assertThat(r.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS))
                 .isEqualTo("Authorization, Content-Type, X-Member-Id, X-Member-Timestamp, X-Member-Signature");
     }
@@ -374,17 +374,56 @@ class HttpApiTest {
     }
 
     @Test
+    void theConsoleShouldExistOnlyWithAnAdminToken() {
+        for (String path : new String[] {"/console", "/console/", "/console/app.js"}) {
+            Reply r = get(api(Map.of()), path);
+            assertThat(r.status()).as(path).isEqualTo(404);
+            assertThat(r.body()).isEqualTo("{\"error\":\"not found\"}");
+        }
+        HttpApi api = api(Map.of("BROKER_ADMIN_TOKEN", "adm"));
+        Reply redirect = get(api, "/console");
+        assertThat(redirect.status()).isEqualTo(301);
+        assertThat(redirect.headers().get(HttpHeaderNames.LOCATION)).isEqualTo("/console/");
+        Reply index = get(api, "/console/");
+        assertThat(index.status()).isEqualTo(200);
+        assertThat(index.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/html; charset=utf-8");
+        assertThat(index.body()).contains("<script type=\"module\" src=\"app.js\"></script>");
+        assertThat(index.headers().get(HttpHeaderNames.CACHE_CONTROL)).isEqualTo("no-cache");
+        assertThat(index.headers().get("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(index.headers().get(HttpHeaderNames.CONTENT_SECURITY_POLICY)).isEqualTo(ConsoleRoutes.CSP)
+                .contains("script-src 'self'").contains("frame-ancestors 'none'");
+        String etag = index.headers().get(HttpHeaderNames.ETAG);
+        assertThat(etag).matches("\"[0-9a-f]{24}\"");
+        Reply again = get(api, "/console/", "If-None-Match", etag);
+        assertThat(again.status()).isEqualTo(304);
+        assertThat(again.body()).isEmpty();
+        assertThat(get(api, "/console/api.js").headers().get(HttpHeaderNames.CONTENT_TYPE))
+                .isEqualTo("text/javascript; charset=utf-8");
+        assertThat(get(api, "/console/vendor/qrcode.js").body()).contains("Copyright (c) 2009 Kazuhiko Arase")
+                .contains("export default qrcode;");
+        for (String bad : new String[] {"/console/..%2Fapp.js", "/console/%2e%2e", "/console/vendor/..",
+                "/console/index.HTML", "/console/.hidden.js", "/console/a/b/c.js", "/console/missing.css"}) {
+            assertThat(get(api, bad).status()).as(bad).isEqualTo(404);
+        }
+        // the files need no token, the admin API still does
+        assertThat(get(api, "/admin/node").status()).isEqualTo(401);
+    }
+
+    @Test
     void shouldRouteAdminPathsAndMethods() {
         HttpApi api = api(Map.of("BROKER_ADMIN_TOKEN", "adm"));
         String[] auth = {"authorization", "bearer adm"};
         assertThat(get(api, "/admin/whatever", auth).status()).isEqualTo(404);
         assertThat(get(api, "/admin/meshes/" + MESH_ID + "/nothing", auth).status()).isEqualTo(404);
-        Reply wrong = get(api, "/admin/meshes", auth);
+        Reply wrong = call(api, request(HttpMethod.PUT, "/admin/meshes", "", auth));
         assertThat(wrong.status()).isEqualTo(405);
-        assertThat(wrong.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("POST, OPTIONS");
+        assertThat(wrong.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("GET, POST, OPTIONS");
+        assertThat(post(api, "/admin/meshes/" + MESH_ID, "", auth).headers().get(HttpHeaderNames.ALLOW))
+                .isEqualTo("GET, DELETE, OPTIONS");
         assertThat(post(api, "/admin/meshes/" + MESH_ID + "/peers", "", auth).status()).isEqualTo(405);
         assertThat(post(api, "/admin/meshes/" + MESH_ID + "/audit/verify", "", auth).status()).isEqualTo(405);
-        assertThat(get(api, "/admin/meshes/" + MESH_ID + "/members", auth).status()).isEqualTo(405);
+        assertThat(call(api, request(HttpMethod.PUT, "/admin/meshes/" + MESH_ID + "/members", "", auth)).status())
+                .isEqualTo(405);
         Reply badId = get(api, "/admin/meshes/short/peers", auth);
         assertThat(badId.status()).isEqualTo(404);
         assertThat(badId.body()).isEqualTo("{\"error\":\"mesh not found\"}");

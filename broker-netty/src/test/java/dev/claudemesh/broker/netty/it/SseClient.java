@@ -126,6 +126,23 @@ final class SseClient implements AutoCloseable {
         return next(e -> e.event().equals("message"), 10_000);
     }
 
+    /** Waits (bounded) until the server ends the stream; the events before the end go to {@link #seen()}. */
+    void awaitEnd(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (true) {
+            long left = deadline - System.currentTimeMillis();
+            Event e = left <= 0 ? null : events.poll(left, TimeUnit.MILLISECONDS);
+            if (e == null) {
+                throw new AssertionError("the stream did not end within " + timeoutMs + " ms; seen: " + seen);
+            }
+            if (e == END) {
+                events.add(END);
+                return;
+            }
+            seen.add(e);
+        }
+    }
+
     /** Events taken from the stream so far. */
     List<Event> seen() {
         return seen;
