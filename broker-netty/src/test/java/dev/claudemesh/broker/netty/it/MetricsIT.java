@@ -143,11 +143,12 @@ class MetricsIT {
         assertThat(broker.request("POST", "/hook/set-status", hook, null).statusCode()).isEqualTo(429);
         assertThat(broker.request("POST", "/hook/set-status", "{oops", null).statusCode()).isEqualTo(400);
 
-        // carol: two types no handler serves (one of PROTOCOL-MESH, one invented) and a bad set_status
+        // carol: a PROTOCOL-MESH type of a feature this broker does not offer (§15: refused unsupported_feature, not
+        // unknown), a type nobody serves, and a bad set_status
         c.ws().send("{\"type\":\"vector_store\",\"collection\":\"k\",\"text\":\"t\",\"_reqId\":\"u1\"}");
         c.ws().send("{\"type\":\"no_such_type\",\"_reqId\":\"u2\"}");
         c.ws().send("{\"type\":\"set_status\",\"status\":\"asleep\",\"_reqId\":\"u3\"}");
-        assertThat(c.ws().await("\"_reqId\":\"u1\"")).contains("\"code\":\"unknown_message_type\"");
+        assertThat(c.ws().await("\"_reqId\":\"u1\"")).contains("\"code\":\"unsupported_feature\"");
         assertThat(c.ws().await("\"_reqId\":\"u2\"")).contains("\"code\":\"unknown_message_type\"");
         assertThat(c.ws().await("\"_reqId\":\"u3\"")).contains("\"code\":\"bad_request\"");
 
@@ -180,7 +181,11 @@ class MetricsIT {
         assertThat(delta(before, during, "broker_requests_total{type=\"set_status\"}")).isEqualTo(1);
         assertThat(delta(before, during, "broker_request_errors_total{code=\"bad_request\",type=\"set_status\"}"))
                 .isEqualTo(1);
-        assertThat(delta(before, during, "broker_messages_unknown_total{type=\"vector_store\"}")).isEqualTo(1);
+        assertThat(delta(before, during, "broker_request_errors_total{code=\"unsupported_feature\","
+                + "type=\"vector_store\"}")).isEqualTo(1);
+        String unknownVectorStore = "broker_messages_unknown_total{type=\"vector_store\"}";
+        assertThat(during.getOrDefault(unknownVectorStore, 0.0) - before.getOrDefault(unknownVectorStore, 0.0))
+                .as("served by UnsupportedFeatures, not an unknown type").isZero();
         assertThat(delta(before, during, "broker_messages_unknown_total{type=\"other\"}")).isEqualTo(1);
 
         // recipients ack, everyone leaves: the gauges return, the counters stay
