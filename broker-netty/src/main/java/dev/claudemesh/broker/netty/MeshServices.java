@@ -76,7 +76,7 @@ final class MeshServices {
         Objects.requireNonNull(membership, "membership");
         List<MeshService<?>> services = new ArrayList<>();
         // one line per feature, e.g.: services.add(new SharedStateService(new PgStateStore(dataSource), limits));
-        PgTopicStore topics = new PgTopicStore(dataSource);
+        PgTopicStore topics = new PgTopicStore(dataSource, config.get(Settings.TOPIC_MESSAGES_MAX_PER_TOPIC));
         // presence (PROTOCOL-MESH §1-§3); message_status of a #topic send reports the topic's members (§1.5 [fix])
         services.add(new PresenceService(new PgPeerStateStore(dataSource), new PgMessageLookup(dataSource),
                 topicRecipients(topics), new PresenceLimits(config.get(Settings.LEASE_METADATA_MAX_BYTES))));

@@ -102,7 +102,6 @@ final class AuditQueryHandler implements MessageHandler<MeshContext> {
     }
 
     static void refuse(MeshContext mesh, PeerSession from, Inbound in, String code, String message) {
-        log.info("mesh {} conn {}: {} refused: {}", mesh.meshId(), from.connection().id(), in.rawType, code);
-        mesh.error(from, in, code, message);
+        mesh.error(from, in, code, message); // logs the one line of the refusal
     }
 }

@@ -6,8 +6,6 @@ import dev.claudemesh.broker.core.envelope.JsonNode;
 import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.mesh.MessageHandler;
 import dev.claudemesh.broker.core.mesh.PeerSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.regex.Pattern;
 
@@ -19,7 +17,6 @@ import java.util.regex.Pattern;
  */
 final class ClockHandler implements MessageHandler<MeshClock> {
 
-    private static final Logger log = LoggerFactory.getLogger(ClockHandler.class);
     /** A decimal literal as JavaScript's {@code Number()} reads a string (after trimming). */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
     private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]{1,13}");
@@ -38,7 +35,6 @@ final class ClockHandler implements MessageHandler<MeshClock> {
             case SET -> clock.set(jsNumber(in.body().get("speed")));
             case PAUSE, RESUME -> {
                 if (!(op == Op.PAUSE ? clock.pause() : clock.resume())) {
-                    log.info("conn {}: {} refused: no_clock", from.connection().id(), in.rawType);
                     clockError(clock, from, in);
                     return;
                 }

@@ -73,8 +73,10 @@ public interface MeshContext {
     void audit(String actorId, AuditEvent event);
 
     /**
-     * Answers {@code request} with {@code {"type":"error","code","message","_reqId"}} (PROTOCOL-MESH §0.3) and counts
-     * it in {@code broker_request_errors_total{type,code}}. {@code code} must come from a fixed set.
+     * Answers {@code request} with {@code {"type":"error","code","message","_reqId"}} (PROTOCOL-MESH §0.3), counts
+     * it in {@code broker_request_errors_total{type,code}} and logs the request's one line (connection, mesh, type and
+     * code; never the message, which may quote the request). {@code code} must come from a fixed set; callers do not
+     * log the refusal again.
      */
     void error(PeerSession to, Inbound request, String code, String message);
 

@@ -184,7 +184,7 @@ final class MeshCore implements MeshContext {
         String type = request.rawType == null ? UnknownTypes.OTHER : request.rawType;
         metrics.requestError(type, code);
         // one line per rejected request: its type and code only, never the message (it may quote the request)
-        log.info("conn {}: {} rejected: {}", to.conn.id(), UnknownTypes.printable(type), code);
+        log.info("conn {} mesh {}: {} rejected: {}", to.conn.id(), meshId, UnknownTypes.printable(type), code);
         to.conn.send(Frames.error(code, message, request));
     }
 

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param memberPubkey its member key
  * @param memberName   its member name ({@code member.display_name}), used when no lease of it is attached
  * @param presenceId   the lease preferred as the sender when still attached, or null
- * @param targetSpec   the core target ({@code 64-hex key}, {@code *}, {@code @all}, {@code @group})
+ * @param targetSpec   the core target ({@code 64-hex key}, {@code *}, {@code @all}, {@code @group}) or
+ *                     {@code #<topicId>} (the topic service stores it under {@code messageId})
  * @param ciphertext   the push's {@code ciphertext}: base64 text as US-ASCII bytes (the nonce is empty)
  * @param priority     the send's priority
  * @param subtype      the push's {@code subtype} (e.g. {@code reminder}), or null for none

@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
@@ -23,6 +24,7 @@ public final class RoutedSend {
     private final Priority priority;
     private final long nowMs;
     private final String idempotencyKey;
+    private final String messageId;
     private boolean answered;
 
     RoutedSend(MeshCore mesh, PeerSession from, Lease sender, Inbound request, Priority priority, long nowMs,
@@ -35,6 +37,7 @@ public final class RoutedSend {
         this.priority = priority;
         this.nowMs = nowMs;
         this.idempotencyKey = idempotencyKey;
+        this.messageId = onBehalf != null ? onBehalf.messageId() : Ids.newId();
     }
 
     /** The sender's socket, or null for a send the broker makes on a member's behalf (a scheduled message). */
@@ -55,6 +58,15 @@ public final class RoutedSend {
     /** The target without its {@code #}: the topic id as sent. */
     public String topicId() {
         return request.targetSpec.substring(1);
+    }
+
+    /**
+     * The id the message must be stored under (history and {@code message_queue}, in one transaction): a fresh id, or
+     * for a send made on a member's behalf the id its maker recorded before sending (the scheduler recognises a fire
+     * committed just before a crash by a {@code message_queue} row with this id, and does not send it twice).
+     */
+    public String messageId() {
+        return messageId;
     }
 
     public Priority priority() {
@@ -88,17 +100,29 @@ public final class RoutedSend {
     }
 
     /**
-     * The send was refused: a failed ack with {@code error} (e.g. {@code "bad_request: topic not found"}), counted as
-     * {@code invalid}.
+     * The send was refused for good: a failed ack with {@code error} (e.g. {@code "bad_request: topic not found"}),
+     * counted as {@code invalid}; a send made on a member's behalf is not tried again.
      *
      * @throws IllegalStateException when the send was answered already
      */
     public void rejected(String error) {
+        rejected(SendRejection.INVALID, error);
+    }
+
+    /**
+     * The send was refused for {@code reason}: a failed ack with {@code error} (which starts with the reason's prefix),
+     * counted under the reason. {@link SendRejection#FORBIDDEN} and {@link SendRejection#INTERNAL_ERROR} may pass later
+     * (a send made on a member's behalf is then tried again); {@link SendRejection#INVALID} is for good.
+     *
+     * @throws IllegalStateException when the send was answered already
+     */
+    public void rejected(SendRejection reason, String error) {
+        Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(error, "error");
         answer();
-        mesh.metrics().messageRejected(SendRejection.INVALID.metricReason());
+        mesh.metrics().messageRejected(reason.metricReason());
         if (onBehalf != null) {
-            onBehalf.outcome().refused(SendRejection.INVALID, error);
+            onBehalf.outcome().refused(reason, error);
         } else {
             from.reply(Frames.ackFailed(request, error));
         }

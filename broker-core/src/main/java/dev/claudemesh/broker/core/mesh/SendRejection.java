@@ -10,7 +10,11 @@ public enum SendRejection {
     PAYLOAD_TOO_LARGE("payload_too_large"),
     INVALID("invalid"),
     NO_PEER("no_peer"),
-    GRANTS("grants");
+    GRANTS("grants"),
+    /** A {@code #topic} send by a member the topic's access rules refuse (a restricted topic it is not subscribed to). */
+    FORBIDDEN("forbidden"),
+    /** A {@code #topic} send the topic history could not store (a database failure): it may pass later. */
+    INTERNAL_ERROR("internal_error");
 
     private final String metricReason;
 

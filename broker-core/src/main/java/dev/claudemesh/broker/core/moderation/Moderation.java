@@ -56,9 +56,8 @@ public final class Moderation implements LeaseListener {
         socketGoneSinceMs.remove(lease.presenceId());
     }
 
-    /** Answers {@code in} with an error frame, and logs one line (type and code only). */
+    /** Answers {@code in} with an error frame ({@link MeshContext#error} logs the one line: type and code only). */
     void refuse(PeerSession from, Inbound in, String code, String message) {
-        log.info("mesh {} conn {}: {} refused: {}", mesh.meshId(), from.connection().id(), in.rawType, code);
         mesh.error(from, in, code, message);
     }
 

@@ -24,7 +24,6 @@ final class CancelScheduledHandler implements MessageHandler<Schedules> {
         String meshId = s.mesh.meshId();
         String id = in.body().string("scheduledId");
         if (id == null) {
-            log.info("mesh {}: cancel_scheduled rejected: bad_request", meshId);
             s.mesh.error(from, in, "bad_request", "cancel_scheduled needs \"scheduledId\": a string");
             return;
         }

@@ -148,8 +148,7 @@ final class ScheduleHandler implements MessageHandler<Schedules> {
     }
 
     private static void reject(Schedules s, PeerSession from, Inbound in, String code, String message) {
-        log.info("mesh {}: schedule rejected: {}", s.mesh.meshId(), code);
-        s.mesh.error(from, in, code, message);
+        s.mesh.error(from, in, code, message); // logs the one line of the refusal
     }
 
     /**

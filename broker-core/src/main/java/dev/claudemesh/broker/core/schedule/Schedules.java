@@ -26,13 +26,18 @@ import java.util.concurrent.Callable;
  * <p>Firing an entry: {@link ScheduleStore#claim} (records the message id about to be used and re-reads the member,
  * so a cancelled entry or a revoked member sends nothing), then {@link MeshContext#sendOnBehalf} on behalf of the
  * member. Accepted: a one-shot's row is deleted, a cron entry moves to its next fire. Refused for a reason that may
- * pass (recipient offline, rate limit, grants): tried again every {@link ScheduleLimits#retryMs}; a one-shot is
- * given up once it is older than the DM expiry (a DM queued at its due time would have expired by then), a cron
- * occurrence when the next one is due. Refused for good (too large, invalid): the entry is dropped.</p>
+ * pass (recipient offline, rate limit, grants; for a {@code #topic} target, a restricted topic the member is not
+ * subscribed to, or a history that could not be stored): tried again every {@link ScheduleLimits#retryMs}; a one-shot
+ * is given up once it is older than the DM expiry (a DM queued at its due time would have expired by then), a cron
+ * occurrence when the next one is due. Refused for good (too large, invalid, a {@code #topic} that is not a topic of
+ * the mesh): the entry is dropped.</p>
  *
  * <p>Restart: the first read after the mesh state is created (at boot, for every mesh with pending entries) fires
  * one-shots that fell due while the broker was down, skips the missed occurrences of cron entries (moving them to
- * their next fire), and completes, without sending again, entries whose send was accepted just before the stop.</p>
+ * their next fire), and completes, without sending again, entries whose send was accepted just before the stop: the
+ * message id is recorded by {@link ScheduleStore#claim} before the send and the send stores its {@code message_queue}
+ * row under that id (a DM's queue row; a topic message's history row and queue row, in one transaction), so that
+ * row is the proof. A multicast's record is written after its fan-out, so a crash in between can send it twice.</p>
  *
  * <p><b>Thread:</b> the mesh loop; store calls run on the mesh's storage lane, in submission order, and continue on
  * the loop, so an entry read by a scan that raced with its own fire is recognised by its id.</p>

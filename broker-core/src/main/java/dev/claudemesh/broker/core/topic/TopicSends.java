@@ -1,10 +1,10 @@
 package dev.claudemesh.broker.core.topic;
 
-import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.JsonNode;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.RoutedSend;
+import dev.claudemesh.broker.core.mesh.SendRejection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,14 +57,15 @@ final class TopicSends {
         List<String> tokens = Mentions.tokens(given, ciphertext, true);
         Lease l = send.sender();
         String topicId = send.topicId();
-        TopicStore.NewMessage message = new TopicStore.NewMessage(Ids.newId(), t.mesh.meshId(), topicId,
+        // the id the core chose (for a scheduled fire: the one the scheduler recorded; history and queue row share it)
+        TopicStore.NewMessage message = new TopicStore.NewMessage(send.messageId(), t.mesh.meshId(), topicId,
                 l.member().id(), l.sessionPubkey(), l.routingKey(), send.priority().wire(),
                 new String(in.nonce, StandardCharsets.US_ASCII), ciphertext, bodyVersion, replyToId,
                 in.clientMessageId, tokens, send.nowMs());
         t.store(message, (posted, failure) -> {
             if (failure != null) {
                 log.warn("topic send failed in mesh {}: {}", t.mesh.meshId(), failure.getClass().getSimpleName());
-                send.rejected("internal_error: topic history unavailable, try again");
+                send.rejected(SendRejection.INTERNAL_ERROR, "internal_error: topic history unavailable, try again");
                 return;
             }
             switch (posted.status()) {
@@ -74,8 +75,8 @@ final class TopicSends {
                 }
                 case NOT_SUBSCRIBED -> {
                     log.debug("send refused: forbidden");
-                    send.rejected("forbidden: this topic is " + posted.topic().visibility().wire()
-                            + ", subscribe to send to it");
+                    send.rejected(SendRejection.FORBIDDEN, "forbidden: this topic is "
+                            + posted.topic().visibility().wire() + ", subscribe to send to it");
                 }
                 case OK -> send.accepted(posted.message().id());
             }

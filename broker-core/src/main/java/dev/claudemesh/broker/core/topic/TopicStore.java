@@ -168,7 +168,9 @@ public interface TopicStore {
     /**
      * Stores a message in one transaction: the topic is checked to be a non-archived topic of the sender's mesh and,
      * when restricted, the sender's subscription; then the history row, a delivered {@code message_queue} marker row
-     * with the same id (no payload: the history holds it), and the notifications of the mentioned members.
+     * with the same id (no payload: the history holds it), and the notifications of the mentioned members; a topic
+     * whose history is over the store's cap loses its oldest messages (and their notifications) in the same
+     * transaction.
      */
     Posted post(NewMessage message);
 

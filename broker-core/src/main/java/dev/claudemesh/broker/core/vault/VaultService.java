@@ -207,8 +207,7 @@ public final class VaultService implements MeshService<MeshContext> {
     }
 
     private static void reject(MeshContext mesh, PeerSession from, Inbound in, String code, String message) {
-        log.info("conn {}: {} rejected: {}", from.connection().id(), in.rawType, code);
-        mesh.error(from, in, code, message);
+        mesh.error(from, in, code, message); // logs the one line of the refusal
     }
 
     private static void storageFailed(MeshContext mesh, PeerSession from, Inbound in, Throwable failure) {

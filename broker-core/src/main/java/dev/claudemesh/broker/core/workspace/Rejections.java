@@ -29,9 +29,11 @@ public final class Rejections {
     private Rejections() {
     }
 
-    /** Refuses {@code in} with {@code code} (from a fixed set) and a message that names no value. */
+    /**
+     * Refuses {@code in} with {@code code} (from a fixed set) and a message that names no value;
+     * {@link MeshContext#error} logs the one line of the refusal.
+     */
     public static void reject(MeshContext mesh, PeerSession from, Inbound in, String code, String message) {
-        log.info("conn {}: {} rejected in mesh {}: {}", from.connection().id(), in.rawType, mesh.meshId(), code);
         mesh.error(from, in, code, message);
     }
 

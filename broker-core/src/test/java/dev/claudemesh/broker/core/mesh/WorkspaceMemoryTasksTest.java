@@ -1,5 +1,11 @@
 package dev.claudemesh.broker.core.mesh;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
+
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.memory.Memory;
@@ -36,10 +42,19 @@ class WorkspaceMemoryTasksTest {
         final List<String> calls = new ArrayList<>();
         int maxRowsSeen;
         long forgottenBeforeSeen;
+        /** When true, every call fails as a database would. */
+        boolean failing;
+
+        private void check() {
+            if (failing) {
+                throw new IllegalStateException("database down (test): secret-value");
+            }
+        }
 
         @Override
         public Remember remember(String meshId, String id, String content, List<String> tags, String memberId,
                                  String memberName, long nowMs, int maxRows, long forgottenBeforeMs) {
+            check();
             calls.add("remember " + content + " " + tags + " by " + memberName);
             maxRowsSeen = maxRows;
             forgottenBeforeSeen = forgottenBeforeMs;
@@ -52,12 +67,14 @@ class WorkspaceMemoryTasksTest {
 
         @Override
         public List<Memory> recall(String meshId, String query, int limit) {
+            check();
             calls.add("recall " + query + " " + limit);
             return rows.values().stream().filter(m -> m.content().contains(query)).limit(limit).toList();
         }
 
         @Override
         public boolean forget(String meshId, String memoryId, long nowMs) {
+            check();
             calls.add("forget " + memoryId);
             return rows.remove(memoryId) != null;
         }
@@ -67,9 +84,18 @@ class WorkspaceMemoryTasksTest {
     static final class FakeTaskStore implements TaskStore {
         final Map<String, Task> tasks = new LinkedHashMap<>();
         final List<String> calls = new ArrayList<>();
+        /** When true, every call fails as a database would. */
+        boolean failing;
+
+        private void check() {
+            if (failing) {
+                throw new IllegalStateException("database down (test): secret-value");
+            }
+        }
 
         @Override
         public Create create(String meshId, NewTask t, int maxTasks, long doneBeforeMs) {
+            check();
             calls.add("create " + t.title() + " " + t.assignee() + " " + t.priority() + " " + t.tags() + " by "
                     + t.createdByName());
             if (tasks.size() >= maxTasks) {
@@ -82,6 +108,7 @@ class WorkspaceMemoryTasksTest {
 
         @Override
         public boolean claim(String meshId, String taskId, String presenceId, String memberName, long nowMs) {
+            check();
             calls.add("claim " + taskId + " by " + memberName);
             Task t = tasks.get(taskId);
             if (t == null || !t.status().equals("open")) {
@@ -94,6 +121,7 @@ class WorkspaceMemoryTasksTest {
 
         @Override
         public boolean complete(String meshId, String taskId, String result, long nowMs) {
+            check();
             calls.add("complete " + taskId + " " + result);
             Task t = tasks.get(taskId);
             if (t == null) {
@@ -106,6 +134,7 @@ class WorkspaceMemoryTasksTest {
 
         @Override
         public List<Task> list(String meshId, String status, String assignee, int limit) {
+            check();
             calls.add("list " + status + " " + assignee + " " + limit);
             List<Task> out = new ArrayList<>(tasks.values());
             java.util.Collections.reverse(out);
@@ -320,5 +349,47 @@ class WorkspaceMemoryTasksTest {
         settle();
         assertThat(a.conn().last()).isEqualTo(error("limit_exceeded",
                 "the mesh holds 2 tasks, the most allowed, and none of them is done", "full"));
+    }
+
+    @Test
+    void shouldAnswerStoreFailuresWithInternalErrorNamingNoValueAndLogOneLinePerRejection() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger broker = (Logger) LoggerFactory.getLogger("dev.claudemesh.broker");
+        Level before = broker.getLevel();
+        broker.setLevel(Level.INFO);
+        broker.addAppender(logs);
+        try {
+            MeshHarness.Peer a = h.session(alice, "s-a");
+            logs.list.clear();
+            memory.failing = true;
+            tasks.failing = true;
+            String[][] requests = {
+                    {"{\"type\":\"remember\",\"content\":\"secret-value\",\"_reqId\":\"1\"}", "the memory could not be stored"},
+                    {"{\"type\":\"recall\",\"query\":\"secret-value\",\"_reqId\":\"2\"}", "the memory could not be searched"},
+                    {"{\"type\":\"forget\",\"memoryId\":\"ffffffffffffffffffffffffffffffff\",\"_reqId\":\"3\"}", "the memory could not be forgotten"},
+                    {"{\"type\":\"create_task\",\"title\":\"secret-value\",\"_reqId\":\"4\"}", "the task could not be stored"},
+                    {"{\"type\":\"claim_task\",\"taskId\":\"ffffffffffffffffffffffffffffffff\",\"_reqId\":\"5\"}", "the task could not be claimed"},
+                    {"{\"type\":\"complete_task\",\"taskId\":\"ffffffffffffffffffffffffffffffff\",\"_reqId\":\"6\"}", "the task could not be completed"},
+                    {"{\"type\":\"list_tasks\",\"_reqId\":\"7\"}", "the tasks could not be read"}};
+            for (int i = 0; i < requests.length; i++) {
+                a.send(requests[i][0]);
+                settle();
+                assertThat(a.conn().last()).isEqualTo(error("internal_error", requests[i][1], String.valueOf(i + 1)));
+            }
+            // a refusal (not a failure) leaves exactly one line: connection, mesh, type, code
+            memory.failing = false;
+            tasks.failing = false;
+            logs.list.clear();
+            a.send("{\"type\":\"claim_task\",\"taskId\":\"nope\",\"_reqId\":\"8\"}");
+            settle();
+            assertThat(a.conn().last()).contains("\"code\":\"task_not_claimable\"");
+            assertThat(logs.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .endsWith("mesh " + MeshHarness.MESH + ": \"claim_task\" rejected: task_not_claimable"));
+            assertThat(a.conn().frames).noneMatch(f -> f.contains("secret-value"));
+        } finally {
+            broker.detachAppender(logs);
+            broker.setLevel(before);
+        }
     }
 }

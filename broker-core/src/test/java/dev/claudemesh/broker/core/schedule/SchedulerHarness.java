@@ -7,6 +7,8 @@ import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.mesh.MeshContext;
 import dev.claudemesh.broker.core.mesh.MeshService;
 import dev.claudemesh.broker.core.mesh.PeerSession;
+import dev.claudemesh.broker.core.mesh.RoutedSend;
+import dev.claudemesh.broker.core.mesh.SendRejection;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.testing.FakeConnection;
@@ -46,6 +48,8 @@ final class SchedulerHarness {
     BrokerMetrics metrics;
     /** The scheduler state of {@link #MESH} in the current broker. */
     Schedules schedules;
+    /** Answers {@code #topic} sends (the real topic service needs PostgreSQL). */
+    final ScriptedTopics topics = new ScriptedTopics();
     private int members;
 
     SchedulerHarness(BrokerSettings settings, ScheduleLimits limits) {
@@ -89,7 +93,8 @@ final class SchedulerHarness {
                 return real.bootMeshIds();
             }
         };
-        broker = new Broker(settings, clock, loop, directory, durable, metrics, Runnable::run, List.of(capturing));
+        broker = new Broker(settings, clock, loop, directory, durable, metrics, Runnable::run,
+                List.of(capturing, topics));
         broker.openBootMeshes();
         settle();
     }
@@ -240,6 +245,41 @@ final class SchedulerHarness {
 
     long now() {
         return clock.millis();
+    }
+
+    /**
+     * A topic service for the scheduler's tests: each {@code #topic} send is answered by the next outcome of
+     * {@link #outcomes} ({@code null} = accepted, stored under {@link RoutedSend#messageId} as the real one does; else
+     * refused for that reason), and the ids it stored are kept. Loop-confined.
+     */
+    static final class ScriptedTopics implements MeshService<Object> {
+        final java.util.ArrayDeque<SendRejection> outcomes = new java.util.ArrayDeque<>();
+        final List<String> stored = new java.util.ArrayList<>();
+        final List<String> refusedIds = new java.util.ArrayList<>();
+
+        @Override
+        public String name() {
+            return "topics";
+        }
+
+        @Override
+        public void registerHandlers(Registrar<Object> r) {
+            r.handleTopicSends((state, send) -> {
+                SendRejection next = outcomes.poll();
+                if (next == null) {
+                    stored.add(send.messageId());
+                    send.accepted(send.messageId());
+                } else {
+                    refusedIds.add(send.messageId());
+                    send.rejected(next, next.metricReason() + ": scripted");
+                }
+            });
+        }
+
+        @Override
+        public Object createMeshState(MeshContext mesh) {
+            return new Object();
+        }
     }
 
     static String field(String json, String name) {

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.mesh.SendRejection;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.testing.Identities;
@@ -439,6 +440,63 @@ class SchedulerServiceTest {
         h.advance(2 * MIN);
         assertThat(b.pushes()).isEmpty();
         assertThat(h.schedules.armedCount()).isZero();
+    }
+
+    // ------------------------------------------------------------------------------------------ #topic targets
+
+    @Test
+    void shouldSendToATopicUnderTheClaimedIdRetryRefusalsThatMayPassAndDropAnUnknownTopic() {
+        SchedulerHarness.Peer a = h.session(alice, "a");
+        String topic = "#T0000000000000000000000000000001";
+        // a history that could not be stored, then a private topic alice is not subscribed to: both may pass
+        h.topics.outcomes.add(SendRejection.INTERNAL_ERROR);
+        h.topics.outcomes.add(SendRejection.FORBIDDEN);
+        String id = schedule(a, topic, "to the topic", h.now() + MIN);
+        h.advance(MIN + 1_000);
+        assertThat(h.topics.refusedIds).hasSize(1);
+        assertThat(h.store.row(id)).isNotNull();
+        h.advance(ScheduleLimits.defaults().retryMs());
+        assertThat(h.topics.refusedIds).hasSize(2);
+        assertThat(h.store.row(id)).isNotNull();
+        h.advance(ScheduleLimits.defaults().retryMs());
+
+        // accepted on the third try, stored under the id the scheduler claimed (its proof of the send at boot)
+        assertThat(h.topics.stored).hasSize(1);
+        assertThat(h.store.row(id)).isNull();
+        assertThat(h.audits("message_sent")).extracting(e -> e.event().canonicalPayload())
+                .containsExactly("{\"priority\":\"now\",\"targetSpec\":\"" + topic + "\"}");
+        h.advance(10 * MIN);
+        assertThat(h.topics.stored).hasSize(1);
+
+        // a #topic that is not a topic of the mesh is refused for good: dropped, audited
+        h.topics.outcomes.add(SendRejection.INVALID);
+        String unknown = schedule(a, "#nope", "nowhere", h.now() + MIN);
+        h.advance(MIN + 1_000);
+        assertThat(h.store.row(unknown)).isNull();
+        assertThat(h.audits("schedule_dropped")).extracting(e -> e.event().canonicalPayload())
+                .containsExactly("{\"reason\":\"invalid\",\"scheduledId\":\"" + unknown + "\"}");
+        assertThat(h.topics.stored).hasSize(1);
+    }
+
+    @Test
+    void shouldCompleteATopicSendAcceptedJustBeforeTheStopWithoutSendingItAgain() {
+        SchedulerHarness.Peer a = h.session(alice, "a");
+        String id = schedule(a, "#T0000000000000000000000000000001", "once", h.now() + MIN);
+        h.store.failingOnly = "delete";
+        h.advance(MIN + 1_000);
+        assertThat(h.topics.stored).singleElement().isEqualTo(h.store.row(id).pendingMessageId());
+        h.stop(a);
+        h.store.failingOnly = null;
+        // the real topic store commits the history row and a message_queue row with that id in one transaction
+        h.durable.committed.add(new DurableOp.EnqueueMessage(new StoredMessage(h.topics.stored.get(0),
+                SchedulerHarness.MESH, alice.memberId(), alice.pubkey(), alice.pubkey(), "alice",
+                "#T0000000000000000000000000000001", "now", new byte[0], new byte[0], null, null, h.now(), h.now(),
+                null)));
+        h.start();
+        h.advance(5 * MIN);
+
+        assertThat(h.store.row(id)).isNull();
+        assertThat(h.topics.stored).hasSize(1);
     }
 
     // ------------------------------------------------------------------------------------------ restarts

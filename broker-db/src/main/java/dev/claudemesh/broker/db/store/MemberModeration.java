@@ -25,7 +25,8 @@ import static org.jooq.impl.DSL.val;
 /**
  * Roles and bans (PROTOCOL-MESH §9): the one implementation of a ban, whoever asks for it — a mesh admin's
  * {@code ban} over the WebSocket ({@link #ban}) or the operator's revoke ({@link #revoke}, through
- * {@link MembershipAdmin#revokeMember}) — plus unbans, role changes and the reads the mesh services need. Each change
+ * {@link MembershipAdmin#revokeMember}) — plus unbans, role changes (the one path, {@link #changeRole}, also for an
+ * admin's {@code permission} edit through the member API) and the reads the mesh services need. Each change
  * is one transaction that first locks the mesh's row, so a mesh's role and ban changes apply one at a time and the
  * rules of {@link BanRules} (decided inside the transaction, on what it read) hold however requests race: a mesh that
  * has an admin keeps one. Its audit event ({@code member_banned}, {@code member_unbanned}, {@code member_role_changed})
@@ -38,6 +39,8 @@ public final class MemberModeration {
 
     /** {@code via} of a member's own moderation request over the WebSocket, in audit events. */
     public static final String VIA_WS = "ws";
+    /** {@code via} of an admin's role change through the member API ({@code PATCH … permission}), in audit events. */
+    public static final String VIA_MEMBER_API = "member_api";
 
     private final DSLContext dsl;
     private final String via;
@@ -187,23 +190,15 @@ public final class MemberModeration {
         Objects.requireNonNull(role, "role");
         Changed<Optional<Member>> c = dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            Record target = lockedTarget(tx, meshId, memberId);
-            if (target == null) {
+            if (!lockMesh(tx, meshId)) {
                 return new Changed<>(Optional.<Member>empty(), null);
             }
-            if (MemberRole.of(target.get(MEMBER.ROLE)) == role) {
-                return new Changed<>(Optional.of(member(tx, meshId, memberId)), null);
+            RoleChange change = changeRole(tx, meshId, memberId, role, null, via, nowMs.getAsLong());
+            if (change == RoleChange.NO_MEMBER) {
+                return new Changed<>(Optional.<Member>empty(), null);
             }
-            if (role != MemberRole.ADMIN) {
-                refuseLastAdmin(tx, meshId, target);
-            }
-            tx.update(MEMBER).set(MEMBER.ROLE, role.wire())
-                    .where(MEMBER.MESH_ID.eq(meshId)).and(MEMBER.ID.eq(memberId)).execute();
-            AuditOutbox.append(tx, meshId, null,
-                    new AuditEvent.MemberRoleChanged(target.get(MEMBER.PEER_PUBKEY), role.wire(), via),
-                    nowMs.getAsLong());
             Member m = member(tx, meshId, memberId);
-            return new Changed<>(Optional.of(m), m);
+            return new Changed<>(Optional.of(m), change == RoleChange.CHANGED ? m : null);
         });
         if (c.member != null) {
             listener.auditEventsQueued(meshId);
@@ -211,12 +206,53 @@ public final class MemberModeration {
         return c.result;
     }
 
+    /** What {@link #changeRole} did. */
+    enum RoleChange {
+        /** The mesh has no such member. */
+        NO_MEMBER,
+        /** The member already had the role: nothing written. */
+        UNCHANGED,
+        /** The role was changed and {@code member_role_changed} queued. */
+        CHANGED
+    }
+
+    /**
+     * The one way a member's role changes, whoever asks (the operator through {@link #setRole}, an admin through the
+     * member API's {@code permission}, {@link MemberProfiles#update}): inside {@code tx}, which must already hold the
+     * mesh's row lock ({@link #lockMesh}), so role and ban changes of a mesh apply one at a time; refuses to demote the
+     * mesh's last active admin ({@link BanRules#lastAdminRefusal}); audits {@code member_role_changed} in the same
+     * transaction. Writes nothing unless it returns {@link RoleChange#CHANGED}.
+     *
+     * @param actorId the member who asked, or null for the operator
+     * @param via     the surface, for the audit event
+     * @throws ConflictException when it would demote the mesh's last admin (nothing written)
+     */
+    static RoleChange changeRole(DSLContext tx, String meshId, String memberId, MemberRole role, String actorId,
+                                 String via, long nowMs) {
+        Record target = tx.select(MEMBER.ID, MEMBER.DISPLAY_NAME, MEMBER.PEER_PUBKEY, MEMBER.ROLE, MEMBER.REVOKED_AT)
+                .from(MEMBER).where(MEMBER.MESH_ID.eq(meshId)).and(MEMBER.ID.eq(memberId)).fetchOne();
+        if (target == null) {
+            return RoleChange.NO_MEMBER;
+        }
+        if (MemberRole.of(target.get(MEMBER.ROLE)) == role) {
+            return RoleChange.UNCHANGED;
+        }
+        if (role != MemberRole.ADMIN) {
+            refuseLastAdmin(tx, meshId, target);
+        }
+        tx.update(MEMBER).set(MEMBER.ROLE, role.wire())
+                .where(MEMBER.MESH_ID.eq(meshId)).and(MEMBER.ID.eq(memberId)).execute();
+        AuditOutbox.append(tx, meshId, actorId, new AuditEvent.MemberRoleChanged(target.get(MEMBER.PEER_PUBKEY),
+                role.wire(), via), nowMs);
+        return RoleChange.CHANGED;
+    }
+
     /** A transaction's result, and the member it changed (null: nothing changed, nobody to tell). */
     private record Changed<T>(T result, Member member) {
     }
 
     /** Locks the mesh's row for the rest of the transaction; false when the mesh does not exist. */
-    private static boolean lockMesh(DSLContext tx, String meshId) {
+    static boolean lockMesh(DSLContext tx, String meshId) {
         return tx.select(MESH_TABLE.ID).from(MESH_TABLE).where(MESH_TABLE.ID.eq(meshId)).forUpdate().fetchOne() != null;
     }
 

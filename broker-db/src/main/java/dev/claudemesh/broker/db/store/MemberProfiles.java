@@ -2,6 +2,7 @@ package dev.claudemesh.broker.db.store;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.GroupRole;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.db.Database;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -27,7 +28,8 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.PEER_STATE;
  * {@code admin}) may edit any member, a member may edit itself within the policy, {@code permission} is admin-only;
  * refusals are {@link Refused} with the original's texts. Every change is scoped to the mesh (the original updated a
  * member id of any mesh) and records an audit event in the outbox in its transaction, naming the changed fields,
- * never their values. The caller's identity is proven by the HTTP layer before these run.
+ * never their values. A role ({@code permission}) changes only through {@link MemberModeration}'s path, with its
+ * rules and its {@code member_role_changed} event. The caller's identity is proven by the HTTP layer before these run.
  *
  * <p>Blocking JDBC; thread-safe. Does not own the {@link DataSource}. Changing a member here does not touch a running
  * broker's member cache: the caller invalidates it.</p>
@@ -126,11 +128,24 @@ public final class MemberProfiles {
         return out;
     }
 
-    /** Applies {@code update} to {@code targetId} on behalf of {@code callerId}, in one transaction. */
+    /**
+     * Applies {@code update} to {@code targetId} on behalf of {@code callerId}, in one transaction. A
+     * {@code permission} (the member's role) changes only through moderation's path
+     * ({@link MemberModeration#changeRole}): the mesh's row is locked first, the last admin is never demoted (refused
+     * with nothing written) and the change is audited {@code member_role_changed} (via {@code member_api}, acted by
+     * the caller), as when the operator changes a role.
+     */
     public Outcome update(String meshId, String callerId, String targetId, Update update, long nowMs) {
         Objects.requireNonNull(update, "update");
+        MemberRole role = update.permission() == null ? null : MemberRole.of(update.permission());
+        if (update.permission() != null && role == null) {
+            return new Refused("permission must be one of admin, member");
+        }
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
+            if (role != null && !MemberModeration.lockMesh(tx, meshId)) {
+                return new Refused("caller not a member of this mesh");
+            }
             Caller caller = caller(tx, meshId, callerId);
             if (caller == null) {
                 return new Refused("caller not a member of this mesh");
@@ -155,37 +170,45 @@ public final class MemberProfiles {
                 }
             }
             List<String> fields = update.profileFields();
-            if (update.permission() != null) {
-                fields.add("permission");
-            }
-            if (fields.isEmpty()) {
+            if (fields.isEmpty() && role == null) {
                 return new Refused("no fields to update");
             }
-            UpdateSetMoreStep<?> set = tx.update(MEMBER).set(MEMBER.MESH_ID, MEMBER.MESH_ID);
-            if (update.displayName() != null) {
-                set = set.set(MEMBER.DISPLAY_NAME, Rows.clean(update.displayName()));
+            if (role != null) {
+                try {
+                    if (MemberModeration.changeRole(tx, meshId, targetId, role, caller.id(),
+                            MemberModeration.VIA_MEMBER_API, nowMs) == MemberModeration.RoleChange.NO_MEMBER) {
+                        return new Refused("member not found after update");
+                    }
+                } catch (ConflictException e) {
+                    return new Refused(e.getMessage()); // nothing written yet
+                }
             }
-            if (update.hasRoleTag()) {
-                set = set.set(MEMBER.ROLE_TAG, Rows.clean(update.roleTag()));
+            if (!fields.isEmpty()) {
+                UpdateSetMoreStep<?> set = tx.update(MEMBER).set(MEMBER.MESH_ID, MEMBER.MESH_ID);
+                if (update.displayName() != null) {
+                    set = set.set(MEMBER.DISPLAY_NAME, Rows.clean(update.displayName()));
+                }
+                if (update.hasRoleTag()) {
+                    set = set.set(MEMBER.ROLE_TAG, Rows.clean(update.roleTag()));
+                }
+                if (update.groups() != null) {
+                    set = set.set(MEMBER.DEFAULT_GROUPS, Rows.groupsJson(update.groups()));
+                }
+                if (update.messageMode() != null) {
+                    set = set.set(MEMBER.MESSAGE_MODE, update.messageMode());
+                }
+                set.where(MEMBER.ID.eq(targetId).and(MEMBER.MESH_ID.eq(meshId))).execute();
             }
-            if (update.groups() != null) {
-                set = set.set(MEMBER.DEFAULT_GROUPS, Rows.groupsJson(update.groups()));
-            }
-            if (update.messageMode() != null) {
-                set = set.set(MEMBER.MESSAGE_MODE, update.messageMode());
-            }
-            if (update.permission() != null) {
-                set = set.set(MEMBER.ROLE, update.permission());
-            }
-            set.where(MEMBER.ID.eq(targetId).and(MEMBER.MESH_ID.eq(meshId))).execute();
             Record r = select(tx).where(MEMBER.ID.eq(targetId).and(MEMBER.MESH_ID.eq(meshId))).fetchOne();
             if (r == null) {
                 return new Refused("member not found after update");
             }
-            Map<String, Object> payload = new LinkedHashMap<>();
-            payload.put("fields", fields);
-            payload.put("memberId", targetId);
-            AuditOutbox.append(tx, meshId, "member_updated", caller.id(), payload, nowMs);
+            if (!fields.isEmpty()) {
+                Map<String, Object> payload = new LinkedHashMap<>();
+                payload.put("fields", fields);
+                payload.put("memberId", targetId);
+                AuditOutbox.append(tx, meshId, "member_updated", caller.id(), payload, nowMs);
+            }
             return new Updated(view(r));
         });
     }

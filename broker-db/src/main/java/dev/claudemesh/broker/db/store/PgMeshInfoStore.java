@@ -15,11 +15,11 @@ import java.util.Objects;
  * {@code mesh_info}'s counts (PROTOCOL-MESH §10.1) over the other features' tables, as PROTOCOL-MESH names them:
  * {@code mesh.state (mesh_id, key)} §4.4, {@code mesh.memory (mesh_id, forgotten_at)} §5.4,
  * {@code mesh.file (mesh_id, deleted_at)} §15, {@code mesh.task (mesh_id, status)} §6.5 and
- * {@code mesh.stream (mesh_id, name, created_at)} §12. Those tables belong to other features' migrations, so the
- * queries are plain SQL (jOOQ generates only from this module's view of {@code sql/}) and a table that does not
- * exist (yet: a feature this broker has not got, or not merged) counts as empty — checked with {@code to_regclass}
- * on every call, in the same read-only transaction as the counts. Per-mesh SQL tables are a feature this broker does
- * not offer (§15): always empty.
+ * {@code mesh.stream (mesh_id, name, created_at)} §12, in one transaction. The queries are plain SQL over a schema
+ * name (tests count over a schema of their own). State, memory, tasks and streams are this broker's (sql/V5, V9): a
+ * read of them that fails is a failure (the service answers {@code internal_error}), not an empty mesh. Files are a
+ * feature this broker does not offer (§15): counted only where a {@code file} table exists ({@code to_regclass}),
+ * else 0. Per-mesh SQL tables (§15): always empty.
  *
  * <p>Blocking JDBC; thread-safe; does not own the {@link DataSource}.</p>
  */
@@ -47,34 +47,27 @@ public final class PgMeshInfoStore implements MeshInfoStore {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
             String m = schema + ".";
-            Record exists = tx.fetchOne("SELECT to_regclass('" + m + "state') IS NOT NULL, "
-                    + "to_regclass('" + m + "memory') IS NOT NULL, to_regclass('" + m + "file') IS NOT NULL, "
-                    + "to_regclass('" + m + "task') IS NOT NULL, to_regclass('" + m + "stream') IS NOT NULL");
-            List<String> stateKeys = Boolean.TRUE.equals(exists.get(0, Boolean.class))
-                    ? tx.fetch("SELECT key FROM " + m + "state WHERE mesh_id = ? ORDER BY key", meshId)
-                            .getValues(0, String.class)
-                    : List.of();
-            long memories = Boolean.TRUE.equals(exists.get(1, Boolean.class))
-                    ? count(tx, "SELECT count(*) FROM " + m + "memory WHERE mesh_id = ? AND forgotten_at IS NULL",
-                            meshId)
-                    : 0;
-            long files = Boolean.TRUE.equals(exists.get(2, Boolean.class))
+            // state, memory, task and stream come with this broker's migrations: a failing read of one of them is a
+            // failure (internal_error), never an empty mesh; file is a feature this broker does not have (§15)
+            List<String> stateKeys = tx.fetch("SELECT key FROM " + m + "state WHERE mesh_id = ? ORDER BY key", meshId)
+                    .getValues(0, String.class);
+            long memories = count(tx, "SELECT count(*) FROM " + m + "memory WHERE mesh_id = ? AND forgotten_at IS NULL",
+                    meshId);
+            boolean hasFiles = Boolean.TRUE.equals(tx.fetchOne("SELECT to_regclass('" + m + "file') IS NOT NULL")
+                    .get(0, Boolean.class));
+            long files = hasFiles
                     ? count(tx, "SELECT count(*) FROM " + m + "file WHERE mesh_id = ? AND deleted_at IS NULL", meshId)
                     : 0;
             Map<String, Long> tasks = new HashMap<>();
-            if (Boolean.TRUE.equals(exists.get(3, Boolean.class))) {
-                for (Record r : tx.fetch("SELECT status, count(*) FROM " + m + "task WHERE mesh_id = ? GROUP BY status",
-                        meshId)) {
-                    String status = r.get(0, String.class);
-                    if (status != null) {
-                        tasks.put(status, r.get(1, Long.class));
-                    }
+            for (Record r : tx.fetch("SELECT status, count(*) FROM " + m + "task WHERE mesh_id = ? GROUP BY status",
+                    meshId)) {
+                String status = r.get(0, String.class);
+                if (status != null) {
+                    tasks.put(status, r.get(1, Long.class));
                 }
             }
-            List<String> streams = Boolean.TRUE.equals(exists.get(4, Boolean.class))
-                    ? tx.fetch("SELECT name FROM " + m + "stream WHERE mesh_id = ? ORDER BY created_at, name", meshId)
-                            .getValues(0, String.class)
-                    : List.of();
+            List<String> streams = tx.fetch("SELECT name FROM " + m + "stream WHERE mesh_id = ? ORDER BY created_at, "
+                    + "name", meshId).getValues(0, String.class);
             return new Counts(stateKeys, memories, files, tasks, streams, List.of());
         });
     }

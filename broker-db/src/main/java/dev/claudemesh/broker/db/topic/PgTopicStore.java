@@ -37,10 +37,28 @@ public final class PgTopicStore implements TopicStore {
     /** What §8.1 tries as an id first. */
     private static final Pattern ID_LIKE = Pattern.compile("[A-Za-z0-9_-]{20,}");
 
+    /** {@code TOPIC_MESSAGES_MAX_PER_TOPIC}'s default. */
+    public static final int DEFAULT_MAX_MESSAGES_PER_TOPIC = 10_000;
+    /** Most rows one post deletes to bring its topic back under the cap (a lowered cap is reached over a few posts). */
+    static final int PRUNE_BATCH = 64;
+
     private final DSLContext dsl;
+    private final int maxMessagesPerTopic;
 
     public PgTopicStore(DataSource dataSource) {
+        this(dataSource, DEFAULT_MAX_MESSAGES_PER_TOPIC);
+    }
+
+    /**
+     * @param maxMessagesPerTopic history kept per topic ({@code TOPIC_MESSAGES_MAX_PER_TOPIC}): a post beyond it
+     *                            deletes the topic's oldest messages, their notifications with them (cascade)
+     */
+    public PgTopicStore(DataSource dataSource, int maxMessagesPerTopic) {
         this.dsl = Database.dsl(Objects.requireNonNull(dataSource, "dataSource"));
+        if (maxMessagesPerTopic < 1) {
+            throw new IllegalArgumentException("maxMessagesPerTopic: " + maxMessagesPerTopic + " (expected: > 0)");
+        }
+        this.maxMessagesPerTopic = maxMessagesPerTopic;
     }
 
     @Override
@@ -249,6 +267,7 @@ public final class PgTopicStore implements TopicStore {
                     .set(MESSAGE_QUEUE.CLIENT_MESSAGE_ID, m.clientMessageId()).set(MESSAGE_QUEUE.CREATED_AT, now)
                     .set(MESSAGE_QUEUE.EXPIRES_AT, now).set(MESSAGE_QUEUE.DELIVERED_AT, now).execute();
             int notifications = notify(tx, topic, m, now);
+            prune(tx, topic.id());
             List<String> recipients = tx.select(MEMBER.PEER_PUBKEY).from(TOPIC_MEMBER).join(MEMBER)
                     .on(MEMBER.ID.eq(TOPIC_MEMBER.MEMBER_ID))
                     .where(TOPIC_MEMBER.TOPIC_ID.eq(topic.id()), MEMBER.ID.ne(m.senderMemberId()),
@@ -259,6 +278,18 @@ public final class PgTopicStore implements TopicStore {
                     m.nowMs());
             return new Posted(PostStatus.OK, topic, stored, recipients, notifications);
         });
+    }
+
+    /**
+     * §16 defect 20 (history never purged): keeps the newest {@link #maxMessagesPerTopic} messages of the topic, in the
+     * posting transaction; the deleted messages' notifications go by cascade, replies to them keep no reference (set
+     * null). Walks the topic's (topic_id, created_at, id) index.
+     */
+    private void prune(DSLContext tx, String topicId) {
+        tx.deleteFrom(TOPIC_MESSAGE).where(TOPIC_MESSAGE.ID.in(DSL.select(TOPIC_MESSAGE.ID).from(TOPIC_MESSAGE)
+                .where(TOPIC_MESSAGE.TOPIC_ID.eq(topicId))
+                .orderBy(TOPIC_MESSAGE.CREATED_AT.desc(), TOPIC_MESSAGE.ID.desc())
+                .offset(maxMessagesPerTopic).limit(PRUNE_BATCH))).execute();
     }
 
     /**

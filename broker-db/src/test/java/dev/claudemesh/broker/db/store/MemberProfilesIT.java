@@ -6,6 +6,7 @@ import dev.claudemesh.broker.core.envelope.JsonNode;
 import dev.claudemesh.broker.core.mesh.SavedPeerState;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.MemberRole;
 import dev.claudemesh.broker.core.model.Mesh;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.presence.PeerStateStore;
@@ -171,5 +172,30 @@ class MemberProfilesIT {
         assertThat(profiles.update(mesh.id(), root.id(), stranger.id(), roleTag("owned"), T0))
                 .isEqualTo(new MemberProfiles.Refused("member not found after update"));
         assertThat(profiles.list(other.id()).get(0).roleTag()).isNull();
+    }
+
+    @Test
+    void shouldChangeRolesOnlyThroughModerationsRules() throws Exception {
+        // root is the only admin: demoting itself is refused, and the profile field of the same request is not written
+        MemberProfiles.Outcome refused = profiles.update(mesh.id(), root.id(), root.id(), new MemberProfiles.Update(
+                "renamed", false, null, null, null, "member"), T0);
+        assertThat(refused).isEqualTo(new MemberProfiles.Refused("member " + root.id()
+                + " is the last admin of its mesh: make another member admin first"));
+        assertThat(profiles.list(mesh.id())).filteredOn(m -> m.id().equals(root.id()))
+                .extracting(MemberProfiles.MemberView::displayName, MemberProfiles.MemberView::permission)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("root", "admin"));
+        assertThat(outbox.take(100)).isEmpty();
+
+        // a promotion is audited member_role_changed (via member_api, acted by the caller), not member_updated
+        profiles.update(mesh.id(), root.id(), bob.id(), new MemberProfiles.Update(null, false, null, null, null,
+                "admin"), T0);
+        assertThat(outbox.take(100)).extracting(e -> e.eventType() + " " + e.actorId() + " " + e.event().canonicalPayload())
+                .containsExactly("member_role_changed " + root.id() + " {\"pubkey\":\"" + bob.pubkey()
+                        + "\",\"role\":\"admin\",\"via\":\"member_api\"}");
+        // now root may step down
+        assertThat(profiles.update(mesh.id(), root.id(), root.id(), new MemberProfiles.Update(null, false, null, null,
+                null, "member"), T0)).isInstanceOf(MemberProfiles.Updated.class);
+        assertThat(new MembershipAdmin(db.dataSource(), null, MembershipAdmin.VIA_CLI, () -> T0,
+                MembershipAdmin.Listener.NONE).roleOf(mesh.id(), root.id())).isEqualTo(MemberRole.MEMBER);
     }
 }

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.meshinfo.MeshInfoStore;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
+import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,11 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code mesh_info}'s counts over the other features' tables as PROTOCOL-MESH names them (§4.4 state, §5.4 memory,
- * §6.5 task, §12 stream, §15 file). Those tables come with other features' migrations, so this test makes them,
- * with just the columns the counts read, in a schema of its own: a later migration cannot collide with it.
+ * §6.5 task, §12 stream, §15 file), made with just the columns the counts read in a schema of its own (a file table
+ * too, which this broker's migrations do not have); a feature table that cannot be read is a failure.
  */
 class PgMeshInfoStoreIT {
 
@@ -45,11 +47,16 @@ class PgMeshInfoStoreIT {
     }
 
     @Test
-    void shouldCountEmptyWhenTheFeaturesTablesDoNotExist() throws Exception {
+    void shouldFailWhenAFeaturesTableCannotBeReadAndCountNoFilesWithoutAFileTable() throws Exception {
+        // a table this broker's migrations made cannot be read: a failure (internal_error), not an empty mesh
         execute("CREATE SCHEMA IF NOT EXISTS empty_it");
-        assertThat(new PgMeshInfoStore(db.dataSource(), "empty_it").counts(Ids.newId()))
-                .isEqualTo(MeshInfoStore.Counts.EMPTY);
-        assertThat(new PgMeshInfoStore(db.dataSource()).counts(Ids.newId()).tables()).isEmpty();
+        assertThatThrownBy(() -> new PgMeshInfoStore(db.dataSource(), "empty_it").counts(Ids.newId()))
+                .isInstanceOf(DataAccessException.class);
+        // the real schema: no file table (files are not offered), no per-mesh SQL tables
+        MeshInfoStore.Counts c = new PgMeshInfoStore(db.dataSource()).counts(Ids.newId());
+        assertThat(c.fileCount()).isZero();
+        assertThat(c.tables()).isEmpty();
+        assertThat(c.stateKeys()).isEmpty();
     }
 
     @Test

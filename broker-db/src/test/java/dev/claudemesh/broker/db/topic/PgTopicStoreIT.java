@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -215,5 +216,34 @@ class PgTopicStoreIT {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
+    }
+
+    @Test
+    void shouldKeepOnlyTheNewestMessagesOfATopicAndTheirMentions() throws Exception {
+        // §16 defect 20: topic history and notifications were never purged
+        PgTopicStore capped = new PgTopicStore(db.dataSource(), 3);
+        TopicStore.Topic ops = create("ops", Visibility.PUBLIC, alice);
+        TopicStore.Topic other = create("other", Visibility.PUBLIC, alice);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = Ids.newId();
+            ids.add(id);
+            capped.post(new TopicStore.NewMessage(id, mesh, ops.id(), alice.id(), null, alice.pubkey(), "next",
+                    "bm9uY2U=", "aGk=", 1, i == 4 ? ids.get(1) : null, null, List.of("bob"), T0 + i));
+        }
+        capped.post(new TopicStore.NewMessage(Ids.newId(), mesh, other.id(), alice.id(), null, alice.pubkey(), "next",
+                "bm9uY2U=", "aGk=", 1, null, null, List.of(), T0));
+
+        assertThat(store.history(ops.id(), 50, null)).extracting(TopicStore.Message::id)
+                .containsExactly(ids.get(4), ids.get(3), ids.get(2));
+        assertThat(store.history(other.id(), 50, null)).hasSize(1);
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet r = st.executeQuery("select count(*) from mesh.notification where topic_id = '"
+                     + ops.id() + "'")) {
+            r.next();
+            assertThat(r.getInt(1)).as("the pruned messages' mentions went with them").isEqualTo(3);
+        }
+        // the reply to a pruned message keeps no reference
+        assertThat(store.history(ops.id(), 1, null).get(0).replyToId()).isNull();
     }
 }

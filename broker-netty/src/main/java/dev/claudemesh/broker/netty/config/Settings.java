@@ -203,6 +203,9 @@ public final class Settings {
 
     public static final Setting<Integer> TOPICS_MAX_PER_MESH = integer("TOPICS_MAX_PER_MESH", "topicsMaxPerMesh", 1000,
             1, 1_000_000, "", "topics a mesh may hold (topic_create beyond it: limit_exceeded)");
+    public static final Setting<Integer> TOPIC_MESSAGES_MAX_PER_TOPIC = integer("TOPIC_MESSAGES_MAX_PER_TOPIC",
+            "topicMessagesMaxPerTopic", 10_000, 10, 10_000_000, "messages",
+            "history kept per topic: a post beyond it deletes the topic's oldest messages (and their mentions)");
     public static final Setting<Integer> TOPIC_STREAMS_MAX_PER_MESH = integer("TOPIC_STREAMS_MAX_PER_MESH",
             "topicStreamsMaxPerMesh", 100, 1, 100_000, "", "open /api/v1 topic event streams per mesh (more: 429)");
     public static final Setting<Long> TOPIC_STREAM_HEARTBEAT_MS = longInt("TOPIC_STREAM_HEARTBEAT_MS",
@@ -266,7 +269,7 @@ public final class Settings {
             SCHEDULE_MAX_PENDING_PER_MEMBER, SCHEDULE_MIN_CRON_INTERVAL_SECONDS, SCHEDULE_RETRY_SECONDS,
             SCHEDULE_TICK_MS,
             // topics and API keys
-            TOPICS_MAX_PER_MESH, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
+            TOPICS_MAX_PER_MESH, TOPIC_MESSAGES_MAX_PER_TOPIC, TOPIC_STREAMS_MAX_PER_MESH, TOPIC_STREAM_HEARTBEAT_MS, TOPIC_STREAM_MAX_PENDING_BYTES,
             API_KEYS_MAX_PER_MEMBER, API_KEY_MAX_TTL_HOURS, API_KEY_RETENTION_HOURS,
             // the audit log over the WebSocket
             AUDIT_QUERY_MAX_ROWS,

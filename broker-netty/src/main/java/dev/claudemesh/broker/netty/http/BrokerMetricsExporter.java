@@ -45,7 +45,7 @@ public final class BrokerMetricsExporter {
     static final List<String> PRIORITIES = List.of("now", "next", "low", "stream");
     /** Failed-send reasons the domain counts (core.mesh.SendRejection). */
     static final List<String> MESSAGE_REJECT_REASONS = List.of("rate_limit", "payload_too_large", "invalid",
-            "no_peer", "grants");
+            "no_peer", "grants", "forbidden", "internal_error");
     /** Capabilities whose absence drops a recipient (PROTOCOL §4.2). */
     static final List<String> GRANT_CAPS = List.of("dm", "broadcast");
 

@@ -204,6 +204,55 @@ class MemberApiIT {
         assertRefused(signedCall(root, "PATCH", "/mesh/" + mesh + "/settings", "{}"), 400, "no settings to update");
     }
 
+    /**
+     * A role change through the member API ({@code permission}) takes moderation's one path: the last admin is never
+     * demoted (refused, nothing of the request written), a change is audited {@code member_role_changed} like the
+     * operator's, and the admin API sees the same rule afterwards.
+     */
+    @Test
+    void shouldChangeRolesThroughModerationsPathAndNeverDemoteTheLastAdmin() throws Exception {
+        String mesh = broker.createMesh("ma-role");
+        Identities.MemberKeys alice = broker.addMember(mesh, "alice");
+        Identities.MemberKeys root = admin(mesh);
+        String rootPath = "/mesh/" + mesh + "/member/" + root.memberId();
+        String alicePath = "/mesh/" + mesh + "/member/" + alice.memberId();
+        String lastAdmin = "member " + root.memberId() + " is the last admin of its mesh: make another member admin "
+                + "first";
+
+        // the only admin demotes itself, with a profile field in the same request: refused, nothing written
+        assertRefused(signedCall(root, "PATCH", rootPath, "{\"roleTag\":\"gone\",\"permission\":\"member\"}"), 400,
+                lastAdmin);
+        assertThat(Sql.string(broker.databaseUrl(), "select role || '/' || coalesce(role_tag, '-') from mesh.member "
+                + "where id = '" + root.memberId() + "'")).isEqualTo("admin/-");
+
+        // an admin makes alice admin: audited as moderation audits a role change, acted by the caller
+        HttpResponse<String> promote = signedCall(root, "PATCH", alicePath, "{\"permission\":\"admin\"}");
+        assertThat(promote.statusCode()).as(promote.body()).isEqualTo(200);
+        assertThat(promote.body()).contains("\"permission\":\"admin\"");
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh + "' and "
+                + "event_type = 'member_role_changed' and actor_id = '" + root.memberId() + "' and payload_canonical = "
+                + "'{\"pubkey\":\"" + alice.keys().publicKeyHex() + "\",\"role\":\"admin\",\"via\":\"member_api\"}'", 1);
+        assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh
+                + "' and event_type = 'member_updated'")).isZero();
+        // the same role again changes nothing and records nothing
+        assertThat(signedCall(root, "PATCH", alicePath, "{\"permission\":\"admin\"}").statusCode()).isEqualTo(200);
+
+        // with two admins, one may step down; then the other is the last one, for every surface
+        HttpResponse<String> stepDown = signedCall(root, "PATCH", rootPath, "{\"permission\":\"member\"}");
+        assertThat(stepDown.statusCode()).as(stepDown.body()).isEqualTo(200);
+        assertRefused(signedCall(alice, "PATCH", alicePath, "{\"permission\":\"member\"}"), 400,
+                "member " + alice.memberId() + " is the last admin of its mesh: make another member admin first");
+        assertThat(broker.admin("POST", "/admin/meshes/" + mesh + "/members/" + alice.memberId() + "/role",
+                "{\"role\":\"member\"}").statusCode()).isEqualTo(409);
+        // and the demoted member lost its admin rights at once
+        assertRefused(signedCall(root, "PATCH", alicePath, "{\"permission\":\"member\"}"), 400,
+                "not authorized — only admins or self can edit");
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh + "' and "
+                + "event_type = 'member_role_changed'", 2);
+        assertThat(Sql.string(broker.databaseUrl(), "select string_agg(role, ',' order by display_name) from "
+                + "mesh.member where mesh_id = '" + mesh + "'")).isEqualTo("admin,member");
+    }
+
     @Test
     void shouldRefuseBadInputWith400() throws Exception {
         String mesh = broker.createMesh("ma-input");

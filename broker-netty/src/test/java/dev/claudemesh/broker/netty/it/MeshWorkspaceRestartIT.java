@@ -11,9 +11,9 @@ import static dev.claudemesh.broker.netty.it.Requests.withoutReqId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What PROTOCOL-MESH §0.7 says survives a restart, for §11–§13: contexts, skills (manifest text included), stream
- * names and vault entries are read back unchanged after the broker stops and starts on the same database; stream
- * subscriptions, in memory only, are gone.
+ * What PROTOCOL-MESH §0.7 says survives a restart, for §9 and §11–§13: contexts, skills (manifest text included),
+ * stream names and vault entries are read back unchanged after the broker stops and starts on the same database;
+ * stream subscriptions, in memory only, are gone; a ban still refuses the member's hello and API keys still work.
  */
 class MeshWorkspaceRestartIT {
 
@@ -58,6 +58,38 @@ class MeshWorkspaceRestartIT {
             // the stream's name and id stay; its subscriptions were in memory only
             assertThat(withoutReqId(ask(back.ws(), "{\"type\":\"list_streams\"}")))
                     .isEqualTo(streams.replace("\"subscriberCount\":1", "\"subscriberCount\":0"));
+            back.ws().close();
+        }
+    }
+
+    @Test
+    void shouldKeepBansAndApiKeysAcrossARestart() throws Exception {
+        try (BrokerFixture broker = new BrokerFixture(Map.of())) {
+            String mesh = broker.createMesh("restart-bans");
+            Identities.MemberKeys olga = broker.addMember(mesh, "olga", "\"role\":\"admin\"");
+            Identities.MemberKeys bob = broker.addMember(mesh, "bob");
+            BrokerFixture.Peer admin = broker.session(olga, "o");
+            BrokerFixture.Peer b = broker.session(bob, "b");
+            assertThat(ask(admin.ws(), "{\"type\":\"ban\",\"target\":\"bob\"}")).contains("\"type\":\"ban_ack\"");
+            assertThat(b.ws().awaitClose(5_000)).isEqualTo(4002);
+            String secret = TopicSupport.secret(TopicSupport.mintKey(admin.ws(), "[\"read\"]", null));
+            String bans = withoutReqId(ask(admin.ws(), "{\"type\":\"list_bans\"}"));
+
+            broker.stop();
+            assertThat(admin.ws().awaitClose(5_000)).isEqualTo(1001);
+            broker.start();
+
+            // the ban holds: bob's next hello is refused, the admin still lists it
+            WsClient again = broker.ws();
+            again.send(Identities.sessionHello(bob, Ed25519.generate(), "b2", System.currentTimeMillis(), 3_600_000,
+                    "n-b2", null));
+            assertThat(again.awaitType("error")).contains("\"code\":\"revoked\"");
+            assertThat(again.awaitClose(5_000)).isEqualTo(4002);
+            BrokerFixture.Peer back = broker.session(olga, "o2");
+            assertThat(withoutReqId(ask(back.ws(), "{\"type\":\"list_bans\"}"))).isEqualTo(bans)
+                    .contains("\"name\":\"bob\"");
+            // the API key still opens the REST API
+            assertThat(broker.request("GET", "/api/v1/members", null, secret).statusCode()).isEqualTo(200);
             back.ws().close();
         }
     }

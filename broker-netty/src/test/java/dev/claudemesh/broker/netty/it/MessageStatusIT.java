@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code message_status} (PROTOCOL-MESH §1) against a real broker and PostgreSQL: the reply field by field for a DM
  * by session key and by member key (the §1.5 [fix], §16 defect 16), a multicast (its sender's member and hidden leases
- * left out), an offline target, prefixes, and every error code. The broker acks a DM after its row committed; a
+ * left out), a {@code #topic} send (the topic's subscribers), an offline target, prefixes, and every error code. The broker acks a DM after its row committed; a
  * multicast is acked at once and its record follows in the writer's next batch, so those tests wait for the row.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -180,6 +180,40 @@ class MessageStatusIT {
         // the record holds no payload
         assertThat(Sql.string(broker.databaseUrl(), "select nonce || ciphertext from mesh.message_queue where id = '"
                 + all + "'")).isEmpty();
+    }
+
+    @Test
+    void shouldReportATopicMessageWithTheTopicsSubscribers() throws Exception {
+        // §1.5 [fix], §16 defect 16: the original answered one "unknown"/"disconnected" recipient for #topicId
+        String mesh = broker.createMesh("ms-topic");
+        Identities.MemberKeys aliceKeys = broker.addMember(mesh, "alice");
+        Identities.MemberKeys bobKeys = broker.addMember(mesh, "bob");
+        Identities.MemberKeys daveKeys = broker.addMember(mesh, "dave");
+        BrokerFixture.Peer alice = session(aliceKeys, "a", null);
+        BrokerFixture.Peer bob = session(bobKeys, "b", null);
+        BrokerFixture.Peer carol = session(broker.addMember(mesh, "carol"), "c", null);
+        BrokerFixture.Peer dave = session(daveKeys, "d", null);
+        String topic = TopicSupport.createTopic(alice.ws(), "ops", null);
+        TopicSupport.fireAndSync(bob.ws(), "{\"type\":\"topic_join\",\"topic\":\"ops\"}");
+        TopicSupport.fireAndSync(dave.ws(), "{\"type\":\"topic_join\",\"topic\":\"ops\"}");
+        dave.ws().close(); // a subscriber with no lease is still one of the topic's members
+
+        String id = send(alice, "t1", "#" + topic);
+        bob.ws().await("\"messageId\":\"" + id + "\"");
+        awaitRow(id, true);
+        Map<String, Object> r = status(carol.ws(), "\"" + id + "\""); // any member may ask, subscribed or not
+
+        assertThat(r.keySet()).containsExactly("type", "messageId", "targetSpec", "delivered", "deliveredAt",
+                "recipients", "_reqId");
+        assertThat(r).containsEntry("messageId", id).containsEntry("targetSpec", "#" + topic)
+                .containsEntry("delivered", true).containsEntry("recipients", List.of(
+                        Map.of("name", "alice", "pubkey", aliceKeys.pubkey(), "status", "delivered"),
+                        Map.of("name", "bob", "pubkey", bobKeys.pubkey(), "status", "delivered"),
+                        Map.of("name", "dave", "pubkey", daveKeys.pubkey(), "status", "delivered")));
+        assertThat((String) r.get("deliveredAt")).matches(ISO);
+        // by prefix too
+        assertThat(status(carol.ws(), "\"" + id.substring(0, 10) + "\"")).containsEntry("targetSpec", "#" + topic)
+                .extractingByKey("recipients").asList().hasSize(3);
     }
 
     @Test

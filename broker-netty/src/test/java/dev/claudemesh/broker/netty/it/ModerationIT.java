@@ -170,6 +170,14 @@ class ModerationIT {
         assertThat(ask(bob.ws(), "{\"type\":\"ban\",\"target\":\"olga\",\"_reqId\":\"1\"}", "1"))
                 .isEqualTo("{\"type\":\"error\",\"code\":\"forbidden\",\"message\":\"only owner or admin can ban\","
                         + "\"_reqId\":\"1\"}");
+        // every moderation verb is for admins, with the §9.6 [fix] texts ("can kick", "can disconnect")
+        assertThat(ask(bob.ws(), "{\"type\":\"unban\",\"target\":\"olga\",\"_reqId\":\"1u\"}", "1u"))
+                .isEqualTo("{\"type\":\"error\",\"code\":\"forbidden\",\"message\":\"only owner or admin can "
+                        + "unban\",\"_reqId\":\"1u\"}");
+        assertThat(ask(bob.ws(), "{\"type\":\"disconnect\",\"all\":true,\"_reqId\":\"1d\"}", "1d"))
+                .isEqualTo("{\"type\":\"error\",\"code\":\"forbidden\",\"message\":\"only owner or admin can "
+                        + "disconnect\",\"_reqId\":\"1d\"}");
+        assertThat(owner.ws().closed()).isFalse();
         assertThat(ask(owner.ws(), "{\"type\":\"ban\",\"target\":\"olga\",\"_reqId\":\"2\"}", "2"))
                 .isEqualTo("{\"type\":\"error\",\"code\":\"invalid\",\"message\":\"cannot ban yourself\","
                         + "\"_reqId\":\"2\"}");

@@ -4,15 +4,18 @@ import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.schedule.Cron;
 import dev.claudemesh.broker.core.testing.Identities;
+import dev.claudemesh.broker.db.testing.Eventually;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 import static dev.claudemesh.broker.netty.it.BrokerFixture.jsonField;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * time (the broker's tick runs every 100 ms of real time), sends on behalf of the member after the creating socket is
  * gone, reminders to oneself with {@code subtype:"reminder"}, multicast reminders, and restarts: between scheduling
  * and firing (fires exactly once, even for a mesh nobody reconnects to), and with a fire time that passed while the
- * broker was down. Peers sign their hellos with the same clock. Nothing sleeps: waits are bounded conditions.
+ * broker was down. {@code #topic} targets: the history and every subscriber get the message, an unknown topic drops
+ * the entry, a private topic the member is not subscribed to keeps it until it is added, and a topic send committed
+ * just before a stop is completed at boot without a second send. Peers sign their hellos with the same clock. Nothing
+ * sleeps: waits are bounded conditions.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScheduleIT {
@@ -288,6 +294,104 @@ class ScheduleIT {
         f.ws().close();
     }
 
+    // ------------------------------------------------------------------------------------------ #topic targets
+
+    /** The forbidden topic sends counted so far (a scheduled fire refused by a private topic counts there too). */
+    private static long forbiddenSends(BrokerFixture b) {
+        LongAdder n = b.server().broker().metrics().messagesRejected().get("forbidden");
+        return n == null ? 0 : n.sum();
+    }
+
+    @Test
+    void shouldPutAScheduledTopicMessageInTheHistoryAndPushItToEverySubscriberOnBehalfOfTheMember() throws Exception {
+        String mesh = broker.createMesh("sched-topic");
+        Identities.MemberKeys alice = broker.addMember(mesh, "alice");
+        Identities.MemberKeys bob = broker.addMember(mesh, "bob");
+        Identities.MemberKeys carol = broker.addMember(mesh, "carol");
+        BrokerFixture.Peer cli = session(broker, alice, "cli");
+        BrokerFixture.Peer b = session(broker, bob, "b");
+        BrokerFixture.Peer c = session(broker, carol, "c");
+        String topic = TopicSupport.createTopic(cli.ws(), "ops", null);
+        TopicSupport.fireAndSync(b.ws(), "{\"type\":\"topic_join\",\"topic\":\"ops\"}");
+        long at = clock.millis() + 10 * MIN;
+        String id = schedule(cli.ws(), "#" + topic, "deploy at noon", at);
+        cli.ws().close();
+        b.ws().await("\"event\":\"peer_left\"");
+
+        clock.advance(10 * MIN);
+        String push = b.ws().await(s -> s.contains("\"topic\":\"ops\""), 5_000);
+        Map<String, Object> p = Json.object(push);
+        String messageId = (String) p.get("messageId");
+        // the topic push of §8.6, sent as alice's member (its creating socket is gone) with the scheduler's fields
+        assertThat(p).containsEntry("senderPubkey", alice.pubkey()).containsEntry("senderMemberId", alice.memberId())
+                .containsEntry("senderName", "alice").containsEntry("priority", "now").containsEntry("nonce", "")
+                .containsEntry("ciphertext", b64("deploy at noon")).containsEntry("topic", "ops");
+        // in the topic's history under the same id; no push to a member that is not subscribed
+        String history = TopicSupport.request(c.ws(), "{\"type\":\"topic_history\",\"topic\":\"ops\"");
+        assertThat(history).contains("\"messages\":[{\"id\":\"" + messageId + "\",\"senderPubkey\":\""
+                + alice.pubkey() + "\",\"senderMemberId\":\"" + alice.memberId() + "\",\"senderName\":\"alice\","
+                + "\"nonce\":\"\",\"ciphertext\":\"" + b64("deploy at noon") + "\",\"bodyVersion\":1,");
+        assertThat(pushes(c.ws())).isEmpty();
+        // done: the entry is gone, its message_queue row is the history id, audited as alice's send
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.scheduled_message where id = '" + id + "'", 0);
+        assertThat(count(broker, "select count(*) from mesh.message_queue where id = '" + messageId
+                + "' and target_key = '#" + topic + "' and delivered_at is not null")).isEqualTo(1);
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh + "' and "
+                + "event_type = 'message_sent' and actor_id = '" + alice.memberId() + "' and payload_canonical like "
+                + "'%#" + topic + "%'", 1);
+        b.ws().close();
+        c.ws().close();
+    }
+
+    @Test
+    void shouldDropAScheduledSendToAnUnknownTopicAndRetryOneToAPrivateTopicUntilTheMemberIsAdded() throws Exception {
+        String mesh = broker.createMesh("sched-topic-refused");
+        Identities.MemberKeys alice = broker.addMember(mesh, "alice");
+        Identities.MemberKeys bob = broker.addMember(mesh, "bob");
+        BrokerFixture.Peer a = session(broker, alice, "a");
+        BrokerFixture.Peer b = session(broker, bob, "b");
+        String secret = TopicSupport.createTopic(b.ws(), "secret", "private");
+        String other = broker.createMesh("sched-topic-other");
+        String foreign = TopicSupport.createTopic(session(broker, broker.addMember(other, "olga"), "o").ws(), "x",
+                null);
+
+        // unknown topic ids (and a topic of another mesh) are refused for good: the entries are dropped, audited
+        String unknown = schedule(a.ws(), "#" + "u".repeat(32), "nowhere", clock.millis() + MIN);
+        String elsewhere = schedule(a.ws(), "#" + foreign, "elsewhere", clock.millis() + MIN);
+        // a private topic alice is not subscribed to: refused for now, kept and tried again
+        long forbiddenBefore = forbiddenSends(broker);
+        String toSecret = schedule(a.ws(), "#" + secret, "let me in", clock.millis() + MIN);
+        clock.advance(MIN + 1_000);
+        for (String dropped : List.of(unknown, elsewhere)) {
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh + "' and "
+                    + "event_type = 'schedule_dropped' and payload_canonical = '{\"reason\":\"invalid\","
+                    + "\"scheduledId\":\"" + dropped + "\"}'", 1);
+            assertThat(count(broker, "select count(*) from mesh.scheduled_message where id = '" + dropped + "'"))
+                    .isZero();
+        }
+        Eventually.await(Duration.ofSeconds(5), "a forbidden fire",
+                () -> forbiddenSends(broker) > forbiddenBefore);
+        clock.advance(3_000); // retried (every second here) and refused again
+        assertThat(count(broker, "select count(*) from mesh.scheduled_message where id = '" + toSecret + "'"))
+                .isEqualTo(1);
+        assertThat(count(broker, "select count(*) from mesh.topic_message where topic_id in ('" + secret + "', '"
+                + foreign + "')")).isZero();
+
+        // bob (the topic's lead) adds alice: the next retry goes through, once
+        TopicSupport.fireAndSync(b.ws(), "{\"type\":\"topic_join\",\"topic\":\"secret\",\"member\":\""
+                + alice.memberId() + "\"}");
+        clock.advance(2_000);
+        String push = b.ws().await(s -> s.contains("\"topic\":\"secret\""), 5_000);
+        assertThat(Json.object(push)).containsEntry("ciphertext", b64("let me in"))
+                .containsEntry("senderMemberId", alice.memberId());
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.scheduled_message where id = '" + toSecret + "'", 0);
+        clock.advance(3_000);
+        assertThat(count(broker, "select count(*) from mesh.topic_message where topic_id = '" + secret + "'"))
+                .isEqualTo(1);
+        a.ws().close();
+        b.ws().close();
+    }
+
     // ------------------------------------------------------------------------------------------ restarts
 
     @Test
@@ -368,6 +472,52 @@ class ScheduleIT {
             assertThat(first).endsWith(",\"subtype\":\"reminder\"}");
             assertThat(second).endsWith(",\"subtype\":\"reminder\"}");
             g2.close();
+        }
+    }
+
+    @Test
+    void shouldCompleteAScheduledTopicSendCommittedJustBeforeAStopWithoutSendingItAgain() throws Exception {
+        // the scheduler recognises a committed fire by its message_queue row: a topic send stores that row and its
+        // history row, in one transaction, under the id the scheduler recorded before sending
+        OffsetClock own = new OffsetClock();
+        try (BrokerFixture b = new BrokerFixture(SETTINGS, own)) {
+            String mesh = b.createMesh("sched-topic-crash");
+            Identities.MemberKeys alice = b.addMember(mesh, "alice");
+            Identities.MemberKeys bob = b.addMember(mesh, "bob");
+            WsClient a = hello(b, own, alice, "a");
+            WsClient bo = hello(b, own, bob, "bo");
+            String topic = TopicSupport.createTopic(a, "ops", null);
+            TopicSupport.fireAndSync(bo, "{\"type\":\"topic_join\",\"topic\":\"ops\"}");
+            String id = schedule(a, "#" + topic, "exactly once", own.millis() + 10 * MIN);
+            // the entry's completion cannot be written: the broker stops between the send and the row's deletion
+            Sql.execute(b.databaseUrl(), "create function mesh.it_keep_schedules() returns trigger language plpgsql "
+                    + "as $$ begin raise exception 'kept by the test'; end $$");
+            Sql.execute(b.databaseUrl(), "create trigger it_keep_schedules before delete on mesh.scheduled_message "
+                    + "for each row execute function mesh.it_keep_schedules()");
+            own.advance(10 * MIN);
+            String push = bo.await(s -> s.contains("\"topic\":\"ops\""), 5_000);
+            String messageId = jsonField(push, "messageId");
+            Sql.await(b.databaseUrl(), "select count(*) from mesh.scheduled_message where id = '" + id
+                    + "' and pending_message_id = '" + messageId + "'", 1);
+            assertThat(count(b, "select count(*) from mesh.topic_message where id = '" + messageId + "'"))
+                    .isEqualTo(1);
+            a.close();
+            bo.close();
+            b.stop();
+            Sql.execute(b.databaseUrl(), "drop trigger it_keep_schedules on mesh.scheduled_message");
+
+            b.start();
+            own.advance(MIN);
+            Sql.await(b.databaseUrl(), "select count(*) from mesh.scheduled_message where id = '" + id + "'", 0);
+            own.advance(5 * MIN);
+            WsClient bo2 = hello(b, own, bob, "bo2");
+            String history = TopicSupport.request(bo2, "{\"type\":\"topic_history\",\"topic\":\"ops\"");
+            assertThat(history).contains("\"id\":\"" + messageId + "\"");
+            assertThat(count(b, "select count(*) from mesh.topic_message where topic_id = '" + topic + "'"))
+                    .isEqualTo(1);
+            assertThat(count(b, "select count(*) from mesh.message_queue where target_key = '#" + topic + "'"))
+                    .isEqualTo(1);
+            bo2.close();
         }
     }
 

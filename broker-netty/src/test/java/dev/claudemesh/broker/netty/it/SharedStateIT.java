@@ -63,11 +63,15 @@ class SharedStateIT {
         BrokerFixture.Peer sibling = broker.session(alice, "a2");
         BrokerFixture.Peer other = broker.session(bob, "b1");
         WsClient bobDaemon = daemon(bob, "bd");
+        // a hidden lease still gets state_change (PROTOCOL-MESH §3.2)
+        BrokerFixture.Peer hidden = broker.session(bob, "b2");
+        hidden.ws().send("{\"type\":\"set_visible\",\"visible\":false,\"_reqId\":\"h1\"}");
+        assertThat(hidden.ws().await("\"_reqId\":\"h1\"")).startsWith("{\"type\":\"ack\"");
 
         writer.ws().send("{\"type\":\"set_state\",\"key\":\"release\",\"value\":{\"version\":\"1.5.1\","
                 + "\"frozen\":true},\"_reqId\":\"s1\"}");
 
-        for (WsClient ws : List.of(sibling.ws(), other.ws(), bobDaemon)) {
+        for (WsClient ws : List.of(sibling.ws(), other.ws(), bobDaemon, hidden.ws())) {
             Map<String, Object> change = Json.object(ws.awaitType("state_change"));
             assertThat(keys(change)).containsExactly("type", "key", "value", "updatedBy");
             assertThat(change.get("key")).isEqualTo("release");

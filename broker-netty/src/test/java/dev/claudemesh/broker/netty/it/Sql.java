@@ -26,6 +26,12 @@ final class Sql {
         }
     }
 
+    static void execute(String jdbcUrl, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     /** Polls (bounded, 5 s) until {@code sql} counts {@code expected}. */
     static void await(String jdbcUrl, String sql, long expected) throws Exception {
         long deadline = System.currentTimeMillis() + 5_000;

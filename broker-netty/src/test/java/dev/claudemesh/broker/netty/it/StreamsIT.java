@@ -146,6 +146,28 @@ class StreamsIT {
         a.ws().close();
     }
 
+    @Test
+    void shouldDropTheSubscriptionsOfAKickedOrBannedLeaseAtOnce() throws Exception {
+        // §16 defect 10: moderation closes left the lease's stream subscriptions behind
+        String mesh = broker.createMesh("streams-kick");
+        BrokerFixture.Peer admin = broker.session(broker.addMember(mesh, "olga", "\"role\":\"admin\""), "o");
+        BrokerFixture.Peer b = broker.session(broker.addMember(mesh, "bob"), "b");
+        BrokerFixture.Peer c = broker.session(broker.addMember(mesh, "carol"), "c");
+        ask(admin.ws(), "{\"type\":\"create_stream\",\"name\":\"s\"}");
+        ask(b.ws(), "{\"type\":\"subscribe\",\"stream\":\"s\"}");
+        ask(c.ws(), "{\"type\":\"subscribe\",\"stream\":\"s\"}");
+        assertThat(subscriberCount(admin, "s")).isEqualTo(2);
+
+        assertThat(ask(admin.ws(), "{\"type\":\"kick\",\"target\":\"n-b\"}")).contains("\"affected\":[\"n-b\"]");
+        assertThat(b.ws().awaitClose(5_000)).isEqualTo(4001);
+        // no grace for a kicked lease: its subscription is gone with it
+        assertThat(subscriberCount(admin, "s")).isEqualTo(1);
+        assertThat(ask(admin.ws(), "{\"type\":\"ban\",\"target\":\"carol\"}")).contains("\"type\":\"ban_ack\"");
+        assertThat(c.ws().awaitClose(5_000)).isEqualTo(4002);
+        assertThat(subscriberCount(admin, "s")).isZero();
+        admin.ws().close();
+    }
+
     private static int subscriberCount(BrokerFixture.Peer p, String stream) {
         for (Object o : (List<?>) Json.object(ask(p.ws(), "{\"type\":\"list_streams\"}")).get("streams")) {
             Map<?, ?> s = (Map<?, ?>) o;
