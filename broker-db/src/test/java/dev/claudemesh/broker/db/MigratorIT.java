@@ -115,8 +115,9 @@ class MigratorIT {
             List<String> later = new ArrayList<>(laterThanV3());
             later.add("999");
             assertThat(results.stream().flatMap(List::stream).map(Migrator.Applied::version))
-                    .as("V1..V3 not run again (they would fail: CREATE TABLE), each later one once")
-                    .containsExactlyElementsOf(later);
+                    .as("V1..V3 not run again (they would fail: CREATE TABLE), each later one once; Flyway locks per "
+                            + "script, so the two racers may share the scripts between them in any split")
+                    .containsExactlyInAnyOrderElementsOf(later);
             Migrator migrator = new Migrator(old.dataSource(), Migrator.class.getClassLoader(), Migrator.LOCATION,
                     "db/test-migration");
             List<String> history = new ArrayList<>(List.of("3")); // the baseline, then the later scripts

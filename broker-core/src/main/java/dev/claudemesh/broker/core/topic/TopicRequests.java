@@ -23,6 +23,8 @@ final class TopicRequests {
     /** {@code topic_history} page size without a usable {@code limit}, and the clamp. */
     static final int DEFAULT_HISTORY = 50;
     static final int MAX_HISTORY = 200;
+    /** Types without a reply on success (PROTOCOL-MESH §0.4): refused only when the request has a {@code _reqId}. */
+    private static final Set<String> REPLY_LESS = Set.of("topic_join", "topic_leave", "topic_mark_read");
 
     private TopicRequests() {
     }
@@ -113,7 +115,7 @@ final class TopicRequests {
         String member = b.string("member");
         if (ref == null || role == null || (memberNode != null && !(memberNode instanceof JsonNode.NullNode)
                 && member == null)) {
-            silentBadInput(t, from, in, "topic_join needs a topic, an optional role (lead, member or observer) "
+            refuse(t, from, in, "bad_request", "topic_join needs a topic, an optional role (lead, member or observer) "
                     + "and an optional member");
             return;
         }
@@ -148,7 +150,7 @@ final class TopicRequests {
     static void leave(TopicMesh t, PeerSession from, Inbound in) {
         String ref = in.body().string("topic");
         if (ref == null) {
-            silentBadInput(t, from, in, "topic_leave needs a topic");
+            refuse(t, from, in, "bad_request", "topic_leave needs a topic");
             return;
         }
         String caller = from.lease().member().id();
@@ -170,7 +172,7 @@ final class TopicRequests {
     static void markRead(TopicMesh t, PeerSession from, Inbound in) {
         String ref = in.body().string("topic");
         if (ref == null) {
-            silentBadInput(t, from, in, "topic_mark_read needs a topic");
+            refuse(t, from, in, "bad_request", "topic_mark_read needs a topic");
             return;
         }
         String caller = from.lease().member().id();
@@ -295,22 +297,6 @@ final class TopicRequests {
         }
         log.debug("{} refused: {}", in.rawType, code);
         t.mesh.error(from, in, code, message);
-    }
-
-    /** Types without a reply on success (PROTOCOL-MESH §0.4). */
-    private static final Set<String> REPLY_LESS = Set.of("topic_join", "topic_leave",
-            "topic_mark_read");
-
-    /**
-     * Bad input of a reply-less type (§0.3 [fix]): silence, since such senders do not listen, unless the frame
-     * carries a {@code _reqId} (a sender that waits for an answer).
-     */
-    private static void silentBadInput(TopicMesh t, PeerSession from, Inbound in, String message) {
-        if (in.reqId != null) {
-            refuse(t, from, in, "bad_request", message);
-        } else {
-            log.debug("{} ignored: bad_request", in.rawType);
-        }
     }
 
     private static void unavailable(TopicMesh t, PeerSession from, Inbound in, Throwable failure) {
