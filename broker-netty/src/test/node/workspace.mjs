@@ -338,10 +338,16 @@ async function main() {
   await coldVerb('bob-task-claim', people.bob, async (c) => c.claimTask(coldTask));
   // claim is fire and forget: read the result back the way the CLI user would, with `task list`
   let open = [];
+  // with back-off: every cold verb leaves a grace lease for 90 s and grace leases count toward the mesh's
+  // capacity (PROTOCOL §5), so a tight loop on a slow machine would fill the mesh with this test's own leases
   const claimDeadline = Date.now() + REPLY_TIMEOUT_MS;
-  do {
+  let pause = 50;
+  for (;;) {
     open = (await coldVerb('bob-task-list', people.bob, (c) => c.listTasks(undefined, undefined))).result;
-  } while (!open.some((t) => t.id === coldTask && t.status === 'claimed') && Date.now() < claimDeadline);
+    if (open.some((t) => t.id === coldTask && t.status === 'claimed') || Date.now() >= claimDeadline) break;
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 1000);
+  }
   const mine = open.find((t) => t.id === coldTask);
   check(mine && mine.status === 'claimed' && mine.claimedBy === 'bob' && mine.priority === 'normal'
     && mine.tags.join(',') === 'docs', `cold-path task list after claim: ${JSON.stringify(mine)}`);
@@ -353,9 +359,11 @@ async function main() {
   await coldVerb('bob-task-complete', people.bob, async (c) => c.completeTask(coldTask, 'shipped'));
   let done = [];
   const doneDeadline = Date.now() + REPLY_TIMEOUT_MS;
-  do {
+  for (;;) {
     done = await longLived.listTasks('done', undefined);
-  } while (done.length === 0 && Date.now() < doneDeadline);
+    if (done.length > 0 || Date.now() >= doneDeadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   check(done.length === 1 && done[0].id === coldTask && done[0].status === 'done', 'complete_task then list done');
   longLived.close();
 
