@@ -200,6 +200,7 @@ fi
       "framesPerSec=$(median "$OUT/$s-[0-9]*.json" framesPerSec) pushP99ms=$(median "$OUT/$s-[0-9]*.json" pushLatencyMs.p99)" \
       "ackP99ms=$(median "$OUT/$s-[0-9]*.json" ackLatencyMs.p99) brokerCpuPct=$(median "$OUT/$s-[0-9]*.json" brokerCpuPct)" \
       "dbCpuS=$(median "$OUT/$s-[0-9]*.json" dbCpuS) loadgenCpuS=$(median "$OUT/$s-[0-9]*.json" loadgenCpuS)" \
+      "brokerCpuUsPerMsg=$(median "$OUT/$s-[0-9]*.json" brokerCpuUsPerMsg) dbCpuUsPerMsg=$(median "$OUT/$s-[0-9]*.json" dbCpuUsPerMsg)" \
       "errors=$(median "$OUT/$s-[0-9]*.json" errors) lost=$(median "$OUT/$s-[0-9]*.json" lost)"
   done
   ls "$OUT"/storm-[0-9]*.json > /dev/null 2>&1 && echo "connect-storm: hellosPerSec=$(median "$OUT/storm-[0-9]*.json" hellosPerSec)" \

@@ -87,6 +87,10 @@ final class Report {
     double brokerCpuPct = Double.NaN;
     double loadgenCpuS = Double.NaN;
     double dbCpuS = Double.NaN;
+    /** CPU per message in the window: per acked send ({@code dm}: per durable DM), per push for {@code relay}. */
+    double brokerCpuUsPerMsg = Double.NaN;
+    double dbCpuUsPerMsg = Double.NaN;
+    double loadgenCpuUsPerMsg = Double.NaN;
     final Map<String, Long> errorSamples = new TreeMap<>();
 
     static Report base(Options o, Wire wire) {
@@ -111,6 +115,16 @@ final class Report {
         brokerRssMb = after.brokerRssBytes() < 0 ? Double.NaN : after.brokerRssBytes() / 1048576.0;
         loadgenCpuS = after.selfCpuS() - before.selfCpuS();
         dbCpuS = after.dbCpuS() - before.dbCpuS();
+    }
+
+    /** Divides the probed CPU seconds by {@code messages} (acked sends; pushes for relay); call after the probes. */
+    void perMessage(long messages) {
+        if (messages <= 0) {
+            return;
+        }
+        brokerCpuUsPerMsg = brokerCpuS * 1e6 / messages;
+        dbCpuUsPerMsg = dbCpuS * 1e6 / messages;
+        loadgenCpuUsPerMsg = loadgenCpuS * 1e6 / messages;
     }
 
     // ------------------------------------------------------------------------------------------ output
@@ -151,6 +165,10 @@ final class Report {
         row(out, "loadgen CPU s", fmt(loadgenCpuS));
         if (!Double.isNaN(dbCpuS)) {
             row(out, "PostgreSQL CPU s (all backends)", fmt(dbCpuS));
+        }
+        if (!Double.isNaN(brokerCpuUsPerMsg)) {
+            row(out, "CPU us/msg broker/db/loadgen",
+                    fmt(brokerCpuUsPerMsg) + " / " + fmt(dbCpuUsPerMsg) + " / " + fmt(loadgenCpuUsPerMsg));
         }
         row(out, "client transport / jvm", transport + " / " + jvm);
         for (Map.Entry<String, Long> e : errorSamples.entrySet()) {
@@ -227,6 +245,9 @@ final class Report {
             num(g, "brokerCpuPct", brokerCpuPct);
             num(g, "loadgenCpuS", loadgenCpuS);
             num(g, "dbCpuS", dbCpuS);
+            num(g, "brokerCpuUsPerMsg", brokerCpuUsPerMsg);
+            num(g, "dbCpuUsPerMsg", dbCpuUsPerMsg);
+            num(g, "loadgenCpuUsPerMsg", loadgenCpuUsPerMsg);
             g.writeNumberField("systemPushes", systemPushes);
             g.writeNumberField("foreignFrames", foreignFrames);
             g.writeStringField("transport", transport);

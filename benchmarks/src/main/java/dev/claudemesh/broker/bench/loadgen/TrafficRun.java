@@ -525,6 +525,7 @@ final class TrafficRun implements ClientTransport.Events {
         r.foreignFrames = foreignFrames.sum();
         errorSamples.forEach((k, v) -> r.errorSamples.put(k, v.sum()));
         r.applyProbes(before, after);
+        r.perMessage(relay ? pushed : acked);
         return r;
     }
 }
