@@ -16,6 +16,7 @@ import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.store.QueueRetention;
 import dev.claudemesh.broker.db.writer.ShardedDurableLog;
 import dev.claudemesh.broker.db.writer.WriterConfig;
+import dev.claudemesh.broker.netty.config.BuildInfo;
 import dev.claudemesh.broker.netty.http.BrokerMetricsExporter;
 import dev.claudemesh.broker.netty.http.ApiStores;
 import dev.claudemesh.broker.netty.http.HttpApi;
@@ -68,7 +69,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class BrokerServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = BuildInfo.version();
 
     private final BrokerConfig config;
     private final Database database;

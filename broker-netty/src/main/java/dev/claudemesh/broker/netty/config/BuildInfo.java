@@ -7,7 +7,7 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
- * What the build recorded about itself: the git commit the jar was built from ({@code git rev-parse HEAD}, run by
+ * What the build recorded about itself: the project version of the POM, and the git commit the jar was built from ({@code git rev-parse HEAD}, run by
  * the build and written into {@value #RESOURCE}). A build without a {@code .git} directory (a source tarball, the
  * Docker build context) or without a {@code git} binary records {@value #UNKNOWN}; a build that skipped that step
  * (an IDE) has no resource or a placeholder, which reads as {@value #UNKNOWN} too.
@@ -20,9 +20,12 @@ public final class BuildInfo {
 
     static final String RESOURCE = "/dev/claudemesh/broker/netty/build.properties";
     static final String COMMIT_PROPERTY = "git.commit.id.full";
+    static final String VERSION_PROPERTY = "version";
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{7,64}");
-    private static final String GIT_SHA = load();
+    private static final Properties RECORDED = load();
+    private static final String GIT_SHA = gitShaOf(RECORDED);
+    private static final String VERSION = versionOf(RECORDED);
 
     private BuildInfo() {
     }
@@ -32,17 +35,27 @@ public final class BuildInfo {
         return GIT_SHA;
     }
 
-    private static String load() {
+    /** The project version the jar was built as (the POM's {@code <version>}), or {@value #UNKNOWN}. */
+    public static String version() {
+        return VERSION;
+    }
+
+    private static Properties load() {
+        Properties p = new Properties();
         try (InputStream in = BuildInfo.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                return UNKNOWN;
+            if (in != null) {
+                p.load(in);
             }
-            Properties p = new Properties();
-            p.load(in);
-            return gitShaOf(p);
+            return p;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + RESOURCE, e);
         }
+    }
+
+    /** The version in {@code recorded}, or {@value #UNKNOWN} when it holds none (or an unfiltered placeholder). */
+    static String versionOf(Properties recorded) {
+        String v = recorded.getProperty(VERSION_PROPERTY, "").trim();
+        return v.isEmpty() || v.contains("$") ? UNKNOWN : v;
     }
 
     /** The commit in {@code recorded}, or {@value #UNKNOWN} when it holds none (or not a hex commit id). */

@@ -29,6 +29,23 @@ class BuildInfoTest {
         assertThat(BuildInfo.gitShaOf(p)).isEqualTo("bfee1b18c28ea410d8633269e6915cfc67326251");
     }
 
+    @Test
+    void shouldReadTheRecordedVersionOrUnknown() {
+        Properties p = new Properties();
+        assertThat(BuildInfo.versionOf(p)).isEqualTo(BuildInfo.UNKNOWN);
+        p.setProperty(BuildInfo.VERSION_PROPERTY, "${project.version}"); // copied without the build's step
+        assertThat(BuildInfo.versionOf(p)).isEqualTo(BuildInfo.UNKNOWN);
+        p.setProperty(BuildInfo.VERSION_PROPERTY, "0.2.0");
+        assertThat(BuildInfo.versionOf(p)).isEqualTo("0.2.0");
+    }
+
+    /** The build recorded the POM's version (the build passes it to the test as {@code project.version}). */
+    @Test
+    void shouldHaveRecordedThePomVersion() {
+        assertThat(BuildInfo.version()).isEqualTo(System.getProperty("project.version"))
+                .matches("[0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?");
+    }
+
     /** The build of this checkout recorded the commit git reports for it (skipped where no git work tree exists). */
     @Test
     void shouldHaveRecordedTheCommitOfThisCheckout() throws Exception {

@@ -182,8 +182,8 @@ class StartupIT {
     void shouldAnswerTheJarsCommandLineWithoutStartingAnything() throws Exception {
         try (BrokerProcess broker = BrokerProcess.start(env(), List.of("--version"))) {
             assertThat(broker.awaitExit(EXIT_TIMEOUT_MS)).isZero();
-            assertThat(broker.stdoutText().strip()).isEqualTo("claudemesh-broker 0.1.0 (commit " + BuildInfo.gitSha()
-                    + ")");
+            assertThat(broker.stdoutText().strip())
+                    .isEqualTo("claudemesh-broker " + BuildInfo.version() + " (commit " + BuildInfo.gitSha() + ")");
         }
         try (BrokerProcess broker = BrokerProcess.start(env(), List.of("help"))) {
             assertThat(broker.awaitExit(EXIT_TIMEOUT_MS)).isZero();
