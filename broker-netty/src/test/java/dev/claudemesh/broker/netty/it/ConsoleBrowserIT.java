@@ -14,6 +14,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -101,7 +102,9 @@ class ConsoleBrowserIT {
                         "--disable-extensions", "--lang=en-US");
         driver = new ChromeDriver(service, options);
         driver.manage().window().setSize(new Dimension(1366, 1000));
+        // the console re-renders its tables on every change: an element found a moment ago may be replaced
         wait = new WebDriverWait(driver, WAIT);
+        wait.ignoring(StaleElementReferenceException.class);
     }
 
     @AfterAll
@@ -244,11 +247,15 @@ class ConsoleBrowserIT {
     @Test
     @Order(5)
     void shouldRevokeTheMember() throws Exception {
-        WebElement row = visible("#members tr.member[data-member-id='" + alice.memberId() + "']");
-        row.findElement(By.cssSelector("button.revoke")).click();
+        String row = "#members tr.member[data-member-id='" + alice.memberId() + "']";
+        visible(row);
+        // found and clicked in one step, retried when the row was re-rendered in between (a stale click did nothing)
+        wait.until(d -> {
+            d.findElement(By.cssSelector(row + " button.revoke")).click();
+            return true;
+        });
 
-        wait.until(d -> "true".equals(d.findElement(By.cssSelector("#members tr.member[data-member-id='"
-                + alice.memberId() + "']")).getAttribute("data-revoked")));
+        wait.until(d -> "true".equals(d.findElement(By.cssSelector(row)).getAttribute("data-revoked")));
         textContains("#members-msg", "alice revoked.");
         assertThat(broker.admin("GET", "/admin/meshes/" + meshId + "/members", null).body())
                 .contains("\"revoked\":true");
