@@ -153,6 +153,7 @@ export function renderMesh(main, ctx, meshId) {
   }
 
   let membersLoading = false;
+  let membersSeen = null;
   async function loadMembers() {
     if (membersLoading || stopped) {
       return;
@@ -160,6 +161,14 @@ export function renderMesh(main, ctx, meshId) {
     membersLoading = true;
     try {
       const members = await api('GET', base + '/members');
+      const seen = JSON.stringify(members);
+      if (seen === membersSeen) {
+        return; // unchanged: keep the rows (and any button the operator is about to press)
+      }
+      if (membersSeen !== null && members.length !== JSON.parse(membersSeen).length) {
+        loadInvites(); // a member joined (or was deleted): an invite's use count changed with it
+      }
+      membersSeen = seen;
       membersBody.replaceChildren(...(members.length ? members.map(memberRow)
         : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No member yet: create an invite or enrol a key.'))]));
     } catch (err) {
@@ -231,9 +240,15 @@ export function renderMesh(main, ctx, meshId) {
   } }, h('label', {}, 'Uses', maxUses), h('label', {}, 'Expires in', expiry), h('label', {}, 'Role', inviteRole),
   h('button', { type: 'submit', id: 'create-invite-submit' }, 'Create invite'));
 
+  let invitesSeen = null;
   async function loadInvites() {
     try {
       const invites = await api('GET', base + '/invites');
+      const seen = JSON.stringify(invites);
+      if (seen === invitesSeen) {
+        return;
+      }
+      invitesSeen = seen;
       invitesBody.replaceChildren(...(invites.length ? invites.map((i) => h('tr', { class: 'invite',
         dataset: { inviteId: i.id, state: i.state } },
       h('td', { class: 'mono' }, i.id.slice(0, 8) + '…'), h('td', {}, i.role),
@@ -306,7 +321,12 @@ export function renderMesh(main, ctx, meshId) {
   loadMembers();
   loadInvites();
   followPeers();
-  const timer = setInterval(loadMesh, REFRESH_MS);
+  // members and invites also change without a peer event (a teammate joins with an invite and has not connected yet)
+  const timer = setInterval(() => {
+    loadMesh();
+    loadMembers();
+    loadInvites();
+  }, REFRESH_MS);
   return () => {
     stopped = true;
     clearInterval(timer);

@@ -212,6 +212,15 @@ class ConsoleBrowserIT {
         String invites = broker.admin("GET", "/admin/meshes/" + meshId + "/invites", null).body();
         assertThat(invites).contains("\"maxUses\":5").contains("\"link\":\"" + link + "\"");
         screenshot("mesh-invite.png");
+
+        // a teammate joins with the link (what `claudemesh join` posts): the page shows the use and the new member
+        // without a reload, though the teammate has not connected (no peer event announces it)
+        String token = link.substring("ic://join/".length());
+        EnrolmentSupport.Invite invite = new EnrolmentSupport.Invite(null, token, link, 0);
+        assertThat(EnrolmentSupport.join(broker, token, invite.payloadJson(), Ed25519.generate().publicKeyHex(),
+                "teammate").statusCode()).isEqualTo(200);
+        textContains("#invites tr.invite", "1 / 5");
+        textContains("#members", "teammate");
     }
 
     @Test
@@ -221,9 +230,12 @@ class ConsoleBrowserIT {
         visible("#member-pubkey").sendKeys(kp.publicKeyHex());
         driver.findElement(By.id("member-name")).sendKeys("alice");
         driver.findElement(By.id("add-member-submit")).click();
-        textContains("#members .member-name", "alice");
+        String aliceId = wait.until(d -> d.findElements(By.cssSelector("#members tr.member")).stream()
+                .filter(r -> r.findElement(By.cssSelector(".member-name")).getText().contains("alice"))
+                .map(r -> r.getAttribute("data-member-id")).findFirst().orElse(null));
         String members = broker.admin("GET", "/admin/meshes/" + meshId + "/members", null).body();
-        alice = new Identities.MemberKeys(meshId, BrokerFixture.jsonField(members, "id"), kp);
+        assertThat(members).contains("\"id\":\"" + aliceId + "\",\"pubkey\":\"" + kp.publicKeyHex() + "\"");
+        alice = new Identities.MemberKeys(meshId, aliceId, kp);
 
         peer = broker.ws();
         peer.send(Identities.sessionHello(alice, Ed25519.generate(), "s-laptop", System.currentTimeMillis(),
