@@ -1,12 +1,10 @@
 package dev.claudemesh.broker.core;
 
-import java.security.SecureRandom;
-
 /**
  * Generated ids: 32 chars {@code [0-9A-Za-z]} (PROTOCOL §1). The first {@value #TIME_CHARS} are the creation time in
  * milliseconds, base 36 in lowercase, fixed width; the other {@value #RANDOM_CHARS} come from a CSPRNG (~143 bits, so
- * ids stay unguessable). The time prefix makes ids increase with time under both the C and the usual linguistic
- * collations, so the primary-key B-trees of {@code message_queue} and {@code presence} grow at their right edge
+ * ids stay unguessable), a per-thread ChaCha20 keystream ({@link KeystreamRandom}). The time prefix makes ids
+ * increase with time under both the C and the usual linguistic collations, so the primary-key B-trees of {@code message_queue} and {@code presence} grow at their right edge
  * (hot pages, no page splits all over the index, fewer full-page images in the WAL) instead of at random places.
  * Thread-safe.
  */
@@ -15,7 +13,6 @@ public final class Ids {
     private static final char[] ALPHABET =
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final char[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
     static final int TIME_CHARS = 8;
     static final int RANDOM_CHARS = 32 - TIME_CHARS;
 
@@ -32,16 +29,14 @@ public final class Ids {
 
     /** A fresh id whose time prefix is {@code epochMs} (clamped to what 8 base-36 digits hold). */
     public static String newId(long epochMs) {
-        SecureRandom r = RANDOM.get();
-        byte[] bytes = new byte[RANDOM_CHARS];
-        r.nextBytes(bytes);
+        KeystreamRandom r = KeystreamRandom.current();
         char[] out = new char[32];
         writeTime(epochMs, out);
         for (int i = 0; i < RANDOM_CHARS; i++) {
             // 62 does not divide 256: reject the top values to stay uniform.
-            int v = bytes[i] & 0xFF;
+            int v = r.nextByte();
             while (v >= 248) {
-                v = r.nextInt(256);
+                v = r.nextByte();
             }
             out[TIME_CHARS + i] = ALPHABET[v % 62];
         }
