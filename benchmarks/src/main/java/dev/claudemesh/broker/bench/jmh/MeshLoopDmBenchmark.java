@@ -1,0 +1,246 @@
+package dev.claudemesh.broker.bench.jmh;
+
+import dev.claudemesh.broker.core.BrokerMetrics;
+import dev.claudemesh.broker.core.BrokerSettings;
+import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.mesh.Broker;
+import dev.claudemesh.broker.core.mesh.PeerSession;
+import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.PeerConnection;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
+import dev.claudemesh.broker.core.testing.FakeDirectory;
+import dev.claudemesh.broker.core.testing.Identities;
+import dev.claudemesh.broker.core.testing.ManualClock;
+import dev.claudemesh.broker.core.testing.ManualLoop;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One durable DM through the mesh loop, everything the broker does for it except the sockets and the database:
+ * decode alice's {@code send}, route it, encode and "write" bob's push, submit the queue row and audit event, run the
+ * commit callback (the ack to alice), decode bob's {@code client_ack} and submit the delivered mark. Sockets are
+ * {@link PeerConnection}s that keep the last frame (no copy); the durable log "commits" at once. With {@code -prof gc}
+ * its {@code gc.alloc.rate.norm} is the heap allocated per DM on the mesh loop (issue 15's ≤ 1 KB goal), harness
+ * included (it allocates nothing per op but the clock's step every 1 024 DMs).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class MeshLoopDmBenchmark {
+
+    private static final String MESH = "M0000000000000000000000000000001";
+    private static final byte[] MESSAGE_ID = "\"messageId\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final int COUNTER_DIGITS = 12;
+
+    private ManualClock clock;
+    private ManualLoop loop;
+    private LastFrame aliceConn;
+    private LastFrame bobConn;
+    private PeerSession alice;
+    private PeerSession bob;
+    private ImmediateLog durable;
+    private byte[] send;
+    private int sendCounterAt;
+    private int sendClientIdAt;
+    private byte[] ack;
+    private int ackCounterAt;
+    private int ackIdAt;
+    private long n;
+
+    @Setup
+    public void setUp() {
+        clock = new ManualClock(1_764_000_000_000L);
+        loop = new ManualLoop(clock);
+        FakeDirectory directory = new FakeDirectory();
+        durable = new ImmediateLog();
+        Broker broker = new Broker(BrokerSettings.defaults(), clock, loop, directory, durable, new BrokerMetrics());
+        Identities.MemberKeys a = member(directory, "X0000000000000000000000000000001", "alice");
+        Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
+        Ed25519.KeyPair aliceSession = Ed25519.generate();
+        Ed25519.KeyPair bobSession = Ed25519.generate();
+        aliceConn = new LastFrame(1);
+        bobConn = new LastFrame(2);
+        alice = broker.open(aliceConn);
+        bob = broker.open(bobConn);
+        frame(alice, Identities.sessionHello(a, aliceSession, "s-alice", clock.millis(), 86_400_000, "alice", null));
+        frame(bob, Identities.sessionHello(b, bobSession, "s-bob", clock.millis(), 86_400_000, "bob", null));
+        loop.runAll();
+        durable.commit();
+        loop.runAll();
+
+        String ct = new String(Samples.base64(256, 1), StandardCharsets.US_ASCII);
+        String nonce = new String(Samples.base64(24, 2), StandardCharsets.US_ASCII);
+        String counter = "0".repeat(COUNTER_DIGITS);
+        String sendJson = "{\"type\":\"send\",\"id\":\"c-" + counter + "\",\"client_message_id\":\"c-" + counter
+                + "\",\"targetSpec\":\"" + bobSession.publicKeyHex() + "\",\"priority\":\"now\",\"nonce\":\"" + nonce
+                + "\",\"ciphertext\":\"" + ct + "\"}";
+        send = sendJson.getBytes(StandardCharsets.UTF_8);
+        sendCounterAt = sendJson.indexOf("c-" + counter) + 2;
+        sendClientIdAt = sendJson.lastIndexOf("c-" + counter) + 2;
+        String ackJson = "{\"type\":\"client_ack\",\"clientMessageId\":\"c-" + counter + "\",\"brokerMessageId\":\""
+                + "x".repeat(32) + "\"}";
+        ack = ackJson.getBytes(StandardCharsets.UTF_8);
+        ackCounterAt = ackJson.indexOf("c-" + counter) + 2;
+        ackIdAt = ackJson.indexOf("x".repeat(32));
+    }
+
+    @Benchmark
+    public int dm() {
+        long id = ++n;
+        writeCounter(send, sendCounterAt, id);
+        writeCounter(send, sendClientIdAt, id);
+        alice.onFrame(send, 0, send.length);
+        loop.runAll();
+        durable.commit(); // the queue row and audit event: their callback acks alice
+        loop.runAll();
+        byte[] push = bobConn.last;
+        int at = indexOf(push, MESSAGE_ID) + MESSAGE_ID.length;
+        System.arraycopy(push, at, ack, ackIdAt, 32);
+        writeCounter(ack, ackCounterAt, id);
+        bob.onFrame(ack, 0, ack.length);
+        loop.runAll();
+        durable.commit();
+        loop.runAll();
+        if ((id & 1023) == 0) {
+            loop.advance(10_000); // lets the idempotency window and timers age as they would at ~100 DMs/s per mesh
+        }
+        return aliceConn.last.length + durable.ops;
+    }
+
+    private static Identities.MemberKeys member(FakeDirectory directory, String id, String name) {
+        Ed25519.KeyPair kp = Ed25519.generate();
+        directory.put(new Member(id, MESH, "conf", kp.publicKeyHex(), name, null, List.of(), Map.of(), "push", false));
+        return new Identities.MemberKeys(MESH, id, kp);
+    }
+
+    private static void frame(PeerSession s, String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        s.onFrame(b, 0, b.length);
+    }
+
+    private static void writeCounter(byte[] buf, int at, long v) {
+        for (int i = at + COUNTER_DIGITS - 1; i >= at; i--) {
+            buf[i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalStateException("no messageId in the push");
+    }
+
+    /** A socket that keeps a reference to the last frame written to it. */
+    private static final class LastFrame implements PeerConnection {
+        private final long id;
+        byte[] last = new byte[0];
+
+        LastFrame(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "127.0.0.1";
+        }
+
+        @Override
+        public void send(byte[] utf8Json) {
+            last = utf8Json;
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            throw new IllegalStateException("closed " + code + " " + reason);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
+
+    /** A durable log that commits when told, in submission order, keeping nothing. */
+    private static final class ImmediateLog implements DurableLog {
+        private final ArrayList<Runnable> callbacks = new ArrayList<>();
+        int ops;
+
+        @Override
+        public void submit(DurableOp op, Runnable onCommitted) {
+            ops++;
+            if (onCommitted != null) {
+                callbacks.add(onCommitted);
+            }
+        }
+
+        void commit() {
+            for (int i = 0; i < callbacks.size(); i++) {
+                callbacks.get(i).run();
+            }
+            callbacks.clear();
+        }
+
+        @Override
+        public boolean aboveHighWater() {
+            return false;
+        }
+
+        @Override
+        public void addPressureListener(PressureListener listener) {
+        }
+
+        @Override
+        public boolean databaseHealthy() {
+            return true;
+        }
+
+        @Override
+        public WriterStats stats() {
+            return WriterStats.idle(0);
+        }
+
+        @Override
+        public boolean flush(long timeoutMs) {
+            commit();
+            return true;
+        }
+    }
+}
