@@ -73,7 +73,9 @@ public class MeshLoopDmBenchmark {
         loop = new ManualLoop(clock);
         FakeDirectory directory = new FakeDirectory();
         durable = new ImmediateLog();
-        Broker broker = new Broker(BrokerSettings.defaults(), clock, loop, directory, durable, new BrokerMetrics());
+        // no send rate limit, as in the load tests (SEND_RATE_LIMIT_PER_MIN=0): every DM is routed, none refused
+        Broker broker = new Broker(BrokerSettings.defaults().withSendRate(0, 1), clock, loop, directory, durable,
+                new BrokerMetrics());
         Identities.MemberKeys a = member(directory, "X0000000000000000000000000000001", "alice");
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();
@@ -125,6 +127,19 @@ public class MeshLoopDmBenchmark {
             loop.advance(10_000); // lets the idempotency window and timers age as they would at ~100 DMs/s per mesh
         }
         return aliceConn.last.length + durable.ops;
+    }
+
+    /** The last frame alice's and bob's sockets got (for the smoke test). */
+    String lastToAlice() {
+        return new String(aliceConn.last, StandardCharsets.UTF_8);
+    }
+
+    String lastToBob() {
+        return new String(bobConn.last, StandardCharsets.UTF_8);
+    }
+
+    int opsSubmitted() {
+        return durable.ops;
     }
 
     private static Identities.MemberKeys member(FakeDirectory directory, String id, String name) {

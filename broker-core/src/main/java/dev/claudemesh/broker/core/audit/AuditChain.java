@@ -29,7 +29,47 @@ public final class AuditChain {
 
     /** ISO-8601 UTC with milliseconds and {@code Z}, e.g. {@code 2026-01-01T00:00:00.000Z}. */
     public static String isoMillis(long epochMs) {
-        return ISO_MILLIS.format(Instant.ofEpochMilli(epochMs));
+        if (epochMs < 0 || epochMs > MAX_FAST_MS) {
+            return ISO_MILLIS.format(Instant.ofEpochMilli(epochMs));
+        }
+        // every push and audit event formats one: civil date from days (H. Hinnant's algorithm), no java.time objects
+        long days = epochMs / 86_400_000L;
+        int msOfDay = (int) (epochMs % 86_400_000L);
+        long z = days + 719_468;
+        long era = z / 146_097;
+        long doe = z - era * 146_097;
+        long yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153;
+        int day = (int) (doy - (153 * mp + 2) / 5 + 1);
+        int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+        int year = (int) (yoe + era * 400 + (month <= 2 ? 1 : 0));
+        byte[] out = new byte[24];
+        digits(out, 0, year, 4);
+        out[4] = '-';
+        digits(out, 5, month, 2);
+        out[7] = '-';
+        digits(out, 8, day, 2);
+        out[10] = 'T';
+        digits(out, 11, msOfDay / 3_600_000, 2);
+        out[13] = ':';
+        digits(out, 14, msOfDay / 60_000 % 60, 2);
+        out[16] = ':';
+        digits(out, 17, msOfDay / 1_000 % 60, 2);
+        out[19] = '.';
+        digits(out, 20, msOfDay % 1_000, 3);
+        out[23] = 'Z';
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    /** 9999-12-31T23:59:59.999Z: the fast path writes four-digit years. */
+    private static final long MAX_FAST_MS = 253_402_300_799_999L;
+
+    private static void digits(byte[] out, int at, int v, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            out[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
     }
 
     /** Computes the hash of one event given the previous hash of its mesh ({@link #GENESIS} for the first). */

@@ -14,7 +14,7 @@ public final class Frames {
 
     /** {@code {"type":"error","code":…,"message":…[,"_reqId":…]}}. */
     public static byte[] error(String code, String message, Inbound req) {
-        JsonOut o = new JsonOut(96).beginObject().field("type", "error").field("code", code).field("message", message);
+        JsonOut o = JsonOut.scratch().beginObject().field("type", "error").field("code", code).field("message", message);
         reqId(o, req);
         return o.endObject().toBytes();
     }
@@ -41,14 +41,14 @@ public final class Frames {
 
     /** Successful send ack. */
     public static byte[] ackQueued(Inbound send, String messageId) {
-        JsonOut o = new JsonOut(96).beginObject().field("type", "ack");
+        JsonOut o = JsonOut.scratch().beginObject().field("type", "ack");
         ackId(o, send);
         return o.field("messageId", messageId).field("queued", true).endObject().toBytes();
     }
 
     /** Failed send ack. */
     public static byte[] ackFailed(Inbound send, String error) {
-        JsonOut o = new JsonOut(128).beginObject().field("type", "ack");
+        JsonOut o = JsonOut.scratch().beginObject().field("type", "ack");
         ackId(o, send);
         return o.field("messageId", "").field("queued", false).field("error", error).endObject().toBytes();
     }
@@ -108,7 +108,7 @@ public final class Frames {
      * key; without one the frame is exactly the core protocol's.
      */
     public static byte[] dmPush(StoredMessage m) {
-        JsonOut o = new JsonOut(256 + m.nonce().length + m.ciphertext().length);
+        JsonOut o = JsonOut.scratch();
         o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
                 .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
                 .name("nonce").asciiStringValue(m.nonce()).name("ciphertext").asciiStringValue(m.ciphertext())
@@ -143,7 +143,7 @@ public final class Frames {
                                        byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
                                        String requestFingerprint, String senderMemberPubkey, String senderMemberId,
                                        String senderName, String subtype) {
-        JsonOut o = new JsonOut(320 + nonce.length + ciphertext.length);
+        JsonOut o = JsonOut.scratch();
         o.beginObject().field("type", "push").field("messageId", messageId).field("meshId", meshId)
                 .field("senderPubkey", senderPubkey).field("priority", priority)
                 .name("nonce").asciiStringValue(nonce).name("ciphertext").asciiStringValue(ciphertext)

@@ -14,6 +14,10 @@ public final class JsonOut {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+    /** Scratch writers keep at most this much buffer between uses (a rare huge frame is not kept alive). */
+    static final int SCRATCH_KEEP_BYTES = 16 * 1024;
+    private static final ThreadLocal<JsonOut> SCRATCH = ThreadLocal.withInitial(() -> new JsonOut(1024));
+
     private byte[] buf;
     private int len;
     private boolean needComma;
@@ -24,6 +28,22 @@ public final class JsonOut {
 
     public JsonOut() {
         this(256);
+    }
+
+    /**
+     * This thread's scratch writer, emptied: its buffer is reused from frame to frame, so a frame costs one
+     * exact-size array ({@link #toBytes()}) instead of a working buffer, its growth and the copy. Only for leaf
+     * encoders that finish the frame with {@link #toBytes()} before calling anything that could encode another
+     * frame on the same thread (nothing may hold it across calls).
+     */
+    public static JsonOut scratch() {
+        JsonOut o = SCRATCH.get();
+        if (o.buf.length > SCRATCH_KEEP_BYTES) {
+            o.buf = new byte[1024];
+        }
+        o.len = 0;
+        o.needComma = false;
+        return o;
     }
 
     private void ensure(int extra) {

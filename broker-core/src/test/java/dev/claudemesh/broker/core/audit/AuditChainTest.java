@@ -2,9 +2,13 @@ package dev.claudemesh.broker.core.audit;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,5 +38,22 @@ class AuditChainTest {
     @Test
     void shouldFormatCreatedAtWithMillisAndZ() {
         assertThat(AuditChain.isoMillis(1_767_225_600_123L)).isEqualTo("2026-01-01T00:00:00.123Z");
+    }
+
+    @Test
+    void shouldFormatMillisExactlyAsJavaTimeDoes() {
+        DateTimeFormatter reference = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        SplittableRandom random = new SplittableRandom(42);
+        long[] edges = {0L, 1L, 86_399_999L, 86_400_000L, 951_782_400_000L /* 2000-02-29 */, 4_107_542_400_000L,
+            253_402_300_799_999L /* 9999-12-31T23:59:59.999Z */, 253_402_300_800_000L, -1L, -86_400_001L};
+        for (long ms : edges) {
+            assertThat(AuditChain.isoMillis(ms)).as("at %d", ms)
+                    .isEqualTo(reference.format(Instant.ofEpochMilli(ms)));
+        }
+        for (int i = 0; i < 200_000; i++) {
+            long ms = random.nextLong(0, 253_402_300_800_000L);
+            assertThat(AuditChain.isoMillis(ms)).as("at %d", ms)
+                    .isEqualTo(reference.format(Instant.ofEpochMilli(ms)));
+        }
     }
 }
