@@ -142,7 +142,7 @@ public final class BinaryTranscoder {
         byte[] out = BinaryFrames.push(required(o, "messageId"), required(o, "meshId"), required(o, "senderPubkey"),
                 required(o, "priority"), ascii(required(o, "nonce")), ascii(required(o, "ciphertext")),
                 time(o, "createdAt"), str(o, "client_message_id"), str(o, "request_fingerprint"),
-                str(o, "senderName"), str(o, "senderMemberPubkey"), str(o, "senderMemberId"), str(o, "subtype"));
+                str(o, "senderMemberPubkey"), str(o, "senderMemberId"), str(o, "senderName"), str(o, "subtype"));
         if (out == null) {
             throw NOT_REPRESENTABLE;
         }
