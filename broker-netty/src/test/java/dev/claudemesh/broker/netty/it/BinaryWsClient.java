@@ -123,6 +123,17 @@ final class BinaryWsClient implements AutoCloseable {
         }
     }
 
+    /** Every frame received so far whose JSON matches {@code p}, consumed or not. */
+    synchronized List<Frame> all(Predicate<String> p) {
+        List<Frame> out = new ArrayList<>();
+        for (Frame f : received) {
+            if (p.test(f.json())) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
     Frame awaitType(String type) {
         return await(s -> s.contains("\"type\":\"" + type + "\""));
     }
