@@ -48,6 +48,8 @@ final class Report {
     double targetRate = Double.NaN;
     int window;
     String transport;
+    /** {@code json} or {@code binary} ({@code --protocol}). */
+    String protocol;
     String jvm;
 
     long sent;
@@ -100,6 +102,7 @@ final class Report {
         r.targetRate = o.openLoop() ? o.ratePerSec() : Double.NaN;
         r.window = o.openLoop() || !o.scenario().traffic() ? 0 : o.window();
         r.jvm = System.getProperty("java.vm.version");
+        r.protocol = o.protocol().toString().toLowerCase(java.util.Locale.ROOT);
         return r;
     }
 
@@ -152,7 +155,7 @@ final class Report {
         if (!Double.isNaN(dbCpuS)) {
             row(out, "PostgreSQL CPU s (all backends)", fmt(dbCpuS));
         }
-        row(out, "client transport / jvm", transport + " / " + jvm);
+        row(out, "client transport / protocol / jvm", transport + " / " + protocol + " / " + jvm);
         for (Map.Entry<String, Long> e : errorSamples.entrySet()) {
             row(out, "  error x" + e.getValue(), e.getKey());
         }
@@ -230,6 +233,7 @@ final class Report {
             g.writeNumberField("systemPushes", systemPushes);
             g.writeNumberField("foreignFrames", foreignFrames);
             g.writeStringField("transport", transport);
+            g.writeStringField("protocol", protocol);
             g.writeStringField("jvm", jvm);
             g.writeObjectFieldStart("errorSamples");
             for (Map.Entry<String, Long> e : errorSamples.entrySet()) {

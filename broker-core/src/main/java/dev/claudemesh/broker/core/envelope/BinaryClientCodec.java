@@ -27,7 +27,11 @@ public final class BinaryClientCodec {
 
     /** The binary form of client frame {@code json}. */
     public static byte[] encode(String json) {
-        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+        return encode(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The binary form of client frame {@code utf8} (UTF-8 JSON). */
+    public static byte[] encode(byte[] utf8) {
         Inbound in = EnvelopeDecoder.decode(utf8);
         if (in.type == Inbound.Type.MALFORMED || in.type == Inbound.Type.UNKNOWN || in.wrongTypeField != null
                 || in.badBase64Field != null || (in.reqId != null && in.reqIdNumeric)
