@@ -124,6 +124,7 @@ final class Report {
                         : String.format(Locale.ROOT, ", target %.0f msg/s", targetRate));
         if (isTraffic()) {
             row(out, "payload", sizeBytes + " B ciphertext (" + ciphertextChars + " base64 chars)");
+            row(out, "protocol", protocol);
             row(out, "measured window", fmt(durationS) + " s");
             row(out, "sent / acked / pushed", sent + " / " + acked + " / " + pushed);
             row(out, "errors / unacked / lost", errors + " / " + unacked + " / " + lost);
@@ -155,7 +156,7 @@ final class Report {
         if (!Double.isNaN(dbCpuS)) {
             row(out, "PostgreSQL CPU s (all backends)", fmt(dbCpuS));
         }
-        row(out, "client transport / protocol / jvm", transport + " / " + protocol + " / " + jvm);
+        row(out, "client transport / jvm", transport + " / " + jvm);
         for (Map.Entry<String, Long> e : errorSamples.entrySet()) {
             row(out, "  error x" + e.getValue(), e.getKey());
         }
