@@ -49,7 +49,15 @@ public final class BinaryWire {
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] B64_VALUE = new byte[128];
 
+    /** The value of a hex digit (either case) by ASCII code, -1 for anything else. */
+    private static final byte[] HEX_VALUE = new byte[128];
+
     static {
+        java.util.Arrays.fill(HEX_VALUE, (byte) -1);
+        for (int i = 0; i < 16; i++) {
+            HEX_VALUE["0123456789abcdef".charAt(i)] = (byte) i;
+            HEX_VALUE["0123456789ABCDEF".charAt(i)] = (byte) i;
+        }
         java.util.Arrays.fill(B64_VALUE, (byte) -1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) {
@@ -87,7 +95,8 @@ public final class BinaryWire {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
+            char c = s.charAt(i);
+            if (c >= 128 || HEX_VALUE[c] < 0) {
                 return false;
             }
         }
@@ -97,8 +106,7 @@ public final class BinaryWire {
     /** Writes the raw bytes of hex text {@code s} (checked with {@link #isHex}) into {@code out} at {@code off}. */
     static void unhex(String s, byte[] out, int off) {
         for (int i = 0; i < s.length() / 2; i++) {
-            out[off + i] = (byte) ((Character.digit(s.charAt(2 * i), 16) << 4)
-                    | Character.digit(s.charAt(2 * i + 1), 16));
+            out[off + i] = (byte) ((HEX_VALUE[s.charAt(2 * i)] << 4) | HEX_VALUE[s.charAt(2 * i + 1)]);
         }
     }
 
