@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import dev.claudemesh.broker.core.envelope.BinaryWire;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -68,7 +69,15 @@ final class ClientTransport implements AutoCloseable {
     final boolean epoll;
     private final Bootstrap bootstrap;
 
+    /** True when peers speak the binary subprotocol through a {@link ProtocolEdge}. */
+    final boolean binary;
+
     ClientTransport(int threads) {
+        this(threads, false);
+    }
+
+    ClientTransport(int threads, boolean binary) {
+        this.binary = binary;
         this.epoll = Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("loadgen-loop", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -96,6 +105,7 @@ final class ClientTransport implements AutoCloseable {
                 .handleCloseFrames(false)
                 .generateOriginHeader(false)
                 .withUTF8Validator(false)
+                .subprotocol(binary ? BinaryWire.SUBPROTOCOL : null)
                 .build();
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -105,6 +115,9 @@ final class ClientTransport implements AutoCloseable {
                 pl.addLast("httpAggregator", new HttpObjectAggregator(8192));
                 pl.addLast("wsProtocol", new WebSocketClientProtocolHandler(ws));
                 pl.addLast("wsAggregator", new WebSocketFrameAggregator(MAX_FRAME_BYTES));
+                if (binary) {
+                    pl.addLast("protocolEdge", new ProtocolEdge());
+                }
                 pl.addLast("peer", new PeerHandler(p, hello, events));
             }
         });

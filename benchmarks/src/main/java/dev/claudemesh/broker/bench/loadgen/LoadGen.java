@@ -108,7 +108,7 @@ public final class LoadGen {
         BrokerProbe probe = new BrokerProbe(o.brokerPid(), o.dbPid(), o.metricsUrl());
         Wire wire = s.traffic() ? new Wire(runId, o.sizeBytes(), runId.hashCode()) : null;
 
-        try (ClientTransport transport = new ClientTransport(o.threads())) {
+        try (ClientTransport transport = new ClientTransport(o.threads(), o.protocol() == Options.Protocol.BINARY)) {
             Connector connector = new Connector(transport, o.concurrency());
             IntFunction<URI> uri = relay
                     ? i -> URI.create(o.url() + (o.url().getQuery() == null ? "?" : "&") + "peer=" + i)

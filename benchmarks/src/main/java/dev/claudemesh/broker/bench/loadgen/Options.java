@@ -38,7 +38,7 @@ import java.util.Objects;
 public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Scenario scenario, int peers,
                       int sizeBytes, double ratePerSec, long durationMs, long warmupMs, long drainMs, long brokerPid,
                       Path json, int meshes, int window, int threads, int concurrency, double groupFraction,
-                      URI metricsUrl, Path fixtureOut, long dbPid, int membersPerMesh) {
+                      URI metricsUrl, Path fixtureOut, long dbPid, int membersPerMesh, Protocol protocol) {
 
     /** The scenarios of docs/BENCHMARKS.md. */
     public enum Scenario {
@@ -71,6 +71,19 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         }
     }
 
+    /** The peers' wire encoding ({@code --protocol}). */
+    public enum Protocol {
+        JSON, BINARY;
+
+        static Protocol of(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "json" -> JSON;
+                case "binary" -> BINARY;
+                default -> throw new IllegalArgumentException("--protocol: " + s + " (expected: json|binary)");
+            };
+        }
+    }
+
     public static final String USAGE = """
             usage:
               java -jar loadgen.jar --url ws://HOST:PORT/ws (--admin-url http://HOST:PORT --admin-token TOKEN | --fixture FILE)
@@ -89,6 +102,8 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                       intended send time (no coordinated omission).
             --size is the ciphertext size in bytes before base64; the nonce is 24 random bytes.
             --meshes defaults to one mesh per 100 peers (the broker's default MAX_CONNECTIONS_PER_MESH).
+            --protocol json|binary: the peers' encoding (default json); binary offers claudemesh.bin.1
+                      (docs/BINARY-PROTOCOL.md) and converts at the generator's edge (ProtocolEdge).
             --members-per-mesh K provisions K members per mesh and makes the other peers further sessions of
                       them (fewer admin calls for big idle runs); default: one member per peer.
             """;
@@ -117,6 +132,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         Path out = null;
         int membersPerMesh = 0;
         long dbPid = 0;
+        Protocol protocol = Protocol.JSON;
         List<String> a = new ArrayList<>(List.of(args));
         for (int i = 0; i < a.size(); i++) {
             String flag = a.get(i);
@@ -162,6 +178,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                 case "--out" -> out = Path.of(v);
                 case "--members-per-mesh" -> membersPerMesh = positiveInt(flag, v);
                 case "--db-pid" -> dbPid = positiveInt(flag, v);
+                case "--protocol" -> protocol = Protocol.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
             }
         }
@@ -178,6 +195,9 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
             }
             if (scenario != Scenario.RELAY && (adminUrl == null) == (fixture == null)) {
                 throw new IllegalArgumentException("give exactly one of --admin-url (with --admin-token) and --fixture");
+            }
+            if (scenario == Scenario.RELAY && protocol == Protocol.BINARY) {
+                throw new IllegalArgumentException("--protocol binary: the relay scenario has no broker to speak it");
             }
             if (scenario.traffic() && peers < 2) {
                 throw new IllegalArgumentException("--peers: " + peers + " (expected: >= 2 for " + scenario + ")");
@@ -198,7 +218,8 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
             throw new IllegalArgumentException("--meshes: " + meshes + " (expected: <= --peers " + peers + ")");
         }
         return new Options(url, adminUrl, adminToken, fixture, scenario, peers, size, rate, duration, warmup, drain,
-                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, dbPid, membersPerMesh);
+                pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, dbPid, membersPerMesh,
+                protocol);
     }
 
     /** True when sends are scheduled at a fixed rate (open loop). */

@@ -48,6 +48,8 @@ final class Report {
     double targetRate = Double.NaN;
     int window;
     String transport;
+    /** {@code json} or {@code binary} ({@code --protocol}). */
+    String protocol;
     String jvm;
 
     long sent;
@@ -104,6 +106,7 @@ final class Report {
         r.targetRate = o.openLoop() ? o.ratePerSec() : Double.NaN;
         r.window = o.openLoop() || !o.scenario().traffic() ? 0 : o.window();
         r.jvm = System.getProperty("java.vm.version");
+        r.protocol = o.protocol().toString().toLowerCase(java.util.Locale.ROOT);
         return r;
     }
 
@@ -135,6 +138,7 @@ final class Report {
                         : String.format(Locale.ROOT, ", target %.0f msg/s", targetRate));
         if (isTraffic()) {
             row(out, "payload", sizeBytes + " B ciphertext (" + ciphertextChars + " base64 chars)");
+            row(out, "protocol", protocol);
             row(out, "measured window", fmt(durationS) + " s");
             row(out, "sent / acked / pushed", sent + " / " + acked + " / " + pushed);
             row(out, "errors / unacked / lost", errors + " / " + unacked + " / " + lost);
@@ -251,6 +255,7 @@ final class Report {
             g.writeNumberField("systemPushes", systemPushes);
             g.writeNumberField("foreignFrames", foreignFrames);
             g.writeStringField("transport", transport);
+            g.writeStringField("protocol", protocol);
             g.writeStringField("jvm", jvm);
             g.writeObjectFieldStart("errorSamples");
             for (Map.Entry<String, Long> e : errorSamples.entrySet()) {

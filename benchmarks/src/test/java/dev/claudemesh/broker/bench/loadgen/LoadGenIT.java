@@ -73,6 +73,23 @@ class LoadGenIT {
     }
 
     @Test
+    void shouldAccountForEveryDmOverTheBinarySubprotocol() throws Exception {
+        int port = broker.port();
+        Report r = LoadGen.run(Options.parse("--url", "ws://127.0.0.1:" + port + "/ws",
+                "--admin-url", "http://127.0.0.1:" + port, "--admin-token", TOKEN,
+                "--scenario", "dm", "--peers", "10", "--size", "256", "--rate", "300",
+                "--duration", "2s", "--warmup", "0s", "--threads", "1", "--protocol", "binary"));
+
+        assertThat(r.protocol).isEqualTo("binary");
+        assertThat(r.sent).as("sent in 2 s at 300/s").isBetween(20L, 650L);
+        assertThat(r.acked).as("acked").isEqualTo(r.sent);
+        assertThat(r.pushed).as("pushed").isEqualTo(r.sent);
+        assertThat(r.lost).as("lost").isZero();
+        assertThat(r.duplicates).as("duplicates").isZero();
+        assertThat(r.errors).as("errors " + r.errorSamples).isZero();
+    }
+
+    @Test
     void shouldRelayEveryFrameOfTheBaseline() throws Exception {
         try (RelayServer relay = RelayServer.start(0, 1)) {
             Report r = LoadGen.run(Options.parse("--url", "ws://127.0.0.1:" + relay.port() + "/ws",

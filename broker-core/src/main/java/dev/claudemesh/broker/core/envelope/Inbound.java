@@ -131,7 +131,8 @@ public final class Inbound {
         return body;
     }
 
-    static Inbound malformed(String why) {
+    /** A frame answered {@code bad_request} with {@code why}. */
+    public static Inbound malformed(String why) {
         Inbound in = new Inbound();
         in.type = Type.MALFORMED;
         in.error = why;

@@ -104,7 +104,7 @@ final class DmQueues {
         dm.claimedAtMs = nowMs;
         claimed.remove(dm.message.messageId());
         claimed.put(dm.message.messageId(), dm);
-        lease.session.conn.send(dm.pushFrame());
+        lease.session.conn.sendEncoded(dm.pushFrame(lease.session.conn.format()));
         metrics.pushesTotal.increment();
     }
 

@@ -1,6 +1,8 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.core.envelope.BinaryDecoder;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.port.PeerConnection;
@@ -54,6 +56,16 @@ public final class PeerSession {
         conn.send(frame);
     }
 
+    /** Writes a reply already encoded in this socket's {@link #format()} (acks of the hot path). Any thread. */
+    public void replyEncoded(byte[] frame) {
+        conn.sendEncoded(frame);
+    }
+
+    /** The encoding of this socket. */
+    public WireFormat format() {
+        return conn.format();
+    }
+
     /** True once the hello succeeded (socket thread). */
     public boolean authenticated() {
         return state == State.AUTHENTICATED;
@@ -62,6 +74,16 @@ public final class PeerSession {
     /** One inbound frame's UTF-8 bytes; called on the socket's thread in arrival order. */
     public void onFrame(byte[] data, int off, int len) {
         onEnvelope(EnvelopeDecoder.decode(data, off, len));
+    }
+
+    /** One inbound frame of the binary subprotocol; called on the socket's thread in arrival order. */
+    public void onBinaryFrame(byte[] data, int off, int len) {
+        onEnvelope(BinaryDecoder.decode(data, off, len));
+    }
+
+    /** A frame that cannot be read at all (e.g. a text frame on a binary connection): answered {@code bad_request}. */
+    public void onUnreadableFrame(String why) {
+        onEnvelope(Inbound.malformed(why));
     }
 
     void onEnvelope(Inbound in) {

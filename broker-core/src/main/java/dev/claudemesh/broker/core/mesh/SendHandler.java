@@ -2,8 +2,10 @@ package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditEvent;
+import dev.claudemesh.broker.core.envelope.BinaryFrames;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.StoredMessage;
 
@@ -63,9 +65,9 @@ final class SendHandler implements MessageHandler<MeshCore> {
             idemKey = IdempotencyWindow.key(l.routingKey(), in.clientMessageId);
             IdempotencyWindow.Entry previous = mesh.idempotency.lookup(idemKey, now);
             if (previous != null) {
-                byte[] ack = Frames.ackQueued(in, previous.messageId);
-                if (!mesh.idempotency.deferUntilCommitted(previous, () -> from.reply(ack))) {
-                    from.reply(ack);
+                byte[] ack = ackQueued(from, in, previous.messageId);
+                if (!mesh.idempotency.deferUntilCommitted(previous, () -> from.replyEncoded(ack))) {
+                    from.replyEncoded(ack);
                 }
                 return;
             }
@@ -82,11 +84,18 @@ final class SendHandler implements MessageHandler<MeshCore> {
         }
     }
 
+    /** The success ack in the sender's encoding. */
+    private static byte[] ackQueued(PeerSession from, Inbound in, String messageId) {
+        return from.format() == WireFormat.BINARY ? BinaryFrames.ackQueued(in, messageId)
+                : Frames.ackQueued(in, messageId);
+    }
+
     private static void reject(MeshCore mesh, PeerSession from, OnBehalf onBehalf, Inbound in, SendRejection why,
                                String error) {
         mesh.metrics().messageRejected(why.metricReason());
         if (onBehalf == null) {
-            from.reply(Frames.ackFailed(in, error));
+            from.replyEncoded(from.format() == WireFormat.BINARY
+                    ? BinaryFrames.ackFailed(in, error) : Frames.ackFailed(in, error));
         } else {
             onBehalf.outcome().refused(why, error);
         }
@@ -142,10 +151,10 @@ final class SendHandler implements MessageHandler<MeshCore> {
             mesh.journal.enqueue(msg, () -> mesh.loop().execute(() -> onBehalf.outcome().accepted(messageId)));
         } else {
             IdempotencyWindow.Entry idem = mesh.idempotency.remember(idemKey, messageId, now, now);
-            byte[] ack = Frames.ackQueued(in, messageId);
+            byte[] ack = ackQueued(from, in, messageId);
             // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
             mesh.journal.enqueue(msg, () -> {
-                from.reply(ack);
+                from.replyEncoded(ack);
                 mesh.idempotency.committedOnWriter(idem);
             });
         }
@@ -164,6 +173,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
         String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         byte[] frame = null;
+        byte[] binaryFrame = null; // each encoding at most once, shared by its recipients
         for (Lease r : mesh.leases.all()) {
             if (!r.live || !r.visible || r.member.id().equals(l.member.id())
                     || (group != null && !r.inGroup(group))) {
@@ -171,6 +181,17 @@ final class SendHandler implements MessageHandler<MeshCore> {
             }
             if (!SendPolicy.granted(r.member, l.member.pubkey(), "broadcast")) {
                 mesh.metrics().droppedByGrant("broadcast");
+                continue;
+            }
+            if (r.session.conn.format() == WireFormat.BINARY) {
+                if (binaryFrame == null) {
+                    binaryFrame = BinaryFrames.multicastPush(messageId, mesh.meshId(), l.routingKey(),
+                            priority.wire(), in.nonce, in.ciphertext, now, in.clientMessageId, in.requestFingerprint,
+                            l.member.pubkey(), l.member.id(), l.displayName,
+                            onBehalf == null ? null : onBehalf.subtype());
+                }
+                r.session.conn.sendEncoded(binaryFrame);
+                mesh.metrics().pushesTotal.increment();
                 continue;
             }
             if (frame == null) {
@@ -192,7 +213,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
         } else {
             // the payload is never stored, so acked at once: its idempotency entry is committed at once too
             mesh.idempotency.committed(mesh.idempotency.remember(idemKey, messageId, now, now));
-            from.reply(Frames.ackQueued(in, messageId));
+            from.replyEncoded(ackQueued(from, in, messageId));
         }
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);
     }

@@ -1,5 +1,7 @@
 package dev.claudemesh.broker.core.port;
 
+import dev.claudemesh.broker.core.envelope.WireFormat;
+
 /**
  * One peer's socket, as the domain sees it. Implemented by the transport (broker-netty).
  * All methods are thread-safe and never block: calls from other threads hop onto the socket's own thread.
@@ -31,6 +33,23 @@ public interface PeerConnection {
         } finally {
             onDone.run();
         }
+    }
+
+    /**
+     * The encoding this connection speaks, chosen at the upgrade ({@code docs/BINARY-PROTOCOL.md}). On a
+     * {@link WireFormat#BINARY} connection {@link #send(byte[])} still takes JSON, which the transport converts at
+     * the edge; the hot paths write the binary form themselves with {@link #sendEncoded}.
+     */
+    default WireFormat format() {
+        return WireFormat.JSON;
+    }
+
+    /**
+     * Sends one frame already encoded in {@link #format()}: JSON text, or a binary frame of the subprotocol. The same
+     * sharing rules as {@link #send(byte[])}.
+     */
+    default void sendEncoded(byte[] frame) {
+        send(frame);
     }
 
     /** Sends a close frame with {@code code} and {@code reason}, then closes the socket. Idempotent. */

@@ -1,5 +1,7 @@
 package dev.claudemesh.broker.netty.pipeline;
 
+import dev.claudemesh.broker.core.envelope.BinaryWire;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.mesh.Broker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -161,7 +163,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 .withUTF8Validator(false)
                 .closeOnProtocolViolation(false)
                 .build();
-        WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url, null, decoderConfig);
+        // the binary subprotocol when the client offers it (docs/BINARY-PROTOCOL.md); no header and JSON otherwise
+        WebSocketServerHandshakerFactory factory =
+                new WebSocketServerHandshakerFactory(url, BinaryWire.SUBPROTOCOL, decoderConfig);
         WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
@@ -187,8 +191,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (p.get(HandlerNames.HTTP_LINGER) != null) {
             p.remove(HandlerNames.HTTP_LINGER); // WebSocketCloseHandler closes from now on
         }
+        WireFormat format = BinaryWire.SUBPROTOCOL.equals(handshaker.selectedSubprotocol())
+                ? WireFormat.BINARY : WireFormat.JSON;
         p.replace(this, HandlerNames.PEER, new PeerFrameHandler(broker, limits.pingMs(), limits.staleMs(),
-                limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket()));
+                limits.helloTimeoutMs(), limits.maxPendingBytesPerSocket(), format));
         if (p.get(HandlerNames.HTTP_AGGREGATOR) != null) {
             p.remove(HandlerNames.HTTP_AGGREGATOR);
         }

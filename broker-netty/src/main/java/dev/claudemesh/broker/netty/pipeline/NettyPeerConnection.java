@@ -1,11 +1,15 @@
 package dev.claudemesh.broker.netty.pipeline;
 
+import dev.claudemesh.broker.core.envelope.BinaryTranscoder;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.PeerConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The transport side of {@link PeerConnection}: writes text frames to one channel. Writes from any thread hop
  * onto the channel's loop; flushes are coalesced to one per loop turn (FlushConsolidationHandler's idea without
  * its per-read coupling). A peer that stops reading is closed once {@link #maxPendingBytes} are queued for it,
- * so a slow consumer cannot grow the broker's memory without bound.
+ * so a slow consumer cannot grow the broker's memory without bound. A connection of the binary subprotocol
+ * ({@link WireFormat#BINARY}) writes binary frames: the JSON it is handed through {@link #send(byte[])} is converted
+ * at this edge ({@link BinaryTranscoder}, on the caller's thread), frames from {@link #sendEncoded} go out as given.
  */
 public final class NettyPeerConnection implements PeerConnection {
 
@@ -28,6 +34,7 @@ public final class NettyPeerConnection implements PeerConnection {
     private final long id = IDS.incrementAndGet();
     private final long maxPendingBytes;
     private final LongAdder slowConsumerCloses;
+    private final WireFormat format;
     private final Runnable flushTask = this::flushNow;
     /** Loop-confined. */
     private boolean flushScheduled;
@@ -39,6 +46,13 @@ public final class NettyPeerConnection implements PeerConnection {
 
     /** @param slowConsumerCloses counts the closes for {@code maxPendingBytes} ({@code /metrics}) */
     public NettyPeerConnection(Channel channel, long maxPendingBytes, LongAdder slowConsumerCloses) {
+        this(channel, maxPendingBytes, slowConsumerCloses, WireFormat.JSON);
+    }
+
+    /** @param format the encoding chosen at the upgrade */
+    public NettyPeerConnection(Channel channel, long maxPendingBytes, LongAdder slowConsumerCloses,
+                               WireFormat format) {
+        this.format = format;
         this.channel = channel;
         this.maxPendingBytes = maxPendingBytes;
         this.slowConsumerCloses = slowConsumerCloses;
@@ -59,23 +73,37 @@ public final class NettyPeerConnection implements PeerConnection {
     }
 
     @Override
+    public WireFormat format() {
+        return format;
+    }
+
+    @Override
     public void send(byte[] utf8Json) {
         if (closing) {
             return;
         }
+        sendEncoded(format == WireFormat.BINARY ? BinaryTranscoder.toBinary(utf8Json) : utf8Json);
+    }
+
+    @Override
+    public void sendEncoded(byte[] frame) {
+        if (closing) {
+            return;
+        }
         if (channel.eventLoop().inEventLoop()) {
-            write(utf8Json);
+            write(frame);
         } else {
-            channel.eventLoop().execute(() -> write(utf8Json));
+            channel.eventLoop().execute(() -> write(frame));
         }
     }
 
     @Override
-    public void send(byte[] utf8Json, Runnable onDone) {
+    public void send(byte[] json, Runnable onDone) {
         if (closing) {
             onDone.run();
             return;
         }
+        byte[] utf8Json = format == WireFormat.BINARY ? BinaryTranscoder.toBinary(json) : json;
         if (channel.eventLoop().inEventLoop()) {
             write(utf8Json, onDone);
         } else {
@@ -110,7 +138,9 @@ public final class NettyPeerConnection implements PeerConnection {
             }
             return;
         }
-        TextWebSocketFrame frame = new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
+        WebSocketFrame frame = format == WireFormat.BINARY
+                ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8Json))
+                : new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
         if (onDone == null) {
             channel.write(frame, channel.voidPromise());
         } else {

@@ -1,6 +1,8 @@
 package dev.claudemesh.broker.netty.pipeline;
 
 import dev.claudemesh.broker.core.mesh.Broker;
+import dev.claudemesh.broker.core.envelope.BinaryWire;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.mesh.PeerSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The edge between WebSocket frames and the domain (STYLE habit 3): copies each complete text or binary
- * message's bytes once and hands them to the socket's {@link PeerSession}; answers pings; runs the liveness ping
+ * message's bytes once and hands them to the socket's {@link PeerSession} (to its binary decoder on a connection of
+ * the binary subprotocol, where a text frame is answered {@code bad_request}); answers pings; runs the liveness ping
  * (every {@code pingMs}, terminate after {@code staleMs} without inbound traffic) and the hello deadline.
  * Every close the broker starts goes through {@link NettyPeerConnection#close}, which writes the close frame; the
  * {@link WebSocketCloseHandler} before this handler runs the closing handshake and stops frames from reaching it.
@@ -39,6 +42,7 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
     private final long staleMs;
     private final long helloTimeoutMs;
     private final long maxPendingBytes;
+    private final WireFormat format;
     private NettyPeerConnection conn;
     private PeerSession session;
     private long lastInboundNanos;
@@ -46,6 +50,13 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> helloTask;
 
     public PeerFrameHandler(Broker broker, long pingMs, long staleMs, long helloTimeoutMs, long maxPendingBytes) {
+        this(broker, pingMs, staleMs, helloTimeoutMs, maxPendingBytes, WireFormat.JSON);
+    }
+
+    /** @param format the encoding chosen at the upgrade ({@code Sec-WebSocket-Protocol}) */
+    public PeerFrameHandler(Broker broker, long pingMs, long staleMs, long helloTimeoutMs, long maxPendingBytes,
+                            WireFormat format) {
+        this.format = format;
         this.broker = broker;
         this.pingMs = pingMs;
         this.staleMs = staleMs;
@@ -55,7 +66,7 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        conn = new NettyPeerConnection(ctx.channel(), maxPendingBytes, broker.metrics().slowConsumerCloses);
+        conn = new NettyPeerConnection(ctx.channel(), maxPendingBytes, broker.metrics().slowConsumerCloses, format);
         session = broker.open(conn);
         lastInboundNanos = System.nanoTime();
         pingTask = ctx.executor().scheduleAtFixedRate(() -> livenessTick(ctx), pingMs, pingMs, TimeUnit.MILLISECONDS);
@@ -81,15 +92,25 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastInboundNanos = System.nanoTime();
         try {
-            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+            if (format == WireFormat.BINARY && msg instanceof TextWebSocketFrame) {
+                session.onUnreadableFrame("text frame on a " + BinaryWire.SUBPROTOCOL + " connection");
+            } else if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
                 ByteBuf content = ((WebSocketFrame) msg).content();
                 int len = content.readableBytes();
+                byte[] bytes;
+                int off;
                 if (content.hasArray()) {
-                    session.onFrame(content.array(), content.arrayOffset() + content.readerIndex(), len);
+                    bytes = content.array();
+                    off = content.arrayOffset() + content.readerIndex();
                 } else {
-                    byte[] bytes = new byte[len];
+                    bytes = new byte[len];
+                    off = 0;
                     content.getBytes(content.readerIndex(), bytes);
-                    session.onFrame(bytes, 0, len);
+                }
+                if (format == WireFormat.BINARY) {
+                    session.onBinaryFrame(bytes, off, len);
+                } else {
+                    session.onFrame(bytes, off, len);
                 }
             } else if (msg instanceof PingWebSocketFrame ping) {
                 // A ping flood from a peer that does not read would queue pongs without bound. RFC 6455 §5.5.3 lets

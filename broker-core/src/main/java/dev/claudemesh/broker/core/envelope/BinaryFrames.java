@@ -1,0 +1,125 @@
+package dev.claudemesh.broker.core.envelope;
+
+import dev.claudemesh.broker.core.model.StoredMessage;
+
+/**
+ * Encoders of the broker's hot frames in the binary subprotocol ({@code docs/BINARY-PROTOCOL.md} §2.2): acks and
+ * pushes written straight from the message's data (keys as raw bytes, nonce and ciphertext base64-decoded once),
+ * errors, and the {@code 0x7F} wrapper for a JSON frame. A push whose values the binary form cannot carry exactly
+ * (a sender key that is not hex, a payload that is not base64, an unknown priority) goes as its JSON frame in a
+ * {@code 0x7F} wrapper instead. Every other frame is converted from its JSON by {@link BinaryTranscoder}.
+ * Stateless and thread-safe.
+ */
+public final class BinaryFrames {
+
+    private BinaryFrames() {
+    }
+
+    /** {@code 0x7F}: one JSON frame as the JSON protocol has it. */
+    public static byte[] json(byte[] utf8Json) {
+        byte[] out = new byte[BinaryWire.HEADER_BYTES + utf8Json.length];
+        out[0] = (byte) BinaryWire.VERSION;
+        out[1] = (byte) BinaryWire.JSON;
+        System.arraycopy(utf8Json, 0, out, BinaryWire.HEADER_BYTES, utf8Json.length);
+        return out;
+    }
+
+    /** The error frame, echoing the request's {@code reqId} when it had one. */
+    public static byte[] error(String code, String message, Inbound req) {
+        String reqId = req == null ? null : req.reqId;
+        BinaryWriter w = new BinaryWriter(BinaryWire.ERROR, 32 + message.length());
+        if (reqId != null) {
+            w.str(reqId);
+        }
+        return w.str(code).str(message).flags(reqId != null ? BinaryWire.F_REQ_ID : 0).toBytes();
+    }
+
+    /** Successful send ack. */
+    public static byte[] ackQueued(Inbound send, String messageId) {
+        return ack(send, messageId, null);
+    }
+
+    /** Failed send ack. */
+    public static byte[] ackFailed(Inbound send, String error) {
+        return ack(send, "", error);
+    }
+
+    private static byte[] ack(Inbound send, String messageId, String error) {
+        int flags = 0;
+        BinaryWriter w = new BinaryWriter(BinaryWire.ACK, 64 + (error == null ? 0 : error.length()));
+        if (send.hasId) {
+            flags |= 1;
+            w.str(send.id);
+        }
+        if (send.clientMessageId != null) {
+            flags |= 2;
+            w.str(send.clientMessageId);
+        }
+        if (error != null) {
+            flags |= 4;
+            w.str(error);
+        }
+        return w.str(messageId).u8(error == null ? 1 : 0).flags(flags).toBytes();
+    }
+
+    /** A DM push ({@link Frames#dmPush} in binary). */
+    public static byte[] dmPush(StoredMessage m) {
+        byte[] out = push(m.messageId(), m.meshId(), m.senderPubkey(), m.priority(), m.nonce(), m.ciphertext(),
+                m.createdAtMs(), m.clientMessageId(), m.requestFingerprint(), null, null, m.senderName(),
+                m.subtype());
+        return out != null ? out : json(Frames.dmPush(m));
+    }
+
+    /** A multicast push ({@link Frames#multicastPush} in binary), encoded once for all binary recipients. */
+    public static byte[] multicastPush(String messageId, String meshId, String senderPubkey, String priority,
+                                       byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
+                                       String requestFingerprint, String senderMemberPubkey, String senderMemberId,
+                                       String senderName, String subtype) {
+        byte[] out = push(messageId, meshId, senderPubkey, priority, nonce, ciphertext, createdAtMs, clientMessageId,
+                requestFingerprint, senderMemberPubkey, senderMemberId, senderName, subtype);
+        return out != null ? out : json(Frames.multicastPush(messageId, meshId, senderPubkey, priority, nonce,
+                ciphertext, createdAtMs, clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId,
+                senderName, subtype));
+    }
+
+    /** The push, or null when its values do not fit the binary form exactly. */
+    static byte[] push(String messageId, String meshId, String senderPubkey, String priority, byte[] nonce,
+                       byte[] ciphertext, long createdAtMs, String clientMessageId, String requestFingerprint,
+                       String senderMemberPubkey, String senderMemberId, String senderName, String subtype) {
+        int priorityCode = BinaryWire.code(BinaryWire.PRIORITIES, priority);
+        int nonceLength = BinaryWire.base64DecodedLength(nonce);
+        int ciphertextLength = BinaryWire.base64DecodedLength(ciphertext);
+        boolean multicast = senderMemberPubkey != null || senderMemberId != null;
+        if (priorityCode < 0 || nonceLength < 0 || ciphertextLength < 0
+                || !BinaryWire.isHex(senderPubkey, BinaryWire.KEY_BYTES)
+                || (multicast && (senderMemberId == null
+                || !BinaryWire.isHex(senderMemberPubkey, BinaryWire.KEY_BYTES)))) {
+            return null;
+        }
+        BinaryWriter w = new BinaryWriter(BinaryWire.PUSH, 160 + nonceLength + ciphertextLength);
+        w.str(messageId).str(meshId).hex(senderPubkey).u8(priorityCode).i64(createdAtMs)
+                .base64AsRaw(nonce, nonceLength).base64AsRaw(ciphertext, ciphertextLength);
+        int flags = 0;
+        if (clientMessageId != null) {
+            flags |= 1;
+            w.str(clientMessageId);
+        }
+        if (requestFingerprint != null) {
+            flags |= 2;
+            w.str(requestFingerprint);
+        }
+        if (senderName != null) {
+            flags |= 4;
+            w.str(senderName);
+        }
+        if (multicast) {
+            flags |= 8;
+            w.hex(senderMemberPubkey).str(senderMemberId);
+        }
+        if (subtype != null) {
+            flags |= 16;
+            w.str(subtype);
+        }
+        return w.flags(flags).toBytes();
+    }
+}
