@@ -109,8 +109,8 @@ public final class WriterConfig {
 
     @Override
     public String toString() {
-        return "maxBatchOps=" + maxBatchOps + ", highWaterOps=" + highWaterOps + ", lowWaterOps=" + lowWaterOps
-                + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
+        return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", highWaterOps=" + highWaterOps
+                + ", lowWaterOps=" + lowWaterOps + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
                 + healthProbeIntervalMs + ", closeTimeoutMs=" + closeTimeoutMs + ", thread=" + threadName;
     }
 
