@@ -253,7 +253,7 @@ final class BatchPipeline {
         if (first.failure instanceof CommitOutcomeUnknownException) {
             heads.expectLostCommit(first.headsAfter);
         }
-        log.debug("pipelined batch failed; committing it and {} later batches one by one", failed.size() - 1);
+        log.info("pipelined batch failed; committing it and the {} batches behind it one by one", failed.size() - 1);
         for (InFlight f : failed) {
             boolean ok = f == first ? runner.commitAfterFailure(f.batch, f.failure) : runner.commit(f.batch);
             if (!ok) {
