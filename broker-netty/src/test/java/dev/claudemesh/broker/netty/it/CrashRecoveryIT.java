@@ -224,8 +224,10 @@ class CrashRecoveryIT {
         assertThat(r.acked()).isGreaterThan(pipelinedKills * 50);
         assertThat(storedAcked).as("every acked DM has its row").isEqualTo(acked.size());
         assertThat(storedTwice).as("no DM stored twice").isZero();
+        // the audit row follows its DM's queue row (SendHandler), so a kill may leave an acked DM without one; a batch
+        // applied twice would leave more rows than sends
         assertThat(sentAudits).as("no batch applied twice: at most one message_sent per send")
-                .isBetween((long) r.acked(), (long) r.sent());
+                .isPositive().isLessThanOrEqualTo(r.sent());
         assertThat(audits).hasSize(2 * pipelinedKills + 2).allMatch(a -> a.startsWith("ok"));
     }
 
