@@ -51,7 +51,8 @@ public final class Settings {
     public static final Setting<Integer> EVENT_LOOP_THREADS = integer("BROKER_EVENT_LOOP_THREADS", "eventLoopThreads",
             0, 0, 1024, "", "Netty event loops (0 = number of cores)");
     public static final Setting<Integer> WRITER_THREADS = integer("BROKER_WRITER_THREADS", "writerThreads", 0, 0, 64,
-            "", "durable writers, each a thread and a database connection (0 = one per 4 cores, 1 to 8)");
+            "", "durable writers, each a thread with BROKER_WRITER_PIPELINE database connections (0 = one per 4 "
+                    + "cores, 1 to 8)");
     public static final Setting<Integer> WRITER_BATCH_SIZE = integer("BROKER_WRITER_BATCH_SIZE", "writerBatchSize",
             4096, 1, 100_000, "ops", "most ops per database transaction");
     public static final Setting<Integer> WRITER_PIPELINE = integer("BROKER_WRITER_PIPELINE", "writerPipeline", 2, 1,
