@@ -129,7 +129,7 @@ class CrashRecoveryIT {
     /**
      * The pipelined writer ({@code BROKER_WRITER_PIPELINE=2}) with small batches ({@code BROKER_WRITER_BATCH_SIZE=16})
      * under 500 DMs/s over two meshes, so that a batch is nearly always executing while the one before it commits:
-     * killed with SIGKILL three times at random moments, it loses no acked DM, stores none twice, applies no batch
+     * killed with SIGKILL three times at random moments (after a random 150 to 900 more acks), it loses no acked DM, stores none twice, applies no batch
      * twice (no more {@code message_sent} audit rows than sends), and every mesh's audit chain verifies after every
      * restart.
      */
@@ -191,12 +191,15 @@ class CrashRecoveryIT {
                 int base = i / perMesh * perMesh;
                 peers.get(i).sendDm(peers.get(base + (i - base + 1) % perMesh).key());
             }, 0, 2, TimeUnit.MILLISECONDS);
-            long runMs = 400 + random.nextInt(1_600);
-            Thread.sleep(runMs);
+            // a random moment in the ack stream (about 0.3 to 2 s of load), not a fixed time: the kill lands while
+            // acks flow, i.e. while batches are being executed and committed
+            int killAt = acksBefore + 150 + random.nextInt(750);
+            long t0 = System.nanoTime();
+            DeliveryLedger.await(30_000, () -> ledger.ackedMessageIds().size() >= killAt);
             broker.close(); // SIGKILL, waits for the process to be gone
             stopLoad();
-            kills.add("kill" + (cycle + 1) + "@" + runMs + "ms(acked+" + (ledger.ackedMessageIds().size() - acksBefore)
-                    + ")");
+            kills.add("kill" + (cycle + 1) + "@" + (System.nanoTime() - t0) / 1_000_000 + "ms(acked+"
+                    + (ledger.ackedMessageIds().size() - acksBefore) + ")");
             peers.forEach(LoadPeer::abort);
             peers.clear();
         }
