@@ -129,6 +129,11 @@ public final class BrokerConfig {
         return get(WRITER_BATCH_SIZE);
     }
 
+    /** {@code BROKER_WRITER_PIPELINE}: durable batches in flight per writer (1 = serial). */
+    public int writerPipeline() {
+        return get(WRITER_PIPELINE);
+    }
+
     public int blockingThreads() {
         return get(BLOCKING_THREADS);
     }

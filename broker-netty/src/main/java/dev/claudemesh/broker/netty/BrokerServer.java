@@ -144,7 +144,7 @@ public final class BrokerServer implements AutoCloseable {
                 log.info("marked {} presences of a previous run disconnected", stale);
             }
             durable = ShardedDurableLog.start(database.dataSource(),
-                    WriterConfig.builder().maxBatchOps(config.writerBatchSize())
+                    WriterConfig.builder().maxBatchOps(config.writerBatchSize()).pipelineDepth(config.writerPipeline())
                             .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
@@ -217,8 +217,9 @@ public final class BrokerServer implements AutoCloseable {
 
     private static DatabaseConfig databaseConfig(BrokerConfig config) {
         DatabaseConfig db = DatabaseConfig.defaults().withDataDir(Path.of(config.dataDir()));
-        // each durable writer holds a connection while it commits; the rest serve lookups, admin and retention
-        db = db.withPool(DatabaseConfig.DEFAULT_MAX_POOL_SIZE - 1 + config.writerThreads(), db.connectionTimeoutMs());
+        // each durable writer holds a connection per batch in flight; the rest serve lookups, admin and retention
+        db = db.withPool(DatabaseConfig.DEFAULT_MAX_POOL_SIZE - 1 + config.writerThreads() * config.writerPipeline(),
+                db.connectionTimeoutMs());
         return config.databaseUrl() != null ? db.withDatabaseUrl(config.databaseUrl()) : db;
     }
 

@@ -21,6 +21,12 @@ import java.util.Map;
  * {@link #committedEarlier} first. All of a batch's audit rows are in one transaction, so the head of one of its
  * meshes tells for all: when it is the batch's own last hash the batch is not applied again. A batch without audit
  * rows never needs this: its statements are idempotent. Confined to the writer thread.</p>
+ *
+ * <p>Pipelined batches ({@link BatchPipeline}) chain from the heads the batch before them left, before that batch
+ * committed. Each takes its attempt's pre-batch heads ({@link #attemptBefore}) and the heads it leaves
+ * ({@link #current}) with it; when a batch in flight fails, the writer puts back the pre-batch heads of it and of
+ * every later one, latest first ({@link #undo}), so the cache is as it was before the failed batch, and a COMMIT
+ * that failed arms the lost-commit check with the heads that batch would have left ({@link #expectLostCommit}).</p>
  */
 final class AuditHeads {
 
@@ -121,6 +127,43 @@ final class AuditHeads {
         }
         headsIfCommitted = null;
         return committed;
+    }
+
+    /** The current attempt's meshes and their heads before it (null: not loaded then); the attempt is over. */
+    Map<String, String> attemptBefore() {
+        Map<String, String> copy = new HashMap<>(before);
+        before.clear();
+        return copy;
+    }
+
+    /** The cached heads of {@code meshIds} now. */
+    Map<String, String> current(Iterable<String> meshIds) {
+        Map<String, String> now = new HashMap<>();
+        for (String meshId : meshIds) {
+            now.put(meshId, lastHashByMesh.get(meshId));
+        }
+        return now;
+    }
+
+    /** Puts back heads taken with {@link #attemptBefore} (a batch in flight failed or was rolled back). */
+    void undo(Map<String, String> heads) {
+        heads.forEach((meshId, head) -> {
+            if (head == null) {
+                lastHashByMesh.remove(meshId);
+            } else {
+                lastHashByMesh.put(meshId, head);
+            }
+        });
+    }
+
+    /**
+     * A pipelined batch's COMMIT failed: {@link #committedEarlier} will compare {@code headsIfCommitted} (its
+     * {@link #current} heads right after it was chained) with the database. No-op for a batch without audit rows.
+     */
+    void expectLostCommit(Map<String, String> headsIfCommitted) {
+        if (!headsIfCommitted.isEmpty()) {
+            this.headsIfCommitted = new HashMap<>(headsIfCommitted);
+        }
     }
 
     /** The batch is done (committed): nothing of it is pending any more. */

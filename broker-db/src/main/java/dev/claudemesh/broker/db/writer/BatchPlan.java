@@ -13,7 +13,9 @@ import java.util.Set;
 
 /**
  * What one batch of ops does to the database, grouped into one statement per kind while keeping the outcome of
- * applying the ops one by one in submission order:
+ * applying the ops one by one in submission order (the statements run as listed here, except that audit rows go
+ * before presence disconnects and delivery marks: they touch another table, and the latter two may have to wait for
+ * an earlier pipelined batch, {@link #dependsOn}):
  * <ol>
  *   <li>queue inserts first: a delivery mark for a DM always follows its enqueue (the DM is pushed only after
  *       it was submitted), so marks in the same batch find their row. A mark whose DM is enqueued in the same
@@ -59,6 +61,34 @@ final class BatchPlan {
     final Map<String, Long> disconnectAtMsByPresenceId = new LinkedHashMap<>();
     final List<DurableOp.MarkDelivered> marks = new ArrayList<>();
     final List<Audit> audits = new ArrayList<>();
+
+    /** Adds the ops of {@code batch} in order (flush markers skipped). */
+    void addAll(List<Pending> batch) {
+        for (Pending p : batch) {
+            if (!p.isMarker()) {
+                add(p.op(), p.canonicalPayload());
+            }
+        }
+    }
+
+    /**
+     * Whether a presence disconnect or delivery mark of this batch updates a row that {@code earlier} inserts: an
+     * UPDATE does not see another transaction's uncommitted rows, so then this batch's updates must wait until
+     * {@code earlier} committed.
+     */
+    boolean dependsOn(BatchPlan earlier) {
+        for (DurableOp.MarkDelivered m : marks) {
+            if (earlier.enqueueById.containsKey(m.messageId())) {
+                return true;
+            }
+        }
+        for (String presenceId : disconnectAtMsByPresenceId.keySet()) {
+            if (earlier.upserts.containsKey(presenceId)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
     void add(DurableOp op, String canonicalPayload) {

@@ -50,7 +50,23 @@ final class BatchRunner {
 
     /** Commits the ops of {@code batch} (markers skipped), retrying until they are; false when abandoned first. */
     boolean commit(List<Pending> batch) {
+        return commit(batch, null);
+    }
+
+    /**
+     * As {@link #commit}, for a batch whose first, pipelined attempt failed with {@code firstFailure} and was rolled
+     * back; its audit heads are already put back (and the lost-commit check armed when its COMMIT failed). Counts that
+     * failure and waits as after any other before trying again.
+     */
+    boolean commitAfterFailure(List<Pending> batch, Exception firstFailure) {
+        return commit(batch, firstFailure);
+    }
+
+    private boolean commit(List<Pending> batch, Exception firstFailure) {
         int failures = 0;
+        if (firstFailure != null && !failedAttempt(batch, ++failures, firstFailure)) {
+            return false;
+        }
         while (true) {
             heads.beginAttempt();
             long t0 = nanoClock.getAsLong();
@@ -68,25 +84,30 @@ final class BatchRunner {
                 break;
             } catch (Exception e) {
                 heads.failed(e instanceof CommitOutcomeUnknownException);
-                failures++;
-                status.attemptFailed();
-                logFailure(batch.size(), failures, e instanceof CommitOutcomeUnknownException ? e.getCause() : e);
-                status.setHealthy(false);
-                if (abandoned.getAsBoolean()) {
+                if (!failedAttempt(batch, ++failures, e)) {
                     return false;
-                }
-                try {
-                    retry.pause(failures);
-                } catch (InterruptedException ie) {
-                    if (abandoned.getAsBoolean()) {
-                        return false;
-                    }
                 }
             }
         }
         heads.batchDone();
         if (failures > 0) {
             log.info("durable batch committed after {} attempts", failures + 1);
+        }
+        return true;
+    }
+
+    /** Counts and logs a failed attempt and waits before the next; false when the writer is abandoned. */
+    private boolean failedAttempt(List<Pending> batch, int failures, Exception e) {
+        status.attemptFailed();
+        logFailure(batch.size(), failures, e instanceof CommitOutcomeUnknownException ? e.getCause() : e);
+        status.setHealthy(false);
+        if (abandoned.getAsBoolean()) {
+            return false;
+        }
+        try {
+            retry.pause(failures);
+        } catch (InterruptedException ie) {
+            return !abandoned.getAsBoolean();
         }
         return true;
     }
@@ -104,11 +125,7 @@ final class BatchRunner {
     /** One attempt in one transaction; false when the batch held only flush markers (nothing to write). */
     private boolean applyOnce(List<Pending> batch) throws SQLException {
         plan.clear();
-        for (Pending p : batch) {
-            if (!p.isMarker()) {
-                plan.add(p.op(), p.canonicalPayload());
-            }
-        }
+        plan.addAll(batch);
         if (plan.isEmpty()) {
             return false;
         }

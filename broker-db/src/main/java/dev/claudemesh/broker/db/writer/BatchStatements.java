@@ -40,7 +40,7 @@ final class BatchStatements {
 
     /**
      * Queue rows. {@code ON CONFLICT} keeps a retried batch idempotent; a row that exists without a delivery mark takes
-     * the folded-in one.
+     * the folded-in one (and keeps its payload). A row born delivered is written with an empty nonce and ciphertext.
      */
     static final String INSERT_MESSAGES = "INSERT INTO mesh.message_queue (id, mesh_id, sender_member_id, "
             + "sender_member_pubkey, sender_pubkey, sender_name, target_key, priority, nonce, ciphertext, "
@@ -112,8 +112,11 @@ final class BatchStatements {
             text[5][i] = Rows.clean(m.senderName());
             text[6][i] = Rows.clean(m.targetKey());
             text[7][i] = Rows.clean(m.priority());
-            text[8][i] = new String(m.nonce(), StandardCharsets.US_ASCII);
-            text[9][i] = new String(m.ciphertext(), StandardCharsets.US_ASCII);
+            // born delivered (its client_ack folded in): nothing will ever push it again, so its payload is not
+            // stored, as for a multicast record; message_status needs only the id, target and delivered_at
+            boolean bornDelivered = row.deliveredAtMs() != null;
+            text[8][i] = bornDelivered ? "" : new String(m.nonce(), StandardCharsets.US_ASCII);
+            text[9][i] = bornDelivered ? "" : new String(m.ciphertext(), StandardCharsets.US_ASCII);
             text[10][i] = Rows.clean(m.clientMessageId());
             text[11][i] = Rows.clean(m.requestFingerprint());
             text[12][i] = m.subtype();

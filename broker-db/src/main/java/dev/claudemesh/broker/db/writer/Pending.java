@@ -13,6 +13,9 @@ record Pending(DurableOp op, String canonicalPayload, Runnable callback) {
     /** The marker that stops the writer thread. */
     static final Pending STOP = new Pending(null, null, null);
 
+    /** A marker without a callback: wakes the writer thread when a pipelined commit failed (compared by identity). */
+    static final Pending WAKE = new Pending(null, null, null);
+
     /** {@code op}, checked on the calling thread ({@link OpKind#check}). */
     static Pending of(DurableOp op, Runnable callback) {
         return new Pending(op, OpKind.of(op).check(op), callback);

@@ -15,8 +15,9 @@ import java.util.Objects;
 
 /**
  * Applies a batch to PostgreSQL: one connection from the pool, one transaction, {@link BatchStatements} in the order
- * {@link BatchPlan} requires (queue rows, presence rows, delivery marks, audit rows), then COMMIT. Writer thread only;
- * does not own the {@link DataSource}.
+ * {@link BatchPlan} requires (queue rows, presence upserts, audit rows; then, past the barrier, presence disconnects
+ * and delivery marks), then COMMIT. {@link #execute} runs on the writer thread, the returned transaction's commit on
+ * whichever thread holds it; does not own the {@link DataSource}.
  */
 final class PgBatchExecutor implements BatchExecutor {
 
@@ -28,37 +29,71 @@ final class PgBatchExecutor implements BatchExecutor {
     }
 
     @Override
-    public void apply(BatchPlan plan, AuditHeads heads) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
+    public OpenBatch execute(BatchPlan plan, AuditHeads heads, Barrier barrier) throws SQLException {
+        Connection c = dataSource.getConnection();
+        try {
             c.setAutoCommit(false);
-            try {
-                DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, settings);
-                BatchStatements.insertMessages(c, plan.enqueues);
-                BatchStatements.upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
-                BatchStatements.disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
-                BatchStatements.markDelivered(c, plan.marks);
-                if (!plan.audits.isEmpty()) {
-                    BatchStatements.insertAudits(c, heads.chain(plan.audits,
-                            meshId -> BatchStatements.chainHead(tx, meshId)));
-                }
-            } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
-                throw e;
+            DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, settings);
+            BatchStatements.insertMessages(c, plan.enqueues);
+            BatchStatements.upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
+            if (!plan.audits.isEmpty()) {
+                BatchStatements.insertAudits(c, heads.chain(plan.audits,
+                        meshId -> BatchStatements.chainHead(tx, meshId)));
             }
+            if (!plan.disconnectAtMsByPresenceId.isEmpty() || !plan.marks.isEmpty()) {
+                // an UPDATE does not see rows that another, uncommitted transaction inserted: a pipelined batch
+                // waits here until the batches that insert the rows it updates committed
+                barrier.await();
+            }
+            BatchStatements.disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
+            BatchStatements.markDelivered(c, plan.marks);
+        } catch (SQLException | RuntimeException e) {
+            rollbackAndClose(c, e);
+            throw e;
+        }
+        return new Open(c);
+    }
+
+    /** An open transaction on its own pooled connection. */
+    private static final class Open implements OpenBatch {
+        private final Connection c;
+
+        Open(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        public void commit() throws SQLException {
             try {
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
+                rollbackAndClose(c, e);
                 throw new CommitOutcomeUnknownException(e);
             }
+            try {
+                c.close();
+            } catch (SQLException | RuntimeException e) {
+                // committed: a failure to hand the connection back must not make the batch look failed (a retry
+                // would append its audit rows twice); the pool drops a broken connection by itself
+            }
+        }
+
+        @Override
+        public void rollback() {
+            rollbackAndClose(c, new SQLException("rollback"));
         }
     }
 
-    private static void rollback(Connection c, Exception failure) {
+    private static void rollbackAndClose(Connection c, Exception failure) {
         try {
             c.rollback();
         } catch (SQLException | RuntimeException re) {
             failure.addSuppressed(re);
+        }
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException ce) {
+            failure.addSuppressed(ce);
         }
     }
 

@@ -28,12 +28,14 @@ import java.util.function.LongSupplier;
  * {@link WriterConfig#highWaterOps()} the pressure listeners hear {@code true} (the transport stops reading from
  * peers) and {@code false} once it drops below {@link WriterConfig#lowWaterOps()}. While idle the writer probes the
  * database every {@link WriterConfig#healthProbeIntervalMs()} so that {@link #databaseHealthy()} follows the
- * database without traffic.
+ * database without traffic. With {@link WriterConfig#pipelineDepth()} above 1 the writer thread executes the next
+ * batch while a commit thread commits the previous one and runs its callbacks ({@link BatchPipeline}: same order,
+ * same exactly-once, same audit chain).
  *
  * <p>Threads: {@link #submit}, {@link #flush}, {@link #stats()} and the other queries may be called from any thread;
  * submit never blocks (it checks the op and computes an audit event's canonical JSON). Callbacks and listeners run
- * on the writer thread (pressure {@code true} on the submitting thread) and must not block. Owns its thread; not
- * the {@link DataSource}.</p>
+ * on the writer thread or, pipelined, on its commit thread, one batch after the other (pressure {@code true} on the
+ * submitting thread), and must not block. Owns its threads; not the {@link DataSource}.</p>
  */
 public final class PgDurableLog implements DurableLog, AutoCloseable {
 
@@ -48,6 +50,8 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     private final BatchRunner runner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
+    /** Null for the serial writer ({@link WriterConfig#pipelineDepth()} 1). */
+    private final BatchPipeline pipeline;
     /** Set by close() when the backlog could not be drained in time: stop retrying. */
     private volatile boolean abandon;
 
@@ -58,6 +62,9 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                 backlog::get);
         this.thread = new Thread(this::run, config.threadName());
         this.thread.setDaemon(true);
+        this.pipeline = config.pipelineDepth() == 1 ? null : new BatchPipeline(executor, runner, status, nanoClock,
+                () -> abandon, this::afterCommit, () -> queue.add(Pending.WAKE), config.pipelineDepth(),
+                config.threadName() + "-commit");
     }
 
     /** Creates the writer over {@code dataSource} and starts its thread; it waits between retries in real time. */
@@ -73,6 +80,9 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
     /** A writer over any executor (unit tests: a fake one). */
     static PgDurableLog start(BatchExecutor executor, WriterConfig config, Sleeper sleeper, LongSupplier nanoClock) {
         PgDurableLog writer = new PgDurableLog(executor, config, sleeper, nanoClock);
+        if (writer.pipeline != null) {
+            writer.pipeline.start();
+        }
         writer.thread.start();
         log.info("durable writer started: {}", config);
         return writer;
@@ -120,11 +130,11 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
 
     /**
      * Waits until every op submitted before this call is committed (and its callback has run), or
-     * {@code timeoutMs} passes. Must not be called from the writer thread (i.e. from a callback).
+     * {@code timeoutMs} passes. Must not be called from the writer's threads (i.e. from a callback).
      */
     @Override
     public boolean flush(long timeoutMs) {
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == thread || pipeline != null && pipeline.isCommitThread()) {
             throw new IllegalStateException("flush() from the writer thread would wait for itself");
         }
         if (!thread.isAlive()) {
@@ -199,10 +209,16 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                     continue;
                 }
                 if (first == Pending.STOP) {
+                    drainPipeline();
                     return;
                 }
                 if (first == null) {
-                    probe();
+                    if (pipeline != null && !pipeline.settleFailures()) {
+                        return;
+                    }
+                    if (pipeline == null || pipeline.idle()) {
+                        probe();
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -211,12 +227,13 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                 if (stop) {
                     batch.remove(batch.size() - 1);
                 }
-                if (!runner.commit(batch)) {
+                if (!commit(batch)) {
                     return;
                 }
-                afterCommit(batch);
+                batch = pipeline == null ? batch : new ArrayList<>(config.maxBatchOps());
                 batch.clear();
                 if (stop) {
+                    drainPipeline();
                     return;
                 }
             }
@@ -224,10 +241,35 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             log.error("durable writer thread died; nothing more will be written", e);
             status.setHealthy(false);
             throw e;
+        } finally {
+            if (pipeline != null) {
+                pipeline.stop();
+            }
         }
     }
 
-    /** Counts the committed batch, lifts the pressure it relieved, then runs its callbacks in submission order. */
+    /** Commits {@code batch} and runs its callbacks, or (pipelined) sends it on; false when abandoned. */
+    private boolean commit(List<Pending> batch) {
+        if (pipeline != null) {
+            return pipeline.send(batch);
+        }
+        if (!runner.commit(batch)) {
+            return false;
+        }
+        afterCommit(batch);
+        return true;
+    }
+
+    private void drainPipeline() {
+        if (pipeline != null) {
+            pipeline.drain();
+        }
+    }
+
+    /**
+     * Counts the committed batch, lifts the pressure it relieved, then runs its callbacks in submission order. On the
+     * writer thread, or pipelined on the commit thread: never on both at once.
+     */
     private void afterCommit(List<Pending> batch) {
         int ops = 0;
         for (Pending p : batch) {

@@ -8,7 +8,11 @@ import java.util.Objects;
  */
 public final class WriterConfig {
 
+    /** Most batches in flight at once (see {@link #pipelineDepth()}). */
+    public static final int MAX_PIPELINE_DEPTH = 8;
+
     private final int maxBatchOps;
+    private final int pipelineDepth;
     private final int highWaterOps;
     private final int lowWaterOps;
     private final long retryInitialMs;
@@ -19,6 +23,7 @@ public final class WriterConfig {
 
     private WriterConfig(Builder b) {
         this.maxBatchOps = b.maxBatchOps;
+        this.pipelineDepth = b.pipelineDepth;
         this.highWaterOps = b.highWaterOps;
         this.lowWaterOps = b.lowWaterOps;
         this.retryInitialMs = b.retryInitialMs;
@@ -29,7 +34,7 @@ public final class WriterConfig {
     }
 
     /**
-     * A builder holding the defaults: 4096 ops per batch, water marks 50 000 / 25 000 ops, retry waits 100 ms doubling
+     * A builder holding the defaults: 4096 ops per batch, 2 batches in flight, water marks 50 000 / 25 000 ops, retry waits 100 ms doubling
      * to 2 s, a health probe after 2 s idle, close waits 5 s, thread {@code broker-db-writer}.
      */
     public static Builder builder() {
@@ -45,6 +50,7 @@ public final class WriterConfig {
     public Builder toBuilder() {
         return new Builder()
                 .maxBatchOps(maxBatchOps)
+                .pipelineDepth(pipelineDepth)
                 .waterMarks(highWaterOps, lowWaterOps)
                 .retry(retryInitialMs, retryMaxMs)
                 .healthProbeIntervalMs(healthProbeIntervalMs)
@@ -55,6 +61,15 @@ public final class WriterConfig {
     /** Most ops applied in one transaction. */
     public int maxBatchOps() {
         return maxBatchOps;
+    }
+
+    /**
+     * Most batches in flight at once, each in its own transaction on its own connection: with 2, the next batch's
+     * statements run while the previous one commits (commits and callbacks stay in submission order). 1 is the serial
+     * writer: build, execute, commit, callbacks, then the next batch.
+     */
+    public int pipelineDepth() {
+        return pipelineDepth;
     }
 
     /** Backlog above which pressure turns on (the transport stops reading from peers). */
@@ -94,14 +109,15 @@ public final class WriterConfig {
 
     @Override
     public String toString() {
-        return "maxBatchOps=" + maxBatchOps + ", highWaterOps=" + highWaterOps + ", lowWaterOps=" + lowWaterOps
-                + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
+        return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", highWaterOps=" + highWaterOps
+                + ", lowWaterOps=" + lowWaterOps + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
                 + healthProbeIntervalMs + ", closeTimeoutMs=" + closeTimeoutMs + ", thread=" + threadName;
     }
 
     /** Collects settings; {@link #build()} checks them together. Not thread-safe. */
     public static final class Builder {
         private int maxBatchOps = 4_096;
+        private int pipelineDepth = 2;
         private int highWaterOps = 50_000;
         private int lowWaterOps = 25_000;
         private long retryInitialMs = 100;
@@ -116,6 +132,12 @@ public final class WriterConfig {
         /** See {@link WriterConfig#maxBatchOps()}. */
         public Builder maxBatchOps(int ops) {
             this.maxBatchOps = ops;
+            return this;
+        }
+
+        /** See {@link WriterConfig#pipelineDepth()}. */
+        public Builder pipelineDepth(int batches) {
+            this.pipelineDepth = batches;
             return this;
         }
 
@@ -160,6 +182,10 @@ public final class WriterConfig {
         public WriterConfig build() {
             if (maxBatchOps < 1) {
                 throw new IllegalArgumentException("maxBatchOps: " + maxBatchOps + " (expected: > 0)");
+            }
+            if (pipelineDepth < 1 || pipelineDepth > MAX_PIPELINE_DEPTH) {
+                throw new IllegalArgumentException("pipelineDepth: " + pipelineDepth + " (expected: 1.."
+                        + MAX_PIPELINE_DEPTH + ")");
             }
             if (lowWaterOps < 0 || lowWaterOps >= highWaterOps) {
                 throw new IllegalArgumentException("lowWaterOps: " + lowWaterOps + " (expected: 0 <= lowWaterOps < "

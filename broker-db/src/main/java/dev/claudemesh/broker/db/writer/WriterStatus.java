@@ -5,7 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One writer's health and figures. Written by its writer thread only (hence plain volatile fields, no atomics), read
+ * One writer's health and figures. Written by one thread at a time (the writer thread, or a pipelined writer's commit
+ * thread while the writer thread does not commit: hence plain volatile fields, no atomics), read
  * from any thread as a {@link WriterStats} snapshot; several writers' snapshots add up with {@link WriterStats#plus},
  * which is all {@link ShardedDurableLog} does with them.
  */

@@ -1,5 +1,5 @@
 /**
- * The durable writer: per shard, one thread that applies the core's
+ * The durable writer: per shard, one thread (plus a commit thread when pipelined) that applies the core's
  * {@link dev.claudemesh.broker.core.port.DurableOp}s to PostgreSQL in batches, exactly once, in submission order.
  *
  * <ul>
@@ -10,7 +10,8 @@
  *       {@link dev.claudemesh.broker.db.writer.Sleeper}, injected so that tests drive retries without waiting;</li>
  *   <li>package-private parts with one job each: {@code OpKind} (the one dispatch over the op types),
  *       {@code BatchPlan} (folding a batch into one statement per kind), {@code BatchRunner} (commit exactly once,
- *       retrying per {@code RetryPolicy}), {@code BatchStatements} (stateless SQL and binding), {@code AuditHeads}
+ *       retrying per {@code RetryPolicy}), {@code BatchPipeline} (the next batch executes while the previous one
+ *       commits on a commit thread, in order; a failure falls back to {@code BatchRunner}), {@code BatchStatements} (stateless SQL and binding), {@code AuditHeads}
  *       (the chain heads, restored on failure, and the lost-commit check), {@code Pressure} and
  *       {@code WriterStatus} (shared by the single and the sharded writer).</li>
  * </ul>

@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,8 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A {@link BatchExecutor} without a database, for the writer's unit tests: it "commits" a plan by recording what the
- * statements would have written, keeps each mesh's stored chain head, and fails as the test scripts it. Thread-safe:
- * the writer thread applies, the test thread scripts and reads.
+ * statements would have written, keeps each mesh's stored chain head, and fails as the test scripts it (the outcome
+ * is drawn when a batch's statements run, in the order they run). The test may hold each COMMIT until it lets it go,
+ * to see what the writer does meanwhile. Thread-safe: the writer thread executes, the writer or its commit thread
+ * commits, the test thread scripts and reads.
  */
 final class FakeExecutor implements BatchExecutor {
 
@@ -48,6 +53,17 @@ final class FakeExecutor implements BatchExecutor {
     private volatile Runnable duringApply = () -> { };
     private volatile CountDownLatch entered;
     private volatile CountDownLatch release;
+    private volatile boolean commitsHeld;
+    private final Semaphore commitEntered = new Semaphore(0);
+    private final Semaphore commitPermits = new Semaphore(0);
+    private final AtomicInteger rolledBack = new AtomicInteger();
+    /** Ids inserted by transactions not committed (yet): invisible to another transaction's UPDATE. */
+    private final Set<String> uncommittedIds = new HashSet<>();
+    private final List<String> invisibleMarks = new ArrayList<>();
+    private final Semaphore atBarrier = new Semaphore(0);
+    private int open;
+    private int maxOpen;
+    private int executed;
 
     /** The next attempts do these, in order; after them every attempt commits. */
     synchronized FakeExecutor then(Outcome... outcomes) {
@@ -84,8 +100,45 @@ final class FakeExecutor implements BatchExecutor {
         storedHeads.put(meshId, hash);
     }
 
+    /** From now on every COMMIT waits, once entered, until {@link #releaseCommit()} lets one through. */
+    void holdCommits() {
+        commitsHeld = true;
+    }
+
+    /** Waits (bounded) until a COMMIT is held. */
+    void awaitCommitHeld(Duration timeout) throws InterruptedException {
+        assertThat(commitEntered.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)).as("a COMMIT is held").isTrue();
+    }
+
+    /** Waits (bounded) until {@code total} batches' statements ran (transactions opened, not failed). */
+    synchronized void awaitExecuted(int total, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (executed < total) {
+            long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+            assertThat(leftMs).as("%s batches executed within %s", total, timeout).isPositive();
+            wait(leftMs);
+        }
+    }
+
+    /** Waits (bounded) until a batch reached the barrier before its delivery marks / disconnects. */
+    void awaitBarrier(Duration timeout) throws InterruptedException {
+        assertThat(atBarrier.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)).as("a batch at its barrier")
+                .isTrue();
+    }
+
+    /** Lets one held COMMIT (or the next one) through. */
+    void releaseCommit() {
+        commitPermits.release();
+    }
+
+    /** Stops holding COMMITs. */
+    void releaseCommits() {
+        commitsHeld = false;
+        commitPermits.release(1_000_000);
+    }
+
     @Override
-    public void apply(BatchPlan plan, AuditHeads heads) throws SQLException {
+    public OpenBatch execute(BatchPlan plan, AuditHeads heads, Barrier barrier) throws SQLException {
         CountDownLatch in = entered;
         CountDownLatch out = release;
         if (in != null && in.getCount() > 0) {
@@ -110,23 +163,74 @@ final class FakeExecutor implements BatchExecutor {
         if (outcome == Outcome.FAIL) {
             throw new SQLException("injected: audit insert failed", "P0001");
         }
-        if (outcome == Outcome.LOST_COMMIT_ROLLED_BACK) {
-            throw new CommitOutcomeUnknownException(new SQLException("injected: lost during commit", "08006"));
-        }
         List<String> enqueued = new ArrayList<>();
         List<Long> folded = new ArrayList<>();
         for (BatchPlan.Enqueue e : plan.enqueues) {
             enqueued.add(e.message().messageId());
             folded.add(e.deliveredAtMs());
         }
-        List<String> marked = plan.marks.stream().map(m -> m.messageId()).toList();
-        committed.add(new Committed(enqueued, folded, marked, List.of(rows.meshIds()), List.of(rows.prevHashes()),
-                List.of(rows.hashes())));
-        for (int i = 0; i < rows.size(); i++) {
-            storedHeads.put(rows.meshIds()[i], rows.hashes()[i]);
+        if (!plan.marks.isEmpty() || !plan.disconnectAtMsByPresenceId.isEmpty()) {
+            atBarrier.release();
+            barrier.await();
         }
-        if (outcome == Outcome.LOST_COMMIT_COMMITTED) {
-            throw new CommitOutcomeUnknownException(new SQLException("injected: lost during commit", "08006"));
+        List<String> marked = plan.marks.stream().map(m -> m.messageId()).toList();
+        synchronized (this) {
+            for (String id : marked) {
+                if (uncommittedIds.contains(id)) {
+                    invisibleMarks.add(id);
+                }
+            }
+            uncommittedIds.addAll(enqueued);
+            maxOpen = Math.max(maxOpen, ++open);
+            executed++;
+            notifyAll();
+        }
+        Committed c = new Committed(enqueued, folded, marked, List.of(rows.meshIds()), List.of(rows.prevHashes()),
+                List.of(rows.hashes()));
+        return new FakeOpen(c, outcome);
+    }
+
+    /** A transaction whose statements "ran": the COMMIT makes its rows visible. */
+    private final class FakeOpen implements OpenBatch {
+        private final Committed rows;
+        private final Outcome outcome;
+
+        FakeOpen(Committed rows, Outcome outcome) {
+            this.rows = rows;
+            this.outcome = outcome;
+        }
+
+        @Override
+        public void commit() throws SQLException {
+            if (commitsHeld) {
+                commitEntered.release();
+                commitPermits.acquireUninterruptibly();
+            }
+            if (down || outcome == Outcome.LOST_COMMIT_ROLLED_BACK) {
+                close();
+                throw new CommitOutcomeUnknownException(new SQLException("injected: lost during commit", "08006"));
+            }
+            committed.add(rows);
+            for (int i = 0; i < rows.auditMeshIds().size(); i++) {
+                storedHeads.put(rows.auditMeshIds().get(i), rows.auditHashes().get(i));
+            }
+            close();
+            if (outcome == Outcome.LOST_COMMIT_COMMITTED) {
+                throw new CommitOutcomeUnknownException(new SQLException("injected: lost during commit", "08006"));
+            }
+        }
+
+        @Override
+        public void rollback() {
+            rolledBack.incrementAndGet();
+            close();
+        }
+
+        private void close() {
+            synchronized (FakeExecutor.this) {
+                open--;
+                uncommittedIds.removeAll(rows.enqueuedIds());
+            }
         }
     }
 
@@ -166,5 +270,20 @@ final class FakeExecutor implements BatchExecutor {
 
     int headReads() {
         return headReads.get();
+    }
+
+    /** Transactions rolled back after their statements ran (a pipelined batch behind a failed one). */
+    int rolledBack() {
+        return rolledBack.get();
+    }
+
+    /** Most transactions open at once so far. */
+    synchronized int maxOpen() {
+        return maxOpen;
+    }
+
+    /** Delivery marks that ran while their row's insert was not committed (an UPDATE would have missed them). */
+    synchronized List<String> invisibleMarks() {
+        return List.copyOf(invisibleMarks);
     }
 }

@@ -4,9 +4,11 @@ import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.presence.MessageLookup;
 import dev.claudemesh.broker.db.store.AdminRepository;
 import dev.claudemesh.broker.db.store.AuditRow;
 import dev.claudemesh.broker.db.store.AuditVerification;
+import dev.claudemesh.broker.db.store.PgMessageLookup;
 import dev.claudemesh.broker.db.store.PgRecoveryStore;
 import dev.claudemesh.broker.db.testing.TestDatabase;
 import dev.claudemesh.broker.db.testing.TestDatabases;
@@ -132,6 +134,13 @@ class PgDurableLogIT {
         assertThat(deliveredAt(folded.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 123));
         assertThat(deliveredAt(later.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 456));
         assertThat(undeliveredOf(meshId, NOW)).isEmpty();
+        // Born delivered: its payload is not stored (nothing will push it again); marked later: the row keeps it.
+        assertThat(payload(folded.messageId())).isEqualTo(List.of("", ""));
+        assertThat(payload(later.messageId())).isEqualTo(List.of("AA==", "Ag=="));
+        // message_status still finds both, delivered at the right time.
+        assertThat(new PgMessageLookup(db.dataSource()).find(meshId, folded.messageId()))
+                .containsExactly(new MessageLookup.QueuedMessage(folded.messageId(), meshId, target,
+                        folded.senderMemberId(), NOW + 123));
 
         StoredMessage again = message(meshId, target, "AA==", "Aw==", NOW, NOW + WEEK_MS);
         log.submit(new DurableOp.EnqueueMessage(again));
@@ -141,6 +150,17 @@ class PgDurableLogIT {
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(deliveredAt(again.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 321));
+    }
+
+    private static List<String> payload(String messageId) throws SQLException {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT nonce, ciphertext FROM mesh.message_queue WHERE id = ?")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return List.of(rs.getString(1), rs.getString(2));
+            }
+        }
     }
 
     private static String deliveredAt(String messageId) throws SQLException {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import javax.sql.DataSource;
 import java.lang.reflect.InvocationTargetException;
@@ -207,15 +207,20 @@ class PgDurableLogOutageIT {
         }
     }
 
-    @ParameterizedTest(name = "the server committed: {0}")
-    @ValueSource(booleans = {true, false})
-    void shouldApplyABatchWhoseCommitOutcomeWasLostExactlyOnce(boolean afterServer) throws Exception {
+    /**
+     * {@code lostCommit} 2: the second batch's COMMIT is lost (nothing behind it); 1: the first one's, while the
+     * second batch, pipelined, has run its statements behind it (it is rolled back and committed after the first).
+     */
+    @ParameterizedTest(name = "the server committed: {0}, pipeline depth {1}, lost commit {2}")
+    @CsvSource({"true, 1, 2", "false, 1, 2", "true, 2, 2", "true, 2, 1", "false, 2, 1"})
+    void shouldApplyABatchWhoseCommitOutcomeWasLostExactlyOnce(boolean afterServer, int depth, int lostCommit)
+            throws Exception {
         String meshA = Ids.newId();
         String meshB = Ids.newId();
         AtomicInteger countdown = new AtomicInteger(Integer.MAX_VALUE);
         SteppedSleeper waits = SteppedSleeper.instant();
         try (PgDurableLog writer = PgDurableLog.start(failingCommit(pool, countdown, afterServer),
-                WriterConfig.builder().retry(20, 200).build(), waits);
+                WriterConfig.builder().retry(20, 200).pipelineDepth(depth).build(), waits);
              Connection locker = db.dataSource().getConnection()) {
             writer.submit(TestAudits.audit(meshA, "peer_joined", "m", Map.of("n", 0), NOW));
             assertThat(writer.flush(WAIT.toMillis())).isTrue();
@@ -226,7 +231,7 @@ class PgDurableLogOutageIT {
             try (Statement st = locker.createStatement()) {
                 st.execute("LOCK TABLE mesh.audit_log IN SHARE ROW EXCLUSIVE MODE");
             }
-            countdown.set(2);
+            countdown.set(lostCommit);
             writer.submit(TestAudits.audit(meshB, "peer_joined", "m", Map.of("n", 0), NOW));
             await(WAIT, "the writer waits for the lock", () -> count("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0);
             AtomicInteger acked = new AtomicInteger();

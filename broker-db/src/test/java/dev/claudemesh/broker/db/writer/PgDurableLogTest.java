@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The writer's thread, drain, back-pressure and callbacks over a {@link FakeExecutor}: no database, and no waiting
- * on time (the writer is held in the executor or in its sleeper, and the test lets it go).
+ * on time (the writer is held in the executor or in its sleeper, and the test lets it go). Runs with the default
+ * pipeline depth; {@link PgDurableLogSerialTest} runs the same with the serial writer.
  */
 class PgDurableLogTest {
 
@@ -27,8 +28,14 @@ class PgDurableLogTest {
     private final SteppedSleeper sleeper = SteppedSleeper.gated();
     private PgDurableLog log;
 
+    /** The writer's pipeline depth in these tests. */
+    int depth() {
+        return WriterConfig.defaults().pipelineDepth();
+    }
+
     private PgDurableLog start(WriterConfig.Builder config) {
-        log = PgDurableLog.start(db, config.healthProbeIntervalMs(3_600_000).build(), sleeper, System::nanoTime);
+        log = PgDurableLog.start(db, config.healthProbeIntervalMs(3_600_000).pipelineDepth(depth()).build(), sleeper,
+                System::nanoTime);
         return log;
     }
 
@@ -87,8 +94,8 @@ class PgDurableLogTest {
         assertThat(log.flush(WAIT.toMillis())).isTrue();
         assertThat(log.aboveHighWater()).isFalse();
         assertThat(heard).hasSize(2);
-        assertThat(heard.get(1)).as("lifted by the commit of the other 10, on the writer thread")
-                .isEqualTo("false@broker-db-writer/backlog=0");
+        assertThat(heard.get(1)).as("lifted by the commit of the other 10, on the writer's (commit) thread")
+                .isEqualTo(depth() == 1 ? "false@broker-db-writer/backlog=0" : "false@broker-db-writer-commit/backlog=0");
     }
 
     @Test

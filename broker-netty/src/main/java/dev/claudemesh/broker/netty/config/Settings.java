@@ -51,9 +51,13 @@ public final class Settings {
     public static final Setting<Integer> EVENT_LOOP_THREADS = integer("BROKER_EVENT_LOOP_THREADS", "eventLoopThreads",
             0, 0, 1024, "", "Netty event loops (0 = number of cores)");
     public static final Setting<Integer> WRITER_THREADS = integer("BROKER_WRITER_THREADS", "writerThreads", 0, 0, 64,
-            "", "durable writers, each a thread and a database connection (0 = one per 4 cores, 1 to 8)");
+            "", "durable writers, each a thread with BROKER_WRITER_PIPELINE database connections (0 = one per 4 "
+                    + "cores, 1 to 8)");
     public static final Setting<Integer> WRITER_BATCH_SIZE = integer("BROKER_WRITER_BATCH_SIZE", "writerBatchSize",
             4096, 1, 100_000, "ops", "most ops per database transaction");
+    public static final Setting<Integer> WRITER_PIPELINE = integer("BROKER_WRITER_PIPELINE", "writerPipeline", 2, 1,
+            8, "batches", "durable batches in flight per writer, each its own transaction and connection: the next "
+                    + "batch runs its statements while the previous one commits (1 = serial writer)");
     public static final Setting<Integer> BLOCKING_THREADS = integer("BROKER_BLOCKING_THREADS", "blockingThreads", 4,
             1, 256, "", "threads for blocking work of HTTP routes (admin, /join database calls)");
     public static final Setting<Integer> QUEUE_RETENTION_HOURS = integer("QUEUE_RETENTION_HOURS",
@@ -254,7 +258,7 @@ public final class Settings {
 
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
-            DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, BLOCKING_THREADS,
+            DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, WRITER_PIPELINE, BLOCKING_THREADS,
             QUEUE_RETENTION_HOURS, BACKLOG, STATUS_TTL_SECONDS, HOOK_FRESH_WINDOW_SECONDS, MAX_CONNECTIONS_PER_MESH,
             MAX_MESSAGE_BYTES, HOOK_RATE_LIMIT_PER_MIN, SEND_RATE_LIMIT_PER_MIN, SEND_RATE_BURST,
             JOIN_RATE_LIMIT_PER_MIN, HOOK_TOKEN, ADMIN_TOKEN, ENCRYPTION_KEY, PUBLIC_URL, TLS_CERT, TLS_KEY,
