@@ -20,7 +20,7 @@ import java.util.Objects;
  * are taken inside the backup's snapshot (they are exactly the rows that follow).
  *
  * <pre>
- * {"format":1,"createdAt":"2026-05-01T03:00:00.123Z","schemaVersion":"9","producer":"claudemesh-broker 0.1.0 …",
+ * {"format":1,"createdAt":"2026-05-01T03:00:00.123Z","schemaVersion":"9","producer":"claudemesh-broker 0.2.0 …",
  *  "server":"18.1","tables":[{"name":"mesh","columns":["id",…],"rows":3},…],
  *  "sequences":[{"name":"audit_log_id_seq","lastValue":42},…]}
  * </pre>

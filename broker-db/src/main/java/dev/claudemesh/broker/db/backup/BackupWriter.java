@@ -60,7 +60,7 @@ public final class BackupWriter {
      * Backs up schema {@code mesh} of the database behind {@code c} into {@code file} (replaced atomically if it
      * exists). Leaves {@code c} in auto-commit mode.
      *
-     * @param producer what writes the file, e.g. {@code claudemesh-broker 0.1.0 (commit abc)}
+     * @param producer what writes the file, e.g. {@code claudemesh-broker 0.2.0 (commit abc)}
      * @throws BackupException when the database holds no broker schema
      */
     public static Result write(Connection c, Path file, String producer) throws SQLException, IOException {
