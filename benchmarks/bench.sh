@@ -10,7 +10,10 @@
 # Knobs (environment): JAVA, RUNS (3), DURATION (30, seconds), WARMUP (10), PEERS (100), SIZE (256), STORM_PEERS (2000),
 # IDLE_PEERS (19000), IDLE_SECONDS (20), SKIP (space-separated steps to skip: relay dm dmbatch broadcast storm idle
 # jmh),
-# JMH_ARGS (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc), JFR (1: record the broker during the first max-dm run).
+# JMH_ARGS (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc), JFR (1: record the broker during the first max-dm run),
+# BROKER_JAR (another build of the broker, e.g. an older commit's jar for a before/after with the same generator),
+# PROTOCOL (json or binary: the dm and broadcast runs' client protocol), DM_RATE (the open-loop dm rate; default half
+# the max-dm median).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +34,8 @@ OUT=${1:-benchmarks/target/results-$(date +%Y%m%d-%H%M%S)}
 PORT=17900
 RELAY_PORT=17901
 TOKEN=bench-token
-BROKER_JAR=broker-netty/target/claudemesh-broker.jar
+BROKER_JAR=${BROKER_JAR:-broker-netty/target/claudemesh-broker.jar}
+PROTOCOL=${PROTOCOL:-json}
 LOADGEN_JAR=benchmarks/target/loadgen.jar
 JMH_JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$OUT"
@@ -127,15 +131,15 @@ if ! skip dm; then
       ( sleep $((WARMUP + 8)); "$(dirname "$JAVA")/jcmd" "$BROKER_PID" JFR.start name=dm settings=profile \
           duration=$((DURATION - 10))s filename="$OUT/broker-dm.jfr" > /dev/null ) &
     fi
-    loadgen "dm-max-$r" $(broker_args) --scenario dm --peers "$PEERS" --size "$SIZE" \
+    loadgen "dm-max-$r" $(broker_args) --protocol "$PROTOCOL" --scenario dm --peers "$PEERS" --size "$SIZE" \
       --duration "${DURATION}s" --warmup "${WARMUP}s"
   done
   MAX=$(median "$OUT/dm-max-*.json" ackedPerSec)
   [[ "$MAX" == n/a ]] && { log "no dm-max result"; exit 1; }
-  HALF=$(python3 -c "print(max(1, int(float('$MAX') / 2)))")
+  HALF=${DM_RATE:-$(python3 -c "print(max(1, int(float('$MAX') / 2)))")}
   log "dm half rate: $HALF msg/s"
   for r in $(seq 1 "$RUNS"); do
-    loadgen "dm-half-$r" $(broker_args) --scenario dm --peers "$PEERS" --size "$SIZE" --rate "$HALF" \
+    loadgen "dm-half-$r" $(broker_args) --protocol "$PROTOCOL" --scenario dm --peers "$PEERS" --size "$SIZE" --rate "$HALF" \
       --duration "${DURATION}s" --warmup "${WARMUP}s"
   done
   stop_broker
@@ -155,7 +159,7 @@ fi
 if ! skip broadcast; then
   start_broker 1000
   for r in $(seq 1 "$RUNS"); do
-    loadgen "broadcast-$r" $(broker_args) --scenario broadcast --peers "$PEERS" --size "$SIZE" --window 4 \
+    loadgen "broadcast-$r" $(broker_args) --protocol "$PROTOCOL" --scenario broadcast --peers "$PEERS" --size "$SIZE" --window 4 \
       --duration "${DURATION}s" --warmup "${WARMUP}s"
   done
   stop_broker
