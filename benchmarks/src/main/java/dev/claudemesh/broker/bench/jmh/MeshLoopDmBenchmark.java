@@ -6,11 +6,7 @@ import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.mesh.PeerSession;
 import dev.claudemesh.broker.core.model.Member;
-import dev.claudemesh.broker.core.port.DurableLog;
-import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.PeerConnection;
-import dev.claudemesh.broker.core.port.PressureListener;
-import dev.claudemesh.broker.core.port.WriterStats;
 import dev.claudemesh.broker.core.testing.FakeDirectory;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.core.testing.ManualClock;
@@ -27,7 +23,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * One durable DM through the mesh loop, everything the broker does for it except the sockets and the database:
  * decode alice's {@code send}, route it, encode and "write" bob's push, submit the queue row and audit event, run the
  * commit callback (the ack to alice), decode bob's {@code client_ack} and submit the delivered mark. Sockets are
- * {@link PeerConnection}s that keep the last frame (no copy); the durable log "commits" at once. With {@code -prof gc}
+ * {@link PeerConnection}s that keep the last frame (no copy); the durable log ({@link InlineDurableLog}) does what the
+ * real one does on the caller's thread and "commits" at once. With {@code -prof gc}
  * its {@code gc.alloc.rate.norm} is the heap allocated per DM on the mesh loop (issue 15's ≤ 1 KB goal), harness
  * included (it allocates nothing per op but the clock's step every 1 024 DMs).
  */
@@ -58,7 +54,7 @@ public class MeshLoopDmBenchmark {
     private LastFrame bobConn;
     private PeerSession alice;
     private PeerSession bob;
-    private ImmediateLog durable;
+    private InlineDurableLog durable;
     private byte[] send;
     private int sendCounterAt;
     private int sendClientIdAt;
@@ -72,7 +68,7 @@ public class MeshLoopDmBenchmark {
         clock = new ManualClock(1_764_000_000_000L);
         loop = new ManualLoop(clock);
         FakeDirectory directory = new FakeDirectory();
-        durable = new ImmediateLog();
+        durable = new InlineDurableLog();
         // no send rate limit, as in the load tests (SEND_RATE_LIMIT_PER_MIN=0): every DM is routed, none refused
         Broker broker = new Broker(BrokerSettings.defaults().withSendRate(0, 1), clock, loop, directory, durable,
                 new BrokerMetrics());
@@ -86,8 +82,6 @@ public class MeshLoopDmBenchmark {
         bob = broker.open(bobConn);
         frame(alice, Identities.sessionHello(a, aliceSession, "s-alice", clock.millis(), 86_400_000, "alice", null));
         frame(bob, Identities.sessionHello(b, bobSession, "s-bob", clock.millis(), 86_400_000, "bob", null));
-        loop.runAll();
-        durable.commit();
         loop.runAll();
 
         String ct = new String(Samples.base64(256, 1), StandardCharsets.US_ASCII);
@@ -111,17 +105,13 @@ public class MeshLoopDmBenchmark {
         long id = ++n;
         writeCounter(send, sendCounterAt, id);
         writeCounter(send, sendClientIdAt, id);
-        alice.onFrame(send, 0, send.length);
-        loop.runAll();
-        durable.commit(); // the queue row and audit event: their callback acks alice
+        alice.onFrame(send, 0, send.length); // the queue row and audit event "commit" at once: alice is acked
         loop.runAll();
         byte[] push = bobConn.last;
         int at = indexOf(push, MESSAGE_ID) + MESSAGE_ID.length;
         System.arraycopy(push, at, ack, ackIdAt, 32);
         writeCounter(ack, ackCounterAt, id);
         bob.onFrame(ack, 0, ack.length);
-        loop.runAll();
-        durable.commit();
         loop.runAll();
         if ((id & 1023) == 0) {
             loop.advance(10_000); // lets the idempotency window and timers age as they would at ~100 DMs/s per mesh
@@ -210,52 +200,6 @@ public class MeshLoopDmBenchmark {
         @Override
         public void execute(Runnable task) {
             task.run();
-        }
-    }
-
-    /** A durable log that commits when told, in submission order, keeping nothing. */
-    private static final class ImmediateLog implements DurableLog {
-        private final ArrayList<Runnable> callbacks = new ArrayList<>();
-        int ops;
-
-        @Override
-        public void submit(DurableOp op, Runnable onCommitted) {
-            ops++;
-            if (onCommitted != null) {
-                callbacks.add(onCommitted);
-            }
-        }
-
-        void commit() {
-            for (int i = 0; i < callbacks.size(); i++) {
-                callbacks.get(i).run();
-            }
-            callbacks.clear();
-        }
-
-        @Override
-        public boolean aboveHighWater() {
-            return false;
-        }
-
-        @Override
-        public void addPressureListener(PressureListener listener) {
-        }
-
-        @Override
-        public boolean databaseHealthy() {
-            return true;
-        }
-
-        @Override
-        public WriterStats stats() {
-            return WriterStats.idle(0);
-        }
-
-        @Override
-        public boolean flush(long timeoutMs) {
-            commit();
-            return true;
         }
     }
 }

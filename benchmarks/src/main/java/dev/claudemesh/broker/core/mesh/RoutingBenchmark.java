@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.bench.jmh.InlineDurableLog;
 import dev.claudemesh.broker.bench.jmh.Samples;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
@@ -7,14 +8,9 @@ import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
-import dev.claudemesh.broker.core.model.StoredMessage;
-import dev.claudemesh.broker.core.port.DurableLog;
-import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import dev.claudemesh.broker.core.port.PeerConnection;
-import dev.claudemesh.broker.core.port.PressureListener;
-import dev.claudemesh.broker.core.port.WriterStats;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -58,7 +54,7 @@ public class RoutingBenchmark {
     private MeshState mesh;
     private PeerSession[] sessions;
     private String[] sessionKeys;
-    private final BenchDurableLog durable = new BenchDurableLog();
+    private final InlineDurableLog durable = new InlineDurableLog();
     private Inbound send;
     private Inbound ack;
     /** Distinct client message ids, more than the broker's idempotency map keeps (100 000), used in turn. */
@@ -210,53 +206,6 @@ public class RoutingBenchmark {
 
         @Override
         public void invalidate(String meshId, String pubkey) {
-        }
-    }
-
-    /**
-     * Does what {@code PgDurableLog.submit} does on the caller's thread (canonical JSON of audit events), then
-     * "commits" at once: runs the callback. Remembers the last enqueued DM id for the client_ack.
-     */
-    static final class BenchDurableLog implements DurableLog {
-        String lastMessageId;
-        int ops;
-
-        @Override
-        public void submit(DurableOp op, Runnable onCommitted) {
-            ops++;
-            if (op instanceof DurableOp.EnqueueMessage e) {
-                StoredMessage m = e.message();
-                lastMessageId = m.messageId();
-            } else if (op instanceof DurableOp.AppendAudit a) {
-                ops += a.event().canonicalPayload().length();
-            }
-            if (onCommitted != null) {
-                onCommitted.run();
-            }
-        }
-
-        @Override
-        public boolean aboveHighWater() {
-            return false;
-        }
-
-        @Override
-        public void addPressureListener(PressureListener listener) {
-        }
-
-        @Override
-        public boolean databaseHealthy() {
-            return true;
-        }
-
-        @Override
-        public WriterStats stats() {
-            return WriterStats.idle(0);
-        }
-
-        @Override
-        public boolean flush(long timeoutMs) {
-            return true;
         }
     }
 }

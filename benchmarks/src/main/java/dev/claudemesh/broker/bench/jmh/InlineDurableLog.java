@@ -1,0 +1,54 @@
+package dev.claudemesh.broker.bench.jmh;
+
+import dev.claudemesh.broker.core.port.DurableLog;
+import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.core.port.PressureListener;
+import dev.claudemesh.broker.core.port.WriterStats;
+
+/**
+ * The durable log of the mesh-loop benchmarks: does what {@code PgDurableLog.submit} does on the caller's thread
+ * (the audit event's canonical JSON), then "commits" at once, running the callback. Remembers the last enqueued DM's
+ * id (for a {@code client_ack}) and counts the ops. Keeps nothing else.
+ */
+public final class InlineDurableLog implements DurableLog {
+
+    public String lastMessageId;
+    public int ops;
+
+    @Override
+    public void submit(DurableOp op, Runnable onCommitted) {
+        ops++;
+        if (op instanceof DurableOp.EnqueueMessage e) {
+            lastMessageId = e.message().messageId();
+        } else if (op instanceof DurableOp.AppendAudit a) {
+            ops += a.event().canonicalPayload().length();
+        }
+        if (onCommitted != null) {
+            onCommitted.run();
+        }
+    }
+
+    @Override
+    public boolean aboveHighWater() {
+        return false;
+    }
+
+    @Override
+    public void addPressureListener(PressureListener listener) {
+    }
+
+    @Override
+    public boolean databaseHealthy() {
+        return true;
+    }
+
+    @Override
+    public WriterStats stats() {
+        return WriterStats.idle(0);
+    }
+
+    @Override
+    public boolean flush(long timeoutMs) {
+        return true;
+    }
+}
