@@ -11,7 +11,7 @@
 # IDLE_PEERS (19000), IDLE_SECONDS (20), SKIP (space-separated steps to skip: relay dm dmbatch broadcast storm idle
 # jmh),
 # JMH_ARGS (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc), JFR (1: record the broker during the first max-dm run),
-# BROKER_JAR (another build of the broker, e.g. an older commit's jar for a before/after with the same generator),
+# BROKER_JAR (another build of the broker, e.g. an older commit's jar for a before/after with the same generator), LOADGEN_JAR,
 # PROTOCOL (json or binary: the dm and broadcast runs' client protocol), DM_RATE (the open-loop dm rate; default half
 # the max-dm median).
 set -euo pipefail
@@ -36,7 +36,7 @@ RELAY_PORT=17901
 TOKEN=bench-token
 BROKER_JAR=${BROKER_JAR:-broker-netty/target/claudemesh-broker.jar}
 PROTOCOL=${PROTOCOL:-json}
-LOADGEN_JAR=benchmarks/target/loadgen.jar
+LOADGEN_JAR=${LOADGEN_JAR:-benchmarks/target/loadgen.jar}
 JMH_JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
