@@ -87,6 +87,8 @@ final class BatchPipeline {
     /** Handed to the commit thread and not yet known done, oldest first. Writer thread only. */
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final Thread committer;
+    /** A transaction slot taken by {@link #reserve} for the next batch. Writer thread only. */
+    private boolean reserved;
     /** Set by the commit thread when a commit failed; cleared by the writer thread once it recovered. */
     private volatile boolean poisoned;
 
@@ -137,21 +139,19 @@ final class BatchPipeline {
             callbacks |= p.callback() != null;
         }
         if (!ops) {
+            if (reserved) {
+                reserved = false;
+                openTransactions.release();
+            }
             if (callbacks) {
                 hand(new InFlight(batch, null, 0));
             }
             return true;
         }
-        while (true) {
-            try {
-                openTransactions.acquire();
-                break;
-            } catch (InterruptedException e) {
-                if (abandoned.getAsBoolean()) {
-                    return false;
-                }
-            }
+        if (!reserved && !reserve()) {
+            return false;
         }
+        reserved = false;
         BatchPlan plan = new BatchPlan();
         plan.addAll(batch);
         InFlight f = new InFlight(batch, plan, nanoClock.getAsLong());
@@ -169,6 +169,29 @@ final class BatchPipeline {
         f.headsAfter = heads.current(f.headsBefore.keySet());
         hand(f);
         return true;
+    }
+
+    /**
+     * Waits for a free transaction slot and holds it for the next {@link #send}. The writer thread calls it with the
+     * first op of a batch in hand and drains the queue only afterwards, so a batch takes in everything that arrived
+     * while the transactions in flight committed: fewer, larger transactions under load, and no wait when a slot is
+     * free. False when abandoned while waiting.
+     */
+    boolean reserve() {
+        if (reserved) {
+            return true;
+        }
+        while (true) {
+            try {
+                openTransactions.acquire();
+                reserved = true;
+                return true;
+            } catch (InterruptedException e) {
+                if (abandoned.getAsBoolean()) {
+                    return false;
+                }
+            }
+        }
     }
 
     private void hand(InFlight f) {

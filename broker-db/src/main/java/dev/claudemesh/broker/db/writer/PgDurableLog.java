@@ -193,6 +193,11 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         });
     }
 
+    /** Ops submitted and not yet taken by the writer thread (tests). */
+    int queued() {
+        return queue.size();
+    }
+
     // ------------------------------------------------------------------------------------------ writer thread
 
     private void run() {
@@ -222,6 +227,10 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                     continue;
                 }
                 batch.add(first);
+                // pipelined: wait for a transaction slot before taking the rest, so the batch holds what came meanwhile
+                if (pipeline != null && !pipeline.reserve()) {
+                    return;
+                }
                 queue.drainTo(batch, config.maxBatchOps() - 1);
                 boolean stop = batch.get(batch.size() - 1) == Pending.STOP;
                 if (stop) {

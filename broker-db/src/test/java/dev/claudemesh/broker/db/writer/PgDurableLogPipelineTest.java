@@ -3,6 +3,7 @@ package dev.claudemesh.broker.db.writer;
 import dev.claudemesh.broker.core.audit.AuditChain;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
+import dev.claudemesh.broker.db.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +106,30 @@ class PgDurableLogPipelineTest {
         assertThat(db.maxOpen()).as("transactions open at once").isEqualTo(2);
         assertThat(log.stats().committedOps()).isEqualTo(21);
         assertThat(log.stats().backlog()).isZero();
+    }
+
+    @Test
+    void shouldGatherWhatArrivesWhileEverySlotIsBusyIntoOneBatch() throws Exception {
+        start(WriterConfig.builder());
+        db.holdCommits();
+        dm("mesh");
+        db.awaitCommitHeld(WAIT);
+        dm("mesh");
+        db.awaitExecuted(2, WAIT); // both transactions open: the writer waits for a slot with the next op in hand
+
+        dm("mesh");
+        Eventually.await(WAIT, "the writer took the op", () -> log.queued() == 0);
+        for (int i = 0; i < 9; i++) {
+            dm("mesh");
+        }
+        db.releaseCommits();
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+
+        assertThat(db.committed()).extracting(c -> c.enqueuedIds().size())
+                .as("the ten that came while both slots were busy went in one batch, taken once a slot was free")
+                .containsExactly(1, 1, 10);
+        assertThat(db.committedIds()).containsExactlyElementsOf(submitted);
+        assertThat(callbacks).containsExactlyElementsOf(submitted);
     }
 
     @Test
