@@ -6,7 +6,6 @@ import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.mesh.PeerSession;
 import dev.claudemesh.broker.core.model.Member;
-import dev.claudemesh.broker.core.port.PeerConnection;
 import dev.claudemesh.broker.core.testing.FakeDirectory;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.core.testing.ManualClock;
@@ -31,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * One durable DM through the mesh loop, everything the broker does for it except the sockets and the database:
  * decode alice's {@code send}, route it, encode and "write" bob's push, submit the queue row and audit event, run the
  * commit callback (the ack to alice), decode bob's {@code client_ack} and submit the delivered mark. Sockets are
- * {@link PeerConnection}s that keep the last frame (no copy); the durable log ({@link InlineDurableLog}) does what the
+ * {@link BenchConnection}s that keep the last frame (no copy); the durable log ({@link InlineDurableLog}) does what the
  * real one does on the caller's thread and "commits" at once. With {@code -prof gc}
  * its {@code gc.alloc.rate.norm} is the heap allocated per DM on the mesh loop (issue 15's ≤ 1 KB goal), harness
  * included (it allocates nothing per op but the clock's step every 1 024 DMs).
@@ -50,8 +49,8 @@ public class MeshLoopDmBenchmark {
 
     private ManualClock clock;
     private ManualLoop loop;
-    private LastFrame aliceConn;
-    private LastFrame bobConn;
+    private BenchConnection aliceConn;
+    private BenchConnection bobConn;
     private PeerSession alice;
     private PeerSession bob;
     private InlineDurableLog durable;
@@ -76,8 +75,8 @@ public class MeshLoopDmBenchmark {
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();
         Ed25519.KeyPair bobSession = Ed25519.generate();
-        aliceConn = new LastFrame(1);
-        bobConn = new LastFrame(2);
+        aliceConn = new BenchConnection();
+        bobConn = new BenchConnection();
         alice = broker.open(aliceConn);
         bob = broker.open(bobConn);
         frame(alice, Identities.sessionHello(a, aliceSession, "s-alice", clock.millis(), 86_400_000, "alice", null));
@@ -128,6 +127,10 @@ public class MeshLoopDmBenchmark {
         return new String(bobConn.last, StandardCharsets.UTF_8);
     }
 
+    boolean anyClosed() {
+        return aliceConn.closedWith != null || bobConn.closedWith != null;
+    }
+
     int opsSubmitted() {
         return durable.ops;
     }
@@ -161,45 +164,5 @@ public class MeshLoopDmBenchmark {
             return i;
         }
         throw new IllegalStateException("no messageId in the push");
-    }
-
-    /** A socket that keeps a reference to the last frame written to it. */
-    private static final class LastFrame implements PeerConnection {
-        private final long id;
-        byte[] last = new byte[0];
-
-        LastFrame(long id) {
-            this.id = id;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1";
-        }
-
-        @Override
-        public void send(byte[] utf8Json) {
-            last = utf8Json;
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            throw new IllegalStateException("closed " + code + " " + reason);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
     }
 }

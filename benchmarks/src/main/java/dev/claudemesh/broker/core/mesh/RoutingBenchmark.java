@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.bench.jmh.BenchConnection;
 import dev.claudemesh.broker.bench.jmh.InlineDurableLog;
 import dev.claudemesh.broker.bench.jmh.Samples;
 import dev.claudemesh.broker.core.BrokerMetrics;
@@ -10,7 +11,6 @@ import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.MeshLoop;
-import dev.claudemesh.broker.core.port.PeerConnection;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -83,7 +83,7 @@ public class RoutingBenchmark {
             hello.sessionId = "s-" + i;
             hello.displayName = "peer-" + i;
             hello.groups = List.of(new GroupRole(i % 10 == 0 ? "bench" : "other", null));
-            PeerSession s = broker.open(new NullConnection());
+            PeerSession s = broker.open(new BenchConnection());
             HelloRejection rejected = mesh.register(s, hello, m);
             if (rejected != null || s.lease == null) {
                 throw new IllegalStateException("lease " + i + " rejected: " + rejected);
@@ -156,44 +156,6 @@ public class RoutingBenchmark {
         @Override
         public boolean inLoop() {
             return true;
-        }
-    }
-
-    /** A socket that drops what it is sent (counting it, so the JIT keeps the calls). */
-    static final class NullConnection implements PeerConnection {
-        private static long ids;
-        private final long id = ++ids;
-        long frames;
-        long bytes;
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "bench";
-        }
-
-        @Override
-        public void send(byte[] utf8Json) {
-            frames++;
-            bytes += utf8Json.length;
-        }
-
-        @Override
-        public void close(int code, String reason) {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
         }
     }
 

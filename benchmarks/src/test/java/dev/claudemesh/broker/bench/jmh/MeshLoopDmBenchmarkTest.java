@@ -21,6 +21,7 @@ class MeshLoopDmBenchmarkTest {
             assertThat(push).contains("\"type\":\"push\"").isNotEqualTo(previousPush);
             previousPush = push;
         }
+        assertThat(b.anyClosed()).as("no socket closed by the broker").isFalse();
         assertThat(b.opsSubmitted() - before).as("a queue row, an audit event and a delivered mark per DM at least")
                 .isGreaterThanOrEqualTo(3 * 2_100);
     }

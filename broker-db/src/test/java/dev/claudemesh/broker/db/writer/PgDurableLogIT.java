@@ -68,18 +68,6 @@ class PgDurableLogIT {
                 "c1", "fp", createdAtMs, expiresAtMs);
     }
 
-    private static boolean rowExists(String messageId) {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM mesh.message_queue WHERE id = ?")) {
-            ps.setString(1, messageId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private List<StoredMessage> undeliveredOf(String meshId, long nowMs) {
         return new PgRecoveryStore(db.dataSource()).loadUndelivered(nowMs).stream()
                 .filter(m -> m.meshId().equals(meshId)).toList();
@@ -97,7 +85,7 @@ class PgDurableLogIT {
             log.submit(new DurableOp.EnqueueMessage(m), () -> {
                 order.add(m.messageId());
                 // Another connection sees the row: the callback ran after the commit, not before.
-                visibleInCallback.add(rowExists(m.messageId()));
+                visibleInCallback.add(TestOps.rowExists(db.dataSource(), m.messageId()));
             });
         }
 

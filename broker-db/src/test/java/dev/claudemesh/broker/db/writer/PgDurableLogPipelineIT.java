@@ -69,7 +69,7 @@ class PgDurableLogPipelineIT {
                 boolean probe = i % 100 == 0;
                 log.submit(new DurableOp.EnqueueMessage(m), () -> {
                     order.add(m.messageId());
-                    if (probe && !rowExists(m.messageId())) {
+                    if (probe && !TestOps.rowExists(db.dataSource(), m.messageId())) {
                         invisibleInCallback.add(m.messageId());
                     }
                 });
@@ -106,18 +106,6 @@ class PgDurableLogPipelineIT {
         AdminRepository admin = new AdminRepository(db.dataSource());
         for (String meshId : meshes) {
             assertThat(admin.verifyAudit(meshId)).isEqualTo(new AuditVerification(true, SENDS / 3, null));
-        }
-    }
-
-    private static boolean rowExists(String messageId) {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM mesh.message_queue WHERE id = ?")) {
-            ps.setString(1, messageId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -5,6 +5,11 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
 
 /** Ops for the writer's unit tests. */
 final class TestOps {
@@ -22,5 +27,18 @@ final class TestOps {
 
     static DurableOp.EnqueueMessage enqueue(String meshId) {
         return new DurableOp.EnqueueMessage(dm(meshId));
+    }
+
+    /** True when {@code mesh.message_queue} holds a committed row {@code messageId} (the ITs' probe). */
+    static boolean rowExists(DataSource ds, String messageId) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM mesh.message_queue WHERE id = ?")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
