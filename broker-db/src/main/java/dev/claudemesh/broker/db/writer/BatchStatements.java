@@ -24,6 +24,11 @@ import static org.jooq.impl.DSL.excluded;
  * The statements of one batch, each bound from a {@link BatchPlan}'s rows inside the caller's transaction. Stateless:
  * the audit rows arrive already chained ({@link AuditRows}, from {@link AuditHeads}).
  *
+ * <p>The bulk inserts (queue rows, audit rows) are binary {@code COPY} streams ({@link CopyBuffer}): PostgreSQL's
+ * cheapest way in. COPY has no {@code ON CONFLICT}, so queue rows whose id is already stored (a re-enqueue: the durable
+ * log promises that it is ignored, or marks the row when it carries a folded mark) fail the COPY with a unique
+ * violation; the executor then rolls back and writes them with {@link #INSERT_MESSAGES}, the idempotent upsert.</p>
+ *
  * <p>The hot ones (queue rows, delivery marks, audit rows) are plain SQL with one fixed text whatever the batch size:
  * the rows travel as one array per column through {@code unnest}, so pgjdbc server-prepares each text once per
  * connection. A jOOQ multi-row {@code VALUES} statement had a new text, hence a new parse and plan, for every row
@@ -37,9 +42,11 @@ final class BatchStatements {
     static final int ROWS_PER_STATEMENT = 1_000;
 
     private static final String EPOCH = "'epoch'::timestamptz";
+    private static final byte[] NO_BYTES = new byte[0];
 
     /**
-     * Queue rows. {@code ON CONFLICT} keeps a retried batch idempotent; a row that exists without a delivery mark takes
+     * Queue rows, the fallback when {@link #copyMessages} met an id already stored. {@code ON CONFLICT} keeps a retried
+     * batch idempotent; a row that exists without a delivery mark takes
      * the folded-in one (and keeps its payload). A row born delivered is written with an empty nonce and ciphertext.
      */
     static final String INSERT_MESSAGES = "INSERT INTO mesh.message_queue (id, mesh_id, sender_member_id, "
@@ -65,15 +72,17 @@ final class BatchStatements {
             + EPOCH + " + u.d * interval '1 millisecond') "
             + "FROM unnest(?::varchar[], ?::int8[]) AS u(id, d) WHERE q.id = u.id";
 
+    /** Queue rows by binary COPY, in this column order ({@link #copyMessages}). */
+    static final String COPY_MESSAGES = "COPY mesh.message_queue (id, mesh_id, sender_member_id, sender_member_pubkey, "
+            + "sender_pubkey, sender_name, target_key, priority, nonce, ciphertext, client_message_id, "
+            + "request_fingerprint, subtype, created_at, expires_at, delivered_at) FROM STDIN (FORMAT binary)";
+
     /**
-     * Audit rows in chain order (ordinality orders the ids the bigserial hands out). No {@code ON CONFLICT}: the table
-     * has no unique key on the hash any more (V3), and a batch is never applied twice (see {@link AuditHeads}).
+     * Audit rows by binary COPY, in chain order: COPY inserts in stream order, so the bigserial hands out ids in chain
+     * order. There is no unique key on the hash (V3), and a batch is never applied twice (see {@link AuditHeads}).
      */
-    static final String INSERT_AUDITS = "INSERT INTO mesh.audit_log (mesh_id, event_type, actor_id, "
-            + "payload_canonical, created_at, prev_hash, hash) "
-            + "SELECT mesh_id, ev, actor, payload, " + EPOCH + " + c * interval '1 millisecond', prev, h "
-            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], "
-            + "?::varchar[]) WITH ORDINALITY AS r(mesh_id, ev, actor, payload, c, prev, h, n) ORDER BY n";
+    static final String COPY_AUDITS = "COPY mesh.audit_log (mesh_id, event_type, actor_id, payload_canonical, "
+            + "created_at, prev_hash, hash) FROM STDIN (FORMAT binary)";
 
     /** A batch's audit rows as columns, in chain order, with their hashes (all text already cleaned of NUL). */
     record AuditRows(String[] meshIds, String[] eventTypes, String[] actorIds, String[] payloads, Long[] createdAtMs,
@@ -195,20 +204,53 @@ final class BatchStatements {
         }
     }
 
-    static void insertAudits(Connection c, AuditRows rows) throws SQLException {
+    /** Writes {@code rows} by binary COPY; throws a unique violation (23505) when an id is already stored. */
+    static void copyMessages(Connection c, CopyBuffer copy, List<BatchPlan.Enqueue> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        copy.start();
+        for (BatchPlan.Enqueue row : rows) {
+            StoredMessage m = row.message();
+            // born delivered: no payload stored (see insertMessages)
+            boolean bornDelivered = row.deliveredAtMs() != null;
+            copy.row(16);
+            copy.text(Rows.clean(m.messageId()));
+            copy.text(Rows.clean(m.meshId()));
+            copy.text(Rows.clean(m.senderMemberId()));
+            copy.text(Rows.clean(m.senderMemberPubkey()));
+            copy.text(Rows.clean(m.senderPubkey()));
+            copy.text(Rows.clean(m.senderName()));
+            copy.text(Rows.clean(m.targetKey()));
+            copy.text(Rows.clean(m.priority()));
+            copy.bytes(bornDelivered ? NO_BYTES : m.nonce());
+            copy.bytes(bornDelivered ? NO_BYTES : m.ciphertext());
+            copy.text(Rows.clean(m.clientMessageId()));
+            copy.text(Rows.clean(m.requestFingerprint()));
+            copy.text(m.subtype());
+            copy.timestamp(m.createdAtMs());
+            copy.timestamp(m.expiresAtMs());
+            copy.timestampOrNull(row.deliveredAtMs());
+        }
+        copy.copyIn(c, COPY_MESSAGES);
+    }
+
+    static void copyAudits(Connection c, CopyBuffer copy, AuditRows rows) throws SQLException {
         if (rows.size() == 0) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_AUDITS)) {
-            ps.setArray(1, c.createArrayOf("varchar", rows.meshIds()));
-            ps.setArray(2, c.createArrayOf("varchar", rows.eventTypes()));
-            ps.setArray(3, c.createArrayOf("varchar", rows.actorIds()));
-            ps.setArray(4, c.createArrayOf("varchar", rows.payloads()));
-            ps.setArray(5, c.createArrayOf("int8", rows.createdAtMs()));
-            ps.setArray(6, c.createArrayOf("varchar", rows.prevHashes()));
-            ps.setArray(7, c.createArrayOf("varchar", rows.hashes()));
-            ps.executeUpdate();
+        copy.start();
+        for (int i = 0; i < rows.size(); i++) {
+            copy.row(7);
+            copy.text(rows.meshIds()[i]);
+            copy.text(rows.eventTypes()[i]);
+            copy.text(rows.actorIds()[i]);
+            copy.text(rows.payloads()[i]);
+            copy.timestamp(rows.createdAtMs()[i]);
+            copy.text(rows.prevHashes()[i]);
+            copy.text(rows.hashes()[i]);
         }
+        copy.copyIn(c, COPY_AUDITS);
     }
 
     /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_mesh_id_idx). */

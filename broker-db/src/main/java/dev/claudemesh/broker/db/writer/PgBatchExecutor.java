@@ -21,8 +21,13 @@ import java.util.Objects;
  */
 final class PgBatchExecutor implements BatchExecutor {
 
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private final DataSource dataSource;
     private final Settings settings = Database.settings();
+    /** Writer thread only: {@link #execute} runs there (tests call {@link #apply} from one thread). */
+    private final CopyBuffer copy = new CopyBuffer();
+    private long copyConflicts;
 
     PgBatchExecutor(DataSource dataSource) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -34,10 +39,10 @@ final class PgBatchExecutor implements BatchExecutor {
         try {
             c.setAutoCommit(false);
             DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, settings);
-            BatchStatements.insertMessages(c, plan.enqueues);
+            writeMessages(c, plan);
             BatchStatements.upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
             if (!plan.audits.isEmpty()) {
-                BatchStatements.insertAudits(c, heads.chain(plan.audits,
+                BatchStatements.copyAudits(c, copy, heads.chain(plan.audits,
                         meshId -> BatchStatements.chainHead(tx, meshId)));
             }
             if (!plan.disconnectAtMsByPresenceId.isEmpty() || !plan.marks.isEmpty()) {
@@ -52,6 +57,29 @@ final class PgBatchExecutor implements BatchExecutor {
             throw e;
         }
         return new Open(c);
+    }
+
+    /**
+     * The batch's queue rows, first in the transaction: by COPY, or, when one of their ids is already stored (a
+     * re-enqueue, or a batch applied again after a lost COMMIT), rolled back (nothing else is in the transaction yet)
+     * and written again with the idempotent upsert.
+     */
+    private void writeMessages(Connection c, BatchPlan plan) throws SQLException {
+        try {
+            BatchStatements.copyMessages(c, copy, plan.enqueues);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            copyConflicts++;
+            c.rollback();
+            BatchStatements.insertMessages(c, plan.enqueues);
+        }
+    }
+
+    /** How many batches fell back from COPY to the upsert (tests). */
+    long copyConflicts() {
+        return copyConflicts;
     }
 
     /** An open transaction on its own pooled connection. */
