@@ -151,6 +151,10 @@ public final class AuditChain {
 
     /** Appends {@code s} as a JSON string literal, escaped as {@code JSON.stringify} does. */
     public static void quote(StringBuilder sb, String s) {
+        if (plain(s)) { // the common case (ids, hex keys, names): one bulk append
+            sb.append('"').append(s).append('"');
+            return;
+        }
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -172,6 +176,17 @@ public final class AuditChain {
             }
         }
         sb.append('"');
+    }
+
+    /** True when {@code s} has nothing to escape: no quote, backslash, control character or surrogate. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean validSurrogateAt(String s, int i) {

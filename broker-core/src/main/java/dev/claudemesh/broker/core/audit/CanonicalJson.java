@@ -13,7 +13,7 @@ public final class CanonicalJson {
 
     private static final int MAX_DEPTH = 8;
 
-    private final StringBuilder sb = new StringBuilder(64);
+    private final StringBuilder sb = new StringBuilder(128); // a DM's payload (~100 chars) without a resize
     /** Last key written at each open object level (null when none yet, or when the level is an array). */
     private final String[] lastKey = new String[MAX_DEPTH];
     private final boolean[] first = new boolean[MAX_DEPTH];

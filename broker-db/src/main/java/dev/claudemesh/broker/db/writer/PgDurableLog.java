@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +42,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
 
     private final WriterConfig config;
     private final BatchExecutor executor;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final OpQueue queue = new OpQueue();
     private final AtomicInteger backlog = new AtomicInteger();
     private final Pressure pressure = new Pressure();
     private final WriterStatus status = new WriterStatus();
