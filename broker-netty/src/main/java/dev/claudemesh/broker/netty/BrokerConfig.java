@@ -129,6 +129,11 @@ public final class BrokerConfig {
         return get(WRITER_BATCH_SIZE);
     }
 
+    /** {@code BROKER_WRITER_LINGER_US}: how long an idle writer waits to gather a small batch (0 = never). */
+    public int writerLingerMicros() {
+        return get(WRITER_LINGER_US);
+    }
+
     /** {@code BROKER_WRITER_PIPELINE}: durable batches in flight per writer (1 = serial). */
     public int writerPipeline() {
         return get(WRITER_PIPELINE);

@@ -145,6 +145,7 @@ public final class BrokerServer implements AutoCloseable {
             }
             durable = ShardedDurableLog.start(database.dataSource(),
                     WriterConfig.builder().maxBatchOps(config.writerBatchSize()).pipelineDepth(config.writerPipeline())
+                            .lingerMicros(config.writerLingerMicros())
                             .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());

@@ -231,6 +231,16 @@ final class BatchPipeline {
         return true;
     }
 
+    /** True when a batch handed over is still being committed (or its callbacks run). */
+    boolean busy() {
+        for (InFlight f : inFlight) {
+            if (f.done.getCount() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when nothing is in flight (after {@link #settleFailures}). */
     boolean idle() {
         return inFlight.isEmpty();

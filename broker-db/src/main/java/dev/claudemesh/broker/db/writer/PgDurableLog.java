@@ -230,7 +230,10 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
                 if (pipeline != null && !pipeline.reserve()) {
                     return;
                 }
-                queue.drainTo(batch, config.maxBatchOps() - 1);
+                if (config.lingerMicros() > 0 && (pipeline == null || !pipeline.busy())) {
+                    linger(batch);
+                }
+                queue.drainTo(batch, config.maxBatchOps() - batch.size());
                 boolean stop = batch.get(batch.size() - 1) == Pending.STOP;
                 if (stop) {
                     batch.remove(batch.size() - 1);
@@ -252,6 +255,45 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         } finally {
             if (pipeline != null) {
                 pipeline.stop();
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@link WriterConfig#lingerMicros()} for {@code batch} (its first op taken, nothing in flight) to reach
+     * {@link WriterConfig#LINGER_OPS}: one transaction for the ops of a millisecond instead of one each. Ends early on
+     * a marker (a flush waits, the writer stops, or the pipeline needs the writer thread).
+     */
+    private void linger(List<Pending> batch) {
+        if (batch.get(0).isMarker()) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.lingerMicros() * 1_000L;
+        int target = Math.min(WriterConfig.LINGER_OPS, config.maxBatchOps());
+        while (batch.size() < target) {
+            int from = batch.size();
+            queue.drainTo(batch, target - from);
+            for (int i = from; i < batch.size(); i++) {
+                if (batch.get(i).isMarker()) {
+                    return;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (batch.size() >= target || left <= 0) {
+                return;
+            }
+            Pending next;
+            try {
+                next = queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                return; // close() gave up: the commit path sees it
+            }
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            if (next.isMarker()) {
+                return;
             }
         }
     }

@@ -13,6 +13,7 @@ public final class WriterConfig {
 
     private final int maxBatchOps;
     private final int pipelineDepth;
+    private final int lingerMicros;
     private final int highWaterOps;
     private final int lowWaterOps;
     private final long retryInitialMs;
@@ -24,6 +25,7 @@ public final class WriterConfig {
     private WriterConfig(Builder b) {
         this.maxBatchOps = b.maxBatchOps;
         this.pipelineDepth = b.pipelineDepth;
+        this.lingerMicros = b.lingerMicros;
         this.highWaterOps = b.highWaterOps;
         this.lowWaterOps = b.lowWaterOps;
         this.retryInitialMs = b.retryInitialMs;
@@ -34,7 +36,7 @@ public final class WriterConfig {
     }
 
     /**
-     * A builder holding the defaults: 4096 ops per batch, 2 batches in flight, water marks 50 000 / 25 000 ops, retry waits 100 ms doubling
+     * A builder holding the defaults: 4096 ops per batch, 2 batches in flight, no linger, water marks 50 000 / 25 000 ops, retry waits 100 ms doubling
      * to 2 s, a health probe after 2 s idle, close waits 5 s, thread {@code broker-db-writer}.
      */
     public static Builder builder() {
@@ -51,6 +53,7 @@ public final class WriterConfig {
         return new Builder()
                 .maxBatchOps(maxBatchOps)
                 .pipelineDepth(pipelineDepth)
+                .lingerMicros(lingerMicros)
                 .waterMarks(highWaterOps, lowWaterOps)
                 .retry(retryInitialMs, retryMaxMs)
                 .healthProbeIntervalMs(healthProbeIntervalMs)
@@ -97,6 +100,21 @@ public final class WriterConfig {
         return healthProbeIntervalMs;
     }
 
+    /**
+     * How long the writer waits for more ops before it starts a batch of fewer than {@link #LINGER_OPS} while no batch is
+     * in flight (0 = never waits). At low rates every op would otherwise get its own transaction; under load the
+     * batches in flight already gather what arrives, and the writer does not wait.
+     */
+    public int lingerMicros() {
+        return lingerMicros;
+    }
+
+    /** A batch this large starts at once, linger or not. */
+    public static final int LINGER_OPS = 64;
+
+    /** Most microseconds {@link #lingerMicros()} may be. */
+    public static final int MAX_LINGER_MICROS = 100_000;
+
     /** How long {@link PgDurableLog#close()} waits for the backlog to commit. */
     public long closeTimeoutMs() {
         return closeTimeoutMs;
@@ -109,7 +127,8 @@ public final class WriterConfig {
 
     @Override
     public String toString() {
-        return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", highWaterOps=" + highWaterOps
+        return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", lingerMicros=" + lingerMicros
+                + ", highWaterOps=" + highWaterOps
                 + ", lowWaterOps=" + lowWaterOps + ", retry=" + retryInitialMs + ".." + retryMaxMs + " ms, healthProbeIntervalMs="
                 + healthProbeIntervalMs + ", closeTimeoutMs=" + closeTimeoutMs + ", thread=" + threadName;
     }
@@ -118,6 +137,7 @@ public final class WriterConfig {
     public static final class Builder {
         private int maxBatchOps = 4_096;
         private int pipelineDepth = 2;
+        private int lingerMicros;
         private int highWaterOps = 50_000;
         private int lowWaterOps = 25_000;
         private long retryInitialMs = 100;
@@ -138,6 +158,12 @@ public final class WriterConfig {
         /** See {@link WriterConfig#pipelineDepth()}. */
         public Builder pipelineDepth(int batches) {
             this.pipelineDepth = batches;
+            return this;
+        }
+
+        /** See {@link WriterConfig#lingerMicros()}. */
+        public Builder lingerMicros(int micros) {
+            this.lingerMicros = micros;
             return this;
         }
 
@@ -186,6 +212,10 @@ public final class WriterConfig {
             if (pipelineDepth < 1 || pipelineDepth > MAX_PIPELINE_DEPTH) {
                 throw new IllegalArgumentException("pipelineDepth: " + pipelineDepth + " (expected: 1.."
                         + MAX_PIPELINE_DEPTH + ")");
+            }
+            if (lingerMicros < 0 || lingerMicros > MAX_LINGER_MICROS) {
+                throw new IllegalArgumentException("lingerMicros: " + lingerMicros + " (expected: 0.."
+                        + MAX_LINGER_MICROS + ")");
             }
             if (lowWaterOps < 0 || lowWaterOps >= highWaterOps) {
                 throw new IllegalArgumentException("lowWaterOps: " + lowWaterOps + " (expected: 0 <= lowWaterOps < "

@@ -133,6 +133,37 @@ class PgDurableLogPipelineTest {
     }
 
     @Test
+    void shouldLingerWithNothingInFlightUntilASmallBatchFillsUp() {
+        start(WriterConfig.builder().lingerMicros(WriterConfig.MAX_LINGER_MICROS));
+        List<StoredMessage> dms = new ArrayList<>();
+        for (int i = 0; i < WriterConfig.LINGER_OPS; i++) {
+            dms.add(TestOps.dm("mesh"));
+        }
+        // the writer takes the first and waits up to 100 ms for the batch to fill; the rest come within microseconds
+        // (without the linger: [1, 63])
+        for (StoredMessage m : dms) {
+            log.submit(new DurableOp.EnqueueMessage(m));
+        }
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+
+        assertThat(db.committed()).extracting(c -> c.enqueuedIds().size())
+                .as("one transaction for the lot, not one for the first op and one for the rest")
+                .containsExactly(WriterConfig.LINGER_OPS);
+    }
+
+    @Test
+    void shouldStopLingeringForAFlushAndCommitWhatItHas() {
+        start(WriterConfig.builder().lingerMicros(WriterConfig.MAX_LINGER_MICROS));
+        dm("mesh");
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+        dm("mesh");
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+
+        assertThat(db.committed()).extracting(c -> c.enqueuedIds().size()).containsExactly(1, 1);
+        assertThat(callbacks).containsExactlyElementsOf(submitted);
+    }
+
+    @Test
     void shouldHoldADeliveryMarkUntilTheBatchThatInsertsItsRowCommitted() throws Exception {
         start(WriterConfig.builder());
         db.holdCommits();

@@ -13,6 +13,7 @@ class WriterConfigTest {
 
         assertThat(c.maxBatchOps()).isEqualTo(4_096);
         assertThat(c.pipelineDepth()).isEqualTo(2);
+        assertThat(c.lingerMicros()).isZero();
         assertThat(c.highWaterOps()).isEqualTo(50_000);
         assertThat(c.lowWaterOps()).isEqualTo(25_000);
         assertThat(c.retryInitialMs()).isEqualTo(100);
@@ -30,6 +31,10 @@ class WriterConfigTest {
                 .hasMessage("pipelineDepth: 0 (expected: 1..8)");
         assertThatThrownBy(() -> WriterConfig.builder().pipelineDepth(9).build())
                 .hasMessage("pipelineDepth: 9 (expected: 1..8)");
+        assertThatThrownBy(() -> WriterConfig.builder().lingerMicros(-1).build())
+                .hasMessage("lingerMicros: -1 (expected: 0..100000)");
+        assertThatThrownBy(() -> WriterConfig.builder().lingerMicros(100_001).build())
+                .hasMessage("lingerMicros: 100001 (expected: 0..100000)");
         assertThatThrownBy(() -> WriterConfig.builder().waterMarks(10, 10).build())
                 .hasMessage("lowWaterOps: 10 (expected: 0 <= lowWaterOps < highWaterOps=10)");
         assertThatThrownBy(() -> WriterConfig.builder().waterMarks(10, -1).build())
@@ -50,13 +55,13 @@ class WriterConfigTest {
 
     @Test
     void shouldCopyEverySettingIntoABuilder() {
-        WriterConfig c = WriterConfig.builder().maxBatchOps(7).pipelineDepth(3).waterMarks(30, 3).retry(5, 50)
+        WriterConfig c = WriterConfig.builder().maxBatchOps(7).pipelineDepth(3).lingerMicros(13).waterMarks(30, 3).retry(5, 50)
                 .healthProbeIntervalMs(9).closeTimeoutMs(11).threadName("w").build();
 
         WriterConfig copy = c.toBuilder().build();
 
         assertThat(copy).hasToString(c.toString());
-        assertThat(copy.toString()).isEqualTo("maxBatchOps=7, pipelineDepth=3, highWaterOps=30, lowWaterOps=3, retry=5..50 ms, "
+        assertThat(copy.toString()).isEqualTo("maxBatchOps=7, pipelineDepth=3, lingerMicros=13, highWaterOps=30, lowWaterOps=3, retry=5..50 ms, "
                 + "healthProbeIntervalMs=9, closeTimeoutMs=11, thread=w");
         assertThat(c.toBuilder().threadName("w-1").build().threadName()).isEqualTo("w-1");
         assertThat(c.threadName()).as("the original is immutable").isEqualTo("w");

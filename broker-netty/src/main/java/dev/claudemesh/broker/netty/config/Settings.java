@@ -58,6 +58,9 @@ public final class Settings {
     public static final Setting<Integer> WRITER_PIPELINE = integer("BROKER_WRITER_PIPELINE", "writerPipeline", 2, 1,
             8, "batches", "durable batches in flight per writer, each its own transaction and connection: the next "
                     + "batch runs its statements while the previous one commits (1 = serial writer)");
+    public static final Setting<Integer> WRITER_LINGER_US = integer("BROKER_WRITER_LINGER_US", "writerLingerUs", 500, 0,
+            100_000, "µs", "how long a durable writer with nothing in flight waits for more ops before it starts a small "
+                    + "batch (0 = never): fewer transactions at low rates, at most this much later acks");
     public static final Setting<Integer> BLOCKING_THREADS = integer("BROKER_BLOCKING_THREADS", "blockingThreads", 4,
             1, 256, "", "threads for blocking work of HTTP routes (admin, /join database calls)");
     public static final Setting<Integer> QUEUE_RETENTION_HOURS = integer("QUEUE_RETENTION_HOURS",
@@ -258,7 +261,8 @@ public final class Settings {
 
     /** Every setting, in display order. */
     public static final List<Setting<?>> ALL = List.of(PORT, BIND, DATABASE_URL, DATA_DIR,
-            DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, WRITER_PIPELINE, BLOCKING_THREADS,
+            DATABASE_CONNECT_TIMEOUT_SECONDS, EVENT_LOOP_THREADS, WRITER_THREADS, WRITER_BATCH_SIZE, WRITER_PIPELINE, WRITER_LINGER_US,
+            BLOCKING_THREADS,
             QUEUE_RETENTION_HOURS, BACKLOG, STATUS_TTL_SECONDS, HOOK_FRESH_WINDOW_SECONDS, MAX_CONNECTIONS_PER_MESH,
             MAX_MESSAGE_BYTES, HOOK_RATE_LIMIT_PER_MIN, SEND_RATE_LIMIT_PER_MIN, SEND_RATE_BURST,
             JOIN_RATE_LIMIT_PER_MIN, HOOK_TOKEN, ADMIN_TOKEN, ENCRYPTION_KEY, PUBLIC_URL, TLS_CERT, TLS_KEY,
