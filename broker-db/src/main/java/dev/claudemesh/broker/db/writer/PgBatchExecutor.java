@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.db.writer;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.claudemesh.broker.db.Database;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -52,7 +53,11 @@ final class PgBatchExecutor implements BatchExecutor {
             }
             BatchStatements.disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
             BatchStatements.markDelivered(c, plan.marks);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            evictIfBroken(c, e);
+            rollbackAndClose(c, e);
+            throw e;
+        } catch (RuntimeException e) {
             rollbackAndClose(c, e);
             throw e;
         }
@@ -74,6 +79,25 @@ final class PgBatchExecutor implements BatchExecutor {
             copyConflicts++;
             c.rollback();
             BatchStatements.insertMessages(c, plan.enqueues);
+        }
+    }
+
+    /**
+     * A connection error ({@code 08…}) raised by COPY did not pass through the pool's proxy (COPY runs on the unwrapped
+     * pgjdbc connection), so HikariCP would not know that the connection is broken and would hand it out again: every
+     * retry would fail on it. Tell the pool.
+     */
+    private void evictIfBroken(Connection c, SQLException e) {
+        String state = e.getSQLState();
+        if (state == null || !state.startsWith("08")) {
+            return;
+        }
+        try {
+            if (dataSource.isWrapperFor(HikariDataSource.class)) {
+                dataSource.unwrap(HikariDataSource.class).evictConnection(c);
+            }
+        } catch (SQLException | RuntimeException ee) {
+            e.addSuppressed(ee);
         }
     }
 
