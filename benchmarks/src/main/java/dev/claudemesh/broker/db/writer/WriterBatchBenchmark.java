@@ -37,8 +37,9 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.AUDIT_LOG;
  * <ul>
  *   <li>{@code planOnly}: {@link BatchPlan} building, single-threaded;</li>
  *   <li>{@code writerBatch}: the real {@link PgDurableLog} — submit (checks and audit canonical JSON on the
- *       caller), hand-off to the writer thread, plan, the statements' array building and binding, audit chain
- *       hashing, "commit" — against a jOOQ {@link MockConnection} that answers every statement at once. This is
+ *       caller), hand-off to the writer thread, plan, the COPY streams' building (then dropped) and the marks'
+ *       array binding, audit chain hashing, "commit" — against a jOOQ {@link MockConnection} that answers every
+ *       statement at once. This is
  *       the writer's CPU cost per op; the database round trip comes on top in production.</li>
  * </ul>
  * Lives in broker-db's package because {@link BatchPlan} is package-private.
@@ -73,8 +74,10 @@ public class WriterBatchBenchmark {
             add(new DurableOp.MarkDelivered(m.meshId(), String.format("Msg%029d", Math.max(0, i - 1)),
                     m.createdAtMs() + 5), null);
         }
-        writer = PgDurableLog.start(new MockDataSource(), WriterConfig.builder().maxBatchOps(BATCH)
-                .healthProbeIntervalMs(3_600_000).build());
+        // the COPY streams are built in full and then dropped: the mock connection has no COPY protocol
+        writer = PgDurableLog.start(new PgBatchExecutor(new MockDataSource(), (c, sql, buf, len) -> len),
+                WriterConfig.builder().maxBatchOps(BATCH).healthProbeIntervalMs(3_600_000).build(), Sleeper.SYSTEM,
+                System::nanoTime);
     }
 
     private void add(DurableOp op, String canonicalPayload) {

@@ -205,7 +205,7 @@ final class BatchStatements {
     }
 
     /** Writes {@code rows} by binary COPY; throws a unique violation (23505) when an id is already stored. */
-    static void copyMessages(Connection c, CopyBuffer copy, List<BatchPlan.Enqueue> rows) throws SQLException {
+    static void copyMessages(Connection c, CopyBuffer copy, CopyBuffer.Sender sender, List<BatchPlan.Enqueue> rows) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
@@ -232,10 +232,10 @@ final class BatchStatements {
             copy.timestamp(m.expiresAtMs());
             copy.timestampOrNull(row.deliveredAtMs());
         }
-        copy.copyIn(c, COPY_MESSAGES);
+        copy.copyIn(c, COPY_MESSAGES, sender);
     }
 
-    static void copyAudits(Connection c, CopyBuffer copy, AuditRows rows) throws SQLException {
+    static void copyAudits(Connection c, CopyBuffer copy, CopyBuffer.Sender sender, AuditRows rows) throws SQLException {
         if (rows.size() == 0) {
             return;
         }
@@ -250,7 +250,7 @@ final class BatchStatements {
             copy.text(rows.prevHashes()[i]);
             copy.text(rows.hashes()[i]);
         }
-        copy.copyIn(c, COPY_AUDITS);
+        copy.copyIn(c, COPY_AUDITS, sender);
     }
 
     /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_mesh_id_idx). */

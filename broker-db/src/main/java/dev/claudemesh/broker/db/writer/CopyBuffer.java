@@ -110,10 +110,14 @@ final class CopyBuffer {
         putInt(-1);
     }
 
-    /** Ends the stream (the trailer) and sends it with {@code copySql} on {@code c}; returns the rows copied. */
-    long copyIn(Connection c, String copySql) throws SQLException {
-        ensure(2);
-        putShort(-1);
+    /** Sends a finished stream: {@code len} bytes of {@code buf}; returns the rows copied. */
+    @FunctionalInterface
+    interface Sender {
+        long copy(Connection c, String copySql, byte[] buf, int len) throws SQLException;
+    }
+
+    /** pgjdbc's COPY protocol on the connection under the pool's proxy. */
+    static final Sender PGJDBC = (c, copySql, buf, len) -> {
         CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
         try {
             in.writeToCopy(buf, 0, len);
@@ -123,6 +127,13 @@ final class CopyBuffer {
                 in.cancelCopy();
             }
         }
+    };
+
+    /** Ends the stream (the trailer) and sends it with {@code copySql} on {@code c}; returns the rows copied. */
+    long copyIn(Connection c, String copySql, Sender sender) throws SQLException {
+        ensure(2);
+        putShort(-1);
+        return sender.copy(c, copySql, buf, len);
     }
 
     /** The stream so far (tests). */

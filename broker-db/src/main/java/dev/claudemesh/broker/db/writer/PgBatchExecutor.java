@@ -28,10 +28,17 @@ final class PgBatchExecutor implements BatchExecutor {
     private final Settings settings = Database.settings();
     /** Writer thread only: {@link #execute} runs there (tests call {@link #apply} from one thread). */
     private final CopyBuffer copy = new CopyBuffer();
+    private final CopyBuffer.Sender copySender;
     private long copyConflicts;
 
     PgBatchExecutor(DataSource dataSource) {
+        this(dataSource, CopyBuffer.PGJDBC);
+    }
+
+    /** @param copySender sends the COPY streams ({@link CopyBuffer#PGJDBC}; the writer benchmark's mock drops them) */
+    PgBatchExecutor(DataSource dataSource, CopyBuffer.Sender copySender) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.copySender = Objects.requireNonNull(copySender, "copySender");
     }
 
     @Override
@@ -43,7 +50,7 @@ final class PgBatchExecutor implements BatchExecutor {
             writeMessages(c, plan);
             BatchStatements.upsertPresences(tx, new ArrayList<>(plan.upserts.values()));
             if (!plan.audits.isEmpty()) {
-                BatchStatements.copyAudits(c, copy, heads.chain(plan.audits,
+                BatchStatements.copyAudits(c, copy, copySender, heads.chain(plan.audits,
                         meshId -> BatchStatements.chainHead(tx, meshId)));
             }
             if (!plan.disconnectAtMsByPresenceId.isEmpty() || !plan.marks.isEmpty()) {
@@ -71,7 +78,7 @@ final class PgBatchExecutor implements BatchExecutor {
      */
     private void writeMessages(Connection c, BatchPlan plan) throws SQLException {
         try {
-            BatchStatements.copyMessages(c, copy, plan.enqueues);
+            BatchStatements.copyMessages(c, copy, copySender, plan.enqueues);
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 throw e;
