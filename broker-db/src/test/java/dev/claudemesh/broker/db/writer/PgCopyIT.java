@@ -128,6 +128,21 @@ class PgCopyIT {
         }
     }
 
+    @Test
+    void shouldKeyTheTablesEveryDmWritesWithTheCCollation() throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name FROM "
+                     + "information_schema.columns WHERE table_schema = 'mesh' AND collation_name = 'C' ORDER BY 1");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                columns.add(rs.getString(1));
+            }
+        }
+        assertThat(columns).containsExactly("audit_log.mesh_id", "message_queue.id", "message_queue.mesh_id",
+                "message_queue.target_key");
+    }
+
     private static long count(String sql, String meshId) throws SQLException {
         try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, meshId);
