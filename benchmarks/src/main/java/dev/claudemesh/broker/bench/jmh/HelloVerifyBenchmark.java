@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.crypto.Ed25519;
 import dev.claudemesh.broker.core.crypto.Hex;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import com.goterl.lazysodium.SodiumJava;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * whole stateless part the broker runs on the socket's loop (decode, format checks, the attestation and the hello
  * signatures, as {@code Authenticator.checkSessionHello} does). This bounds connect-storm throughput per core.
  * {@code verifySignatureTink} and {@code verifySignatureJdk} run the same verification through the implementation the
- * broker used before BouncyCastle (Tink) and through the JDK's SunEC, for comparison.
+ * broker used before BouncyCastle (Tink) and through the JDK's SunEC, for comparison; {@code verifySignatureLibsodium}
+ * through libsodium's {@code crypto_sign_verify_detached} (native, lazysodium-java's bundled library over JNA), the
+ * native binding issue 15 asked to measure.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,6 +51,7 @@ public class HelloVerifyBenchmark {
     private PublicKey jdkSessionKey;
     private byte[] helloMessageBytes;
     private byte[] helloSignatureBytes;
+    private SodiumJava sodium;
 
     @Setup
     public void setUp() {
@@ -59,7 +63,9 @@ public class HelloVerifyBenchmark {
         helloMessageBytes = helloMessage.getBytes(StandardCharsets.UTF_8);
         helloSignatureBytes = Hex.decode(helloSignature);
         jdkSessionKey = jdkPublicKey(Hex.decode(hello.session().publicKeyHex()));
-        if (!verifySignature() || !sessionHello() || !verifySignatureJdk() || !verifySignatureTink()) {
+        sodium = new SodiumJava();
+        if (!verifySignature() || !sessionHello() || !verifySignatureJdk() || !verifySignatureTink()
+                || !verifySignatureLibsodium()) {
             throw new IllegalStateException("sample hello does not verify");
         }
     }
@@ -75,6 +81,15 @@ public class HelloVerifyBenchmark {
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    /** libsodium's ed25519 through JNA (hex decoding included, as in {@link #verifySignature}). */
+    @Benchmark
+    public boolean verifySignatureLibsodium() {
+        byte[] pub = Hex.decode(hello.session().publicKeyHex());
+        byte[] sig = Hex.decode(helloSignature);
+        byte[] msg = helloMessage.getBytes(StandardCharsets.UTF_8);
+        return sodium.crypto_sign_verify_detached(sig, msg, msg.length, pub) == 0;
     }
 
     /** The JDK's own ed25519 (SunEC, JDK 15+) for comparison: same key, message and signature. */
