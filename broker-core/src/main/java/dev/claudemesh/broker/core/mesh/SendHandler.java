@@ -37,6 +37,15 @@ final class SendHandler implements MessageHandler<MeshCore> {
     }
 
     /**
+     * Everything a send keeps is a value of the request (the ids, target and payload in the stored message, the ack
+     * encoded at once), except a topic send's {@link RoutedSend}, which gets a copy.
+     */
+    @Override
+    public boolean keepsRequest() {
+        return false;
+    }
+
+    /**
      * A send by {@code l}: from its socket {@code from} (then {@code onBehalf} is null), or made by the broker on a
      * member's behalf ({@code from} null, {@code l} detached, {@code onBehalf} set; {@code in} has no
      * {@code client_message_id}).
@@ -76,7 +85,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
             multicast(mesh, from, l, in, priority, now, idemKey, onBehalf);
         } else if (SendPolicy.isTopic(in.targetSpec)) {
             // PROTOCOL-MESH §8.6: the topic service stores, fans out and answers through the RoutedSend
-            if (!mesh.routeTopicSend(new RoutedSend(mesh, from, l, in, priority, now, idemKey, onBehalf))) {
+            // the topic service answers after its commit: it gets an Inbound of its own, not the socket's reused one
+            if (!mesh.routeTopicSend(new RoutedSend(mesh, from, l, in.copy(), priority, now, idemKey, onBehalf))) {
                 reject(mesh, from, onBehalf, in, SendRejection.INVALID, "invalid: this broker serves no topics");
             }
         } else {
