@@ -60,6 +60,11 @@ public final class EnvelopeDecoder {
             return finish(in, data, off, len);
         }
         in.clear();
+        return withJackson(data, off, len, in);
+    }
+
+    /** The general path: Jackson's streaming parser (package-private: the fast path's tests compare with it). */
+    static Inbound withJackson(byte[] data, int off, int len, Inbound in) {
         try (JsonParser p = FACTORY.createParser(data, off, len)) {
             if (!isValidUtf8(data, off, len)) {
                 return malformed(in, "invalid UTF-8");
@@ -79,7 +84,7 @@ public final class EnvelopeDecoder {
         }
     }
 
-    private static Inbound finish(Inbound in, byte[] data, int off, int len) {
+    static Inbound finish(Inbound in, byte[] data, int off, int len) {
         if (in.type == null) {
             in.type = Inbound.Type.UNKNOWN;
         }
