@@ -69,7 +69,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
             return;
         }
         Priority priority = in.priority == null ? Priority.NEXT : Priority.parse(in.priority);
-        String idemKey = null;
+        IdempotencyWindow.Key idemKey = null;
         if (in.clientMessageId != null && !in.clientMessageId.isEmpty()) {
             idemKey = IdempotencyWindow.key(l.routingKey(), in.clientMessageId);
             IdempotencyWindow.Entry previous = mesh.idempotency.lookup(idemKey, now);
@@ -112,7 +112,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
     }
 
     private static void dm(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                           String idemKey, OnBehalf onBehalf) {
+                           IdempotencyWindow.Key idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         // a session key first, else a member key; the sender's own socket never counts
         Lease recipient = mesh.leases.bySessionKey(target);
@@ -178,7 +178,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
      * original stored multicast rows and marked them delivered right after the fan-out).
      */
     private static void multicast(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                                  String idemKey, OnBehalf onBehalf) {
+                                  IdempotencyWindow.Key idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
