@@ -98,11 +98,11 @@ final class FlatFrameScanner {
      */
     static boolean scan(byte[] b, int off, int len, Inbound in, EnvelopeReader reader) {
         int end = off + len;
-        int i = ws(b, off, end);
+        int i = AsciiJson.ws(b, off, end);
         if (i >= end || b[i] != '{') {
             return false;
         }
-        i = ws(b, i + 1, end);
+        i = AsciiJson.ws(b, i + 1, end);
         if (i < end && b[i] == '}') {
             i++;
         } else {
@@ -112,15 +112,15 @@ final class FlatFrameScanner {
                     return false;
                 }
                 int ns = i + 1;
-                int ne = plainString(b, ns, end);
+                int ne = AsciiJson.plainString(b, ns, end, MAX_STRING);
                 if (ne < 0 || ne - ns > MAX_NAME) {
                     return false;
                 }
-                i = ws(b, ne + 1, end);
+                i = AsciiJson.ws(b, ne + 1, end);
                 if (i >= end || b[i] != ':') {
                     return false;
                 }
-                i = ws(b, i + 1, end);
+                i = AsciiJson.ws(b, i + 1, end);
                 if (i >= end) {
                     return false;
                 }
@@ -128,7 +128,7 @@ final class FlatFrameScanner {
                 if (i < 0) {
                     return false;
                 }
-                i = ws(b, i, end);
+                i = AsciiJson.ws(b, i, end);
                 if (i >= end) {
                     return false;
                 }
@@ -139,10 +139,10 @@ final class FlatFrameScanner {
                 if (b[i] != ',') {
                     return false;
                 }
-                i = ws(b, i + 1, end);
+                i = AsciiJson.ws(b, i + 1, end);
             }
         }
-        return ws(b, i, end) == end;
+        return AsciiJson.ws(b, i, end) == end;
     }
 
     /** Reads the value at {@code i} for field {@code field}; the index after it, or -1 to give up. */
@@ -150,7 +150,7 @@ final class FlatFrameScanner {
         byte c = b[i];
         if (c == '"') {
             int s = i + 1;
-            int e = plainString(b, s, end);
+            int e = AsciiJson.plainString(b, s, end, MAX_STRING);
             if (e < 0) {
                 return -1;
             }
@@ -160,7 +160,7 @@ final class FlatFrameScanner {
             return e + 1;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
-            int e = integer(b, i, end);
+            int e = AsciiJson.integer(b, i, end);
             if (e < 0 || !number(b, i, e - i, field, in)) {
                 return -1;
             }
@@ -169,7 +169,7 @@ final class FlatFrameScanner {
         if (field != UNKNOWN) {
             return -1; // null, booleans, objects and arrays in known fields: Jackson's rules
         }
-        int e = literal(b, i, end);
+        int e = AsciiJson.literal(b, i, end);
         return e;
     }
 
@@ -297,77 +297,6 @@ final class FlatFrameScanner {
             }
         }
         return out;
-    }
-
-    /** The end (the closing quote) of a string of printable ASCII without escapes starting at {@code i}, or -1. */
-    private static int plainString(byte[] b, int i, int end) {
-        int limit = Math.min(end, i + MAX_STRING);
-        for (; i < limit; i++) {
-            byte c = b[i];
-            if (c == '"') {
-                return i;
-            }
-            if (c < 0x20 || c == '\\') {
-                return -1; // control bytes, escapes and (negative) non-ASCII bytes: Jackson's path
-            }
-        }
-        return -1;
-    }
-
-    /** The end of {@code -?(0|[1-9][0-9]{0,17})} at {@code i}, which must be followed by a byte that is no number's. */
-    private static int integer(byte[] b, int i, int end) {
-        int s = b[i] == '-' ? i + 1 : i;
-        if (s >= end || b[s] < '0' || b[s] > '9') {
-            return -1;
-        }
-        int e = s + 1;
-        if (b[s] != '0') {
-            while (e < end && b[e] >= '0' && b[e] <= '9') {
-                e++;
-            }
-        }
-        if (e - s > 18 || e >= end) {
-            return -1;
-        }
-        byte c = b[e];
-        if (c == ',' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            return e;
-        }
-        return -1; // a fraction, an exponent, a leading zero or anything else: Jackson's path
-    }
-
-    /** {@code true}, {@code false} or {@code null} at {@code i}, followed by a separator; its end, or -1. */
-    private static int literal(byte[] b, int i, int end) {
-        int e = matches(b, i, end, "true") ? i + 4 : matches(b, i, end, "false") ? i + 5
-                : matches(b, i, end, "null") ? i + 4 : -1;
-        if (e < 0 || e >= end) {
-            return -1;
-        }
-        byte c = b[e];
-        return c == ',' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ? e : -1;
-    }
-
-    private static boolean matches(byte[] b, int i, int end, String word) {
-        if (end - i < word.length()) {
-            return false;
-        }
-        for (int k = 0; k < word.length(); k++) {
-            if (b[i + k] != word.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int ws(byte[] b, int i, int end) {
-        while (i < end) {
-            byte c = b[i];
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                return i;
-            }
-            i++;
-        }
-        return i;
     }
 
     private static int fieldId(byte[] b, int s, int n) {
