@@ -182,6 +182,10 @@ final class FlatFrameScanner {
                 String known = constant(TYPES, b, s, n);
                 in.rawType = known != null ? known : ascii(b, s, n);
                 in.type = Inbound.Type.forName(in.rawType);
+                if (in.type == Inbound.Type.HELLO || in.type == Inbound.Type.SESSION_HELLO) {
+                    // once per connection, with groups and an attestation (nested): Jackson's, before more Strings
+                    return false;
+                }
             }
             case REQ_ID -> {
                 in.reqIdNumeric = false;

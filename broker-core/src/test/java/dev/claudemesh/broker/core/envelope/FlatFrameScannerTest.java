@@ -82,8 +82,11 @@ class FlatFrameScannerTest {
                 + "\"z\":false,\"w\":\"\"}\r\n"))).isTrue();
         assertThat(tookAndAgreed(utf8("{\"type\":\"list_peers\",\"_reqId\":\"r1\"}"))).isTrue();
         assertThat(tookAndAgreed(utf8("{\"type\":\"send\",\"nonce\":\"abc\",\"ciphertext\":\"ab=cd===\"}"))).isTrue();
-        assertThat(tookAndAgreed(utf8("{\"type\":\"hello\",\"pid\":42,\"timestamp\":1717459200000,\"pubkey\":\"k\"}")))
+        assertThat(tookAndAgreed(utf8("{\"type\":\"dance\",\"pid\":42,\"timestamp\":1717459200000,\"pubkey\":\"k\"}")))
                 .isTrue();
+        // hellos go to Jackson as soon as their type is read (nested groups and attestation; once per connection)
+        assertThat(tookAndAgreed(utf8("{\"type\":\"hello\",\"pid\":42,\"pubkey\":\"k\"}"))).isFalse();
+        assertThat(tookAndAgreed(utf8("{\"type\":\"session_hello\"}"))).isFalse();
         assertThat(tookAndAgreed(utf8("{}"))).isTrue();
     }
 
