@@ -13,8 +13,7 @@ public final class CanonicalJson {
 
     private static final int MAX_DEPTH = 8;
 
-    /** Sized for the payload of every DM, {@code message_sent} with a 64-hex target (~100 chars): it never grows. */
-    private final StringBuilder sb = new StringBuilder(128);
+    private final StringBuilder sb = new StringBuilder(128); // a DM's payload (~100 chars) without a resize
     /** Last key written at each open object level (null when none yet, or when the level is an array). */
     private final String[] lastKey = new String[MAX_DEPTH];
     private final boolean[] first = new boolean[MAX_DEPTH];
