@@ -1,5 +1,7 @@
 package dev.claudemesh.broker.core;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Generated ids: 32 chars {@code [0-9A-Za-z]} (PROTOCOL §1). The first {@value #TIME_CHARS} are the creation time in
  * milliseconds, base 36 in lowercase, fixed width; the other {@value #RANDOM_CHARS} come from a CSPRNG (~143 bits, so
@@ -10,9 +12,9 @@ package dev.claudemesh.broker.core;
  */
 public final class Ids {
 
-    private static final char[] ALPHABET =
-            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-    private static final char[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+    private static final byte[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
     static final int TIME_CHARS = 8;
     static final int RANDOM_CHARS = 32 - TIME_CHARS;
 
@@ -30,7 +32,9 @@ public final class Ids {
     /** A fresh id whose time prefix is {@code epochMs} (clamped to what 8 base-36 digits hold). */
     public static String newId(long epochMs) {
         KeystreamRandom r = KeystreamRandom.current();
-        char[] out = new char[32];
+        // ASCII bytes, not chars: a String of Latin-1 bytes is one copy of them (a char[] was twice the size, then
+        // compressed into that same copy)
+        byte[] out = new byte[32];
         writeTime(epochMs, out);
         for (int i = 0; i < RANDOM_CHARS; i++) {
             // 62 does not divide 256: reject the top values to stay uniform.
@@ -40,7 +44,7 @@ public final class Ids {
             }
             out[TIME_CHARS + i] = ALPHABET[v % 62];
         }
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -48,12 +52,12 @@ public final class Ids {
      * that time compare {@code >=} to it, so a primary-key range scan finds them.
      */
     public static String timePrefix(long epochMs) {
-        char[] out = new char[TIME_CHARS];
+        byte[] out = new byte[TIME_CHARS];
         writeTime(epochMs, out);
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
-    private static void writeTime(long epochMs, char[] out) {
+    private static void writeTime(long epochMs, byte[] out) {
         long t = Math.max(0, Math.min(epochMs, MAX_TIME));
         for (int i = TIME_CHARS - 1; i >= 0; i--) {
             out[i] = BASE36[(int) (t % 36)];

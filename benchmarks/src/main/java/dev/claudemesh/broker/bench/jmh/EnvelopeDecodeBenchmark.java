@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.bench.jmh;
 
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.EnvelopeReader;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@link EnvelopeDecoder#decode}: the first thing the broker does with every inbound frame, on the socket's loop.
  * A {@code send} (routing header read, nonce/ciphertext kept as bytes), a {@code client_ack} (the other frame of
- * every DM) and a {@code session_hello} (once per connection).
+ * every DM) and a {@code session_hello} (once per connection). {@code decode*} make a new {@link Inbound} per frame
+ * (what a frame handed to another thread gets); {@code read*} decode into a socket's reused one ({@link EnvelopeReader},
+ * what a {@code send} or {@code client_ack} handled on the socket's own thread costs).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,6 +39,7 @@ public class EnvelopeDecodeBenchmark {
     private byte[] send;
     private byte[] clientAck;
     private byte[] hello;
+    private final EnvelopeReader reader = new EnvelopeReader();
 
     @Setup
     public void setUp() {
@@ -56,6 +60,16 @@ public class EnvelopeDecodeBenchmark {
     @Benchmark
     public Inbound decodeClientAck() {
         return EnvelopeDecoder.decode(clientAck, 0, clientAck.length);
+    }
+
+    @Benchmark
+    public Inbound readSend() {
+        return reader.read(send, 0, send.length);
+    }
+
+    @Benchmark
+    public Inbound readClientAck() {
+        return reader.read(clientAck, 0, clientAck.length);
     }
 
     @Benchmark

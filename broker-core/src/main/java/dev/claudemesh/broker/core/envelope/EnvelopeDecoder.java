@@ -21,7 +21,9 @@ import java.util.List;
  * of a type the envelope does not model keeps a copy of its bytes, parsed into a tree only when a mesh service asks
  * ({@link Inbound#body()}), so core frames pay nothing for it.
  * Invalid UTF-8, bad JSON, trailing content, nesting deeper than {@value #MAX_DEPTH} and oversized numbers
- * yield {@link Inbound.Type#MALFORMED}, never an exception. Stateless and thread-safe.
+ * yield {@link Inbound.Type#MALFORMED}, never an exception. Flat frames (the frames of every DM) are read without
+ * Jackson by {@link FlatFrameScanner}, which gives up, rather than decide differently, on anything else.
+ * Stateless and thread-safe; {@link EnvelopeReader} decodes a socket's frames into one reused {@link Inbound}.
  */
 public final class EnvelopeDecoder {
 
@@ -40,35 +42,66 @@ public final class EnvelopeDecoder {
     private EnvelopeDecoder() {
     }
 
-    /** Decodes {@code len} bytes of {@code data} from {@code off}. */
+    /** Decodes {@code len} bytes of {@code data} from {@code off} into a new {@link Inbound}. */
     public static Inbound decode(byte[] data, int off, int len) {
+        return decode(data, off, len, new Inbound(), null);
+    }
+
+    /**
+     * Decodes into {@code in}, which is cleared first and returned (a malformed frame included). Flat frames (every
+     * {@code send} and {@code client_ack} a client writes) take {@link FlatFrameScanner}; the rest, and anything that
+     * path gives up on, take Jackson's streaming parser.
+     *
+     * @param reader the socket's reader (its previous {@code targetSpec} is reused when equal), or null
+     */
+    static Inbound decode(byte[] data, int off, int len, Inbound in, EnvelopeReader reader) {
+        in.clear();
+        if (FlatFrameScanner.scan(data, off, len, in, reader)) {
+            return finish(in, data, off, len);
+        }
+        in.clear();
+        return withJackson(data, off, len, in);
+    }
+
+    /** The general path: Jackson's streaming parser (package-private: the fast path's tests compare with it). */
+    static Inbound withJackson(byte[] data, int off, int len, Inbound in) {
         try (JsonParser p = FACTORY.createParser(data, off, len)) {
             if (!isValidUtf8(data, off, len)) {
-                return Inbound.malformed("invalid UTF-8");
+                return malformed(in, "invalid UTF-8");
             }
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return Inbound.malformed("frame must be a JSON object");
+                return malformed(in, "frame must be a JSON object");
             }
-            Inbound in = new Inbound();
             readObject(p, in);
             if (p.nextToken() != null) {
-                return Inbound.malformed("trailing data after JSON object");
+                return malformed(in, "trailing data after JSON object");
             }
-            if (in.type == null) {
-                in.type = Inbound.Type.UNKNOWN;
-            }
-            if ((in.type == Inbound.Type.UNKNOWN && in.rawType != null)
-                    || (in.type == Inbound.Type.SEND && in.targetSpec != null && in.targetSpec.startsWith("#"))) {
-                // a type the envelope does not model (a mesh service's, or none), or a send to a topic (whose
-                // bodyVersion, replyToId and mentions the topic service reads): keep the frame for Inbound.body()
-                in.frame = Arrays.copyOfRange(data, off, off + len);
-            }
-            return in;
+            return finish(in, data, off, len);
         } catch (StreamConstraintsException e) {
-            return Inbound.malformed("JSON too deeply nested or number too long");
+            return malformed(in, "JSON too deeply nested or number too long");
         } catch (IOException | RuntimeException e) {
-            return Inbound.malformed("invalid JSON");
+            return malformed(in, "invalid JSON");
         }
+    }
+
+    static Inbound finish(Inbound in, byte[] data, int off, int len) {
+        if (in.type == null) {
+            in.type = Inbound.Type.UNKNOWN;
+        }
+        if ((in.type == Inbound.Type.UNKNOWN && in.rawType != null)
+                || (in.type == Inbound.Type.SEND && in.targetSpec != null && in.targetSpec.startsWith("#"))) {
+            // a type the envelope does not model (a mesh service's, or none), or a send to a topic (whose
+            // bodyVersion, replyToId and mentions the topic service reads): keep the frame for Inbound.body()
+            in.frame = Arrays.copyOfRange(data, off, off + len);
+        }
+        return in;
+    }
+
+    private static Inbound malformed(Inbound in, String why) {
+        in.clear();
+        in.type = Inbound.Type.MALFORMED;
+        in.error = why;
+        return in;
     }
 
     public static Inbound decode(byte[] data) {
@@ -282,7 +315,7 @@ public final class EnvelopeDecoder {
         return out;
     }
 
-    private static boolean isBase64Char(char c) {
+    static boolean isBase64Char(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
     }
 

@@ -10,7 +10,9 @@ import java.util.List;
  * names the first such field), so each handler can answer with the protocol's error for a missing value.
  * {@code nonce} and {@code ciphertext} are kept as ASCII bytes, never as Strings.
  *
- * <p>Created by {@link EnvelopeDecoder} on the socket's thread, then handed (read-only) to the mesh's thread.</p>
+ * <p>Created by {@link EnvelopeDecoder} on the socket's thread, then handed (read-only) to the mesh's thread. A
+ * socket's {@link EnvelopeReader} reuses one Inbound for its frames: it lends it only to a handler that runs on the
+ * socket's thread and keeps nothing of it past the call, and hands everyone else a {@link #copy()}.</p>
  */
 public final class Inbound {
 
@@ -129,6 +131,112 @@ public final class Inbound {
             body = frame == null ? JsonNode.ObjectNode.EMPTY : JsonTree.parseObject(frame, 0, frame.length);
         }
         return body;
+    }
+
+    /**
+     * A new Inbound with every field of this one (the values themselves are shared: Strings, and arrays and lists
+     * that no one writes to after decoding). Used when a reused Inbound ({@link EnvelopeReader}) is handed to code
+     * that may keep it past the call.
+     */
+    public Inbound copy() {
+        Inbound c = new Inbound();
+        c.type = type;
+        c.rawType = rawType;
+        c.error = error;
+        c.wrongTypeField = wrongTypeField;
+        c.reqId = reqId;
+        c.reqIdNumeric = reqIdNumeric;
+        c.meshId = meshId;
+        c.memberId = memberId;
+        c.pubkey = pubkey;
+        c.sessionPubkey = sessionPubkey;
+        c.parentMemberId = parentMemberId;
+        c.parentMemberPubkey = parentMemberPubkey;
+        c.displayName = displayName;
+        c.sessionId = sessionId;
+        c.pid = pid;
+        c.cwd = cwd;
+        c.hostname = hostname;
+        c.peerType = peerType;
+        c.channel = channel;
+        c.model = model;
+        c.role = role;
+        c.groups = groups;
+        c.timestamp = timestamp;
+        c.signature = signature;
+        c.hasAttestation = hasAttestation;
+        c.attSessionPubkey = attSessionPubkey;
+        c.attParentMemberPubkey = attParentMemberPubkey;
+        c.attExpiresAt = attExpiresAt;
+        c.attSignature = attSignature;
+        c.id = id;
+        c.hasId = hasId;
+        c.idNumeric = idNumeric;
+        c.clientMessageId = clientMessageId;
+        c.requestFingerprint = requestFingerprint;
+        c.targetSpec = targetSpec;
+        c.priority = priority;
+        c.nonce = nonce;
+        c.ciphertext = ciphertext;
+        c.badBase64Field = badBase64Field;
+        c.brokerMessageId = brokerMessageId;
+        c.status = status;
+        c.summary = summary;
+        c.hasSummary = hasSummary;
+        c.name = name;
+        c.frame = frame;
+        c.body = body;
+        return c;
+    }
+
+    /** Resets every field to its initial value (null, false), as a new Inbound has them. */
+    void clear() {
+        type = null;
+        rawType = null;
+        error = null;
+        wrongTypeField = null;
+        reqId = null;
+        reqIdNumeric = false;
+        meshId = null;
+        memberId = null;
+        pubkey = null;
+        sessionPubkey = null;
+        parentMemberId = null;
+        parentMemberPubkey = null;
+        displayName = null;
+        sessionId = null;
+        pid = null;
+        cwd = null;
+        hostname = null;
+        peerType = null;
+        channel = null;
+        model = null;
+        role = null;
+        groups = null;
+        timestamp = null;
+        signature = null;
+        hasAttestation = false;
+        attSessionPubkey = null;
+        attParentMemberPubkey = null;
+        attExpiresAt = null;
+        attSignature = null;
+        id = null;
+        hasId = false;
+        idNumeric = false;
+        clientMessageId = null;
+        requestFingerprint = null;
+        targetSpec = null;
+        priority = null;
+        nonce = null;
+        ciphertext = null;
+        badBase64Field = null;
+        brokerMessageId = null;
+        status = null;
+        summary = null;
+        hasSummary = false;
+        name = null;
+        frame = null;
+        body = null;
     }
 
     /** A frame answered {@code bad_request} with {@code why}. */

@@ -26,6 +26,11 @@ final class DmQueues {
 
     private final HashMap<String, LinkedHashMap<String, QueuedDm>> queueByTarget = new HashMap<>();
     private final HashMap<String, QueuedDm> dmById = new HashMap<>();
+    /**
+     * The last queue that emptied, kept for the next target that needs one: a recipient that acks each DM empties its
+     * queue once per DM, and a new queue (map and table) per DM was ~140 bytes on the mesh loop. One per mesh.
+     */
+    private LinkedHashMap<String, QueuedDm> spareQueue;
     /** Pushed, not yet client-acked, in claim order (oldest first) for the redelivery sweep. */
     private final LinkedHashMap<String, QueuedDm> claimed = new LinkedHashMap<>();
 
@@ -38,7 +43,13 @@ final class DmQueues {
     /** Adds a DM to its target's queue. */
     void enqueue(QueuedDm dm) {
         String id = dm.message.messageId();
-        queueByTarget.computeIfAbsent(dm.message.targetKey(), k -> new LinkedHashMap<>()).put(id, dm);
+        LinkedHashMap<String, QueuedDm> q = queueByTarget.get(dm.message.targetKey());
+        if (q == null) {
+            q = spareQueue != null ? spareQueue : new LinkedHashMap<>();
+            spareQueue = null;
+            queueByTarget.put(dm.message.targetKey(), q);
+        }
+        q.put(id, dm);
         dmById.put(id, dm);
         metrics.queueDepth.incrementAndGet();
     }
@@ -91,6 +102,7 @@ final class DmQueues {
             q.remove(id);
             if (q.isEmpty()) {
                 queueByTarget.remove(dm.message.targetKey());
+                spareQueue = q;
             }
         }
         claimed.remove(id);

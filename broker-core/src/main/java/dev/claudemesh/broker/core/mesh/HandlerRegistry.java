@@ -98,6 +98,15 @@ final class HandlerRegistry {
         return in.rawType == null ? null : byType.get(in.rawType);
     }
 
+    /**
+     * True when the dispatcher's handling of {@code in} keeps nothing of the Inbound itself past the call: its handler
+     * says so ({@link MessageHandler#keepsRequest()}), or no handler serves it (answered at once with an error).
+     */
+    boolean lendable(Inbound in) {
+        Route r = route(in);
+        return r == null || !r.handler.keepsRequest();
+    }
+
     /** The handler of sends to {@code #} targets, or null when no service serves topics. */
     TopicRoute topicSends() {
         return topicSends;

@@ -45,7 +45,7 @@ final class IdempotencyWindow {
 
     private final MeshLoop loop;
     private final long windowMs;
-    private final LinkedHashMap<String, Entry> byKey = new LinkedHashMap<>();
+    private final LinkedHashMap<Key, Entry> byKey = new LinkedHashMap<>();
     /** Writer thread → loop: entries whose commit the loop has not applied yet. */
     private final ConcurrentLinkedQueue<Entry> committedElsewhere = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -56,13 +56,19 @@ final class IdempotencyWindow {
         this.windowMs = windowMs;
     }
 
-    /** The key of a send: the sender's routing key and its {@code client_message_id}. */
-    static String key(String senderKey, String clientMessageId) {
-        return senderKey + '\n' + clientMessageId;
+    /**
+     * The key of a send: the sender's routing key and its {@code client_message_id}. A pair of the two Strings the
+     * send already holds (24 bytes), not a concatenation of them (~120 bytes for a 64-hex key) per send.
+     */
+    record Key(String senderKey, String clientMessageId) {
+    }
+
+    static Key key(String senderKey, String clientMessageId) {
+        return new Key(senderKey, clientMessageId);
     }
 
     /** The entry for {@code key} still inside the window at {@code nowMs}, or null (an expired one is dropped). */
-    Entry lookup(String key, long nowMs) {
+    Entry lookup(Key key, long nowMs) {
         Entry e = byKey.get(key);
         if (e != null && nowMs - e.createdAtMs > windowMs) {
             byKey.remove(key);
@@ -75,7 +81,7 @@ final class IdempotencyWindow {
      * Remembers a send under {@code key} (null: not remembered, returns null), uncommitted, and drops entries
      * that left the window or exceed {@link #MAX_ENTRIES}.
      */
-    Entry remember(String key, String messageId, long createdAtMs, long nowMs) {
+    Entry remember(Key key, String messageId, long createdAtMs, long nowMs) {
         if (key == null) {
             return null;
         }
@@ -95,7 +101,7 @@ final class IdempotencyWindow {
 
     /** Remembers a send committed before a restart, as committed, unless the window already holds its key. */
     void restore(RecentSend r, long nowMs) {
-        String k = key(r.senderKey(), r.clientMessageId());
+        Key k = key(r.senderKey(), r.clientMessageId());
         if (!byKey.containsKey(k)) {
             committed(remember(k, r.messageId(), r.createdAtMs(), nowMs));
         }

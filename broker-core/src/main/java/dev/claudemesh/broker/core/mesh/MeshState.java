@@ -281,6 +281,11 @@ final class MeshState {
         }
     }
 
+    /** True when {@link #handle} keeps nothing of {@code in} itself past the call ({@link HandlerRegistry#lendable}). */
+    boolean lendable(Inbound in) {
+        return broker.registry.lendable(in);
+    }
+
     /**
      * Hands a checked {@code #<topicId>} send to the service that serves topic sends; false when none does (the
      * caller refuses the send).

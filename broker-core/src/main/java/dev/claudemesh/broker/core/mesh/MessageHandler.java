@@ -19,4 +19,14 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 public interface MessageHandler<S> {
 
     void handle(S state, PeerSession from, Inbound request);
+
+    /**
+     * True (the default) when this handler may keep {@code request} itself past {@link #handle} (in a callback, a
+     * queue, another thread). A handler that reads it only during the call, keeping at most its values (Strings,
+     * arrays: those are never reused), returns false, and the socket may then lend it the Inbound it reuses for its
+     * next frame ({@link dev.claudemesh.broker.core.envelope.EnvelopeReader}): the hot path's handlers do.
+     */
+    default boolean keepsRequest() {
+        return true;
+    }
 }

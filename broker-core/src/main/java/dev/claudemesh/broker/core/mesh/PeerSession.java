@@ -2,6 +2,7 @@ package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.envelope.BinaryDecoder;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
+import dev.claudemesh.broker.core.envelope.EnvelopeReader;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
@@ -25,6 +26,10 @@ public final class PeerSession {
     final PeerConnection conn;
     private State state = State.NEW;
     private ArrayDeque<Inbound> buffered;
+    /** Decodes this socket's JSON frames into one reused Inbound; socket thread only. */
+    private final EnvelopeReader reader = new EnvelopeReader();
+    /** True while the reader's Inbound is lent to the mesh (a frame that arrives meanwhile gets its own). */
+    private boolean lending;
     /** The mesh this socket authenticated (or tries to authenticate) to; set on the socket thread. */
     volatile MeshState mesh;
     /** Set on the mesh loop when the lease is registered. */
@@ -71,9 +76,34 @@ public final class PeerSession {
         return state == State.AUTHENTICATED;
     }
 
-    /** One inbound frame's UTF-8 bytes; called on the socket's thread in arrival order. */
+    /**
+     * One inbound frame's UTF-8 bytes; called on the socket's thread in arrival order. The frame is decoded into the
+     * reader's reused Inbound; that is lent to the mesh only when the mesh is handled right here, on this thread, by a
+     * handler that keeps nothing of it ({@link MeshState#lendable}): a {@code send} or a {@code client_ack}, after the
+     * hello. Everything else (a hello, frames buffered during it, a hop to another loop, the mesh services' requests)
+     * gets a copy, as it may be kept after this call.
+     */
     public void onFrame(byte[] data, int off, int len) {
-        onEnvelope(EnvelopeDecoder.decode(data, off, len));
+        if (lending) {
+            // re-entered while the reused Inbound is out (not seen in practice): this frame gets its own
+            onEnvelope(EnvelopeDecoder.decode(data, off, len));
+            return;
+        }
+        Inbound in = reader.read(data, off, len);
+        MeshState m = mesh;
+        if (state != State.AUTHENTICATED || !m.loop.inLoop() || !m.lendable(in)) {
+            Inbound own = in.copy();
+            reader.clear();
+            onEnvelope(own);
+            return;
+        }
+        lending = true;
+        try {
+            onEnvelope(in);
+        } finally {
+            lending = false;
+            reader.clear();
+        }
     }
 
     /** One inbound frame of the binary subprotocol; called on the socket's thread in arrival order. */

@@ -23,12 +23,12 @@ public final class RoutedSend {
     private final Inbound request;
     private final Priority priority;
     private final long nowMs;
-    private final String idempotencyKey;
+    private final IdempotencyWindow.Key idempotencyKey;
     private final String messageId;
     private boolean answered;
 
     RoutedSend(MeshCore mesh, PeerSession from, Lease sender, Inbound request, Priority priority, long nowMs,
-               String idempotencyKey, SendHandler.OnBehalf onBehalf) {
+               IdempotencyWindow.Key idempotencyKey, SendHandler.OnBehalf onBehalf) {
         this.mesh = mesh;
         this.from = from;
         this.sender = sender;

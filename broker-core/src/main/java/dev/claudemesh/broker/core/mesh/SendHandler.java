@@ -37,6 +37,15 @@ final class SendHandler implements MessageHandler<MeshCore> {
     }
 
     /**
+     * Everything a send keeps is a value of the request (the ids, target and payload in the stored message, the ack
+     * encoded at once), except a topic send's {@link RoutedSend}, which gets a copy.
+     */
+    @Override
+    public boolean keepsRequest() {
+        return false;
+    }
+
+    /**
      * A send by {@code l}: from its socket {@code from} (then {@code onBehalf} is null), or made by the broker on a
      * member's behalf ({@code from} null, {@code l} detached, {@code onBehalf} set; {@code in} has no
      * {@code client_message_id}).
@@ -60,7 +69,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
             return;
         }
         Priority priority = in.priority == null ? Priority.NEXT : Priority.parse(in.priority);
-        String idemKey = null;
+        IdempotencyWindow.Key idemKey = null;
         if (in.clientMessageId != null && !in.clientMessageId.isEmpty()) {
             idemKey = IdempotencyWindow.key(l.routingKey(), in.clientMessageId);
             IdempotencyWindow.Entry previous = mesh.idempotency.lookup(idemKey, now);
@@ -76,7 +85,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
             multicast(mesh, from, l, in, priority, now, idemKey, onBehalf);
         } else if (SendPolicy.isTopic(in.targetSpec)) {
             // PROTOCOL-MESH §8.6: the topic service stores, fans out and answers through the RoutedSend
-            if (!mesh.routeTopicSend(new RoutedSend(mesh, from, l, in, priority, now, idemKey, onBehalf))) {
+            // the topic service answers after its commit: it gets an Inbound of its own, not the socket's reused one
+            if (!mesh.routeTopicSend(new RoutedSend(mesh, from, l, in.copy(), priority, now, idemKey, onBehalf))) {
                 reject(mesh, from, onBehalf, in, SendRejection.INVALID, "invalid: this broker serves no topics");
             }
         } else {
@@ -102,7 +112,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
     }
 
     private static void dm(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                           String idemKey, OnBehalf onBehalf) {
+                           IdempotencyWindow.Key idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         // a session key first, else a member key; the sender's own socket never counts
         Lease recipient = mesh.leases.bySessionKey(target);
@@ -168,7 +178,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
      * original stored multicast rows and marked them delivered right after the fan-out).
      */
     private static void multicast(MeshCore mesh, PeerSession from, Lease l, Inbound in, Priority priority, long now,
-                                  String idemKey, OnBehalf onBehalf) {
+                                  IdempotencyWindow.Key idemKey, OnBehalf onBehalf) {
         String target = in.targetSpec;
         String group = target.equals("*") || target.equals("@all") ? null : target.substring(1);
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();

@@ -65,6 +65,25 @@ class DmQueuesTest {
     }
 
     @Test
+    void shouldReuseAnEmptiedQueueForAnotherTargetWithoutMixingTheirDms() {
+        Lease bob = live(BOB, BOB_SESSION);
+        Lease carol = live(CAROL, "6".repeat(64));
+        QueuedDm first = dm(BOB_SESSION, "now", 1);
+        queues.drain(bob, 1);
+        assertThat(queues.ack(bob, first.message.messageId(), null)).isSameAs(first); // bob's queue empties
+
+        QueuedDm toCarol = dm(CAROL, "now", 2); // takes the emptied queue
+        QueuedDm second = dm(BOB_SESSION, "now", 3); // bob gets a queue of his own again
+        queues.drain(bob, 3);
+        queues.drain(carol, 3);
+
+        assertThat(pushedIds(conn(bob))).containsExactly(first.message.messageId(), second.message.messageId());
+        assertThat(pushedIds(conn(carol))).containsExactly(toCarol.message.messageId());
+        assertThat(queues.size()).isEqualTo(2);
+        assertThat(queues.oldestCreatedAtMs()).isEqualTo(2);
+    }
+
+    @Test
     void shouldPushWhatTheStatusAllowsInArrivalOrderAndHoldTheRest() {
         Lease bob = live(BOB, BOB_SESSION);
         bob.status = Status.WORKING;

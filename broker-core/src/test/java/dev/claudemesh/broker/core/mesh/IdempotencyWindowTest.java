@@ -51,7 +51,7 @@ class IdempotencyWindowTest {
 
     @Test
     void shouldFindASendInsideTheWindowOnly() {
-        String k = IdempotencyWindow.key("sender", "c1");
+        IdempotencyWindow.Key k = IdempotencyWindow.key("sender", "c1");
         IdempotencyWindow.Entry e = window.remember(k, "m1", 1_000, 1_000);
         assertThat(window.lookup(k, 1_000 + WINDOW_MS)).isSameAs(e);
         assertThat(window.lookup(IdempotencyWindow.key("other", "c1"), 1_000)).isNull();
