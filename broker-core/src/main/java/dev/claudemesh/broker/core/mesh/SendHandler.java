@@ -8,6 +8,7 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.Fanout;
 
 import java.util.List;
 
@@ -174,6 +175,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         byte[] frame = null;
         byte[] binaryFrame = null; // each encoding at most once, shared by its recipients
+        Fanout out = mesh.loop().fanout(); // one hop per socket thread (ARCHITECTURE "Fan-out batching")
         for (Lease r : mesh.leases.all()) {
             if (!r.live || !r.visible || r.member.id().equals(l.member.id())
                     || (group != null && !r.inGroup(group))) {
@@ -190,7 +192,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
                             l.member.pubkey(), l.member.id(), l.displayName,
                             onBehalf == null ? null : onBehalf.subtype());
                 }
-                r.session.conn.sendEncoded(binaryFrame);
+                out.sendEncoded(r.session.conn, binaryFrame);
                 mesh.metrics().pushesTotal.increment();
                 continue;
             }
@@ -199,9 +201,10 @@ final class SendHandler implements MessageHandler<MeshCore> {
                         in.ciphertext, now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(),
                         l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
-            r.session.conn.send(frame);
+            out.send(r.session.conn, frame);
             mesh.metrics().pushesTotal.increment();
         }
+        out.finish();
         mesh.metrics().messageRouted(priority.wire());
         // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
         mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
