@@ -13,10 +13,11 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The {@link Fanout} of one {@link EventLoopMeshLoop}: the frames of a fan-out are grouped by the event loop of
- * their channel, and {@link #finish()} hands each other loop ONE task that writes all of its frames and then flushes
- * each channel it touched once; the frames for channels of the calling loop are written inline. Sending one by one
- * cost a cross-thread task per recipient plus one more per channel for its flush, and a broadcast was bound by those
- * hops (ARCHITECTURE "Fan-out batching").
+ * their channel, and {@link #finish()} hands each other loop ONE task that writes all of its frames; the frames for
+ * channels of the calling loop are written inline. The channels written are flushed by their loop's
+ * {@link LoopFlusher}: one task per loop, queued behind the batch, so the fan-outs queued together share one flush
+ * per channel. Sending one by one cost a cross-thread task per recipient plus one more per channel for its flush,
+ * and a broadcast was bound by those hops (ARCHITECTURE "Fan-out batching").
  *
  * <p><b>Ordering:</b> a connection belongs to one loop. The batch for another loop is submitted by {@code finish()}
  * on the calling thread, into the same FIFO task queue as the tasks of {@link NettyPeerConnection#sendEncoded} from
@@ -165,7 +166,7 @@ final class NettyFanout implements Fanout {
             size++;
         }
 
-        /** Writes every frame (each with the connection's slow-consumer check), then flushes each channel once. */
+        /** Writes every frame, each with the connection's slow-consumer check; the loop's flusher flushes them. */
         @Override
         public void run() {
             int n = size;
@@ -176,13 +177,6 @@ final class NettyFanout implements Fanout {
                     } catch (RuntimeException e) {
                         // one connection's failure must not cost the others their frame
                         log.error("conn {}: a fan-out write failed", conns[i].id(), e);
-                    }
-                }
-                for (int i = 0; i < n; i++) {
-                    try {
-                        conns[i].flushBatch();
-                    } catch (RuntimeException e) {
-                        log.error("conn {}: a fan-out flush failed", conns[i].id(), e);
                     }
                 }
             } finally {

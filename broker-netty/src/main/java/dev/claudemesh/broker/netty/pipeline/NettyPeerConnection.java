@@ -136,15 +136,16 @@ public final class NettyPeerConnection implements PeerConnection {
 
     /**
      * Writes {@code frame} (already in {@link #format()}) for a {@link NettyFanout} batch, on the channel's loop; the
-     * batch calls {@link #flushBatch()} once it wrote all its frames, so a channel is flushed once per batch.
+     * channel is flushed by its loop's {@link LoopFlusher}, once for all the batches queued before that flush.
      */
     void writeInBatch(byte[] frame) {
-        if (writeUnflushed(frame, null)) {
+        if (writeUnflushed(frame, null) && !batchFlushPending) {
             batchFlushPending = true;
+            LoopFlusher.current().add(this);
         }
     }
 
-    /** Flushes what {@link #writeInBatch} wrote, once; later calls in the same batch do nothing. On the loop. */
+    /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing. On the loop. */
     void flushBatch() {
         if (batchFlushPending) {
             batchFlushPending = false;

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link NettyFanout} over real channels on several event loops (the local transport): every recipient gets its frame
  * once, a connection's frames keep their order around a fan-out (plain sends before and after it, from the same
- * loop), each channel is flushed once per batch, the slow-consumer cap and the binary conversion hold inside a batch.
+ * loop), each channel is flushed once per batch and once for fan-outs queued together, the slow-consumer cap and the
+ * binary conversion hold inside a batch.
  */
 class NettyFanoutTest {
 
@@ -186,6 +188,41 @@ class NettyFanoutTest {
             Pair p = pairs.get(i);
             assertThat(take(p.received, 2)).containsExactly(text("one"), text("two"));
             // the frames arrived, so the flush that sent them ran; it was the only one
+            assertThat(p.flushes.get() - before[i]).as("flushes of channel " + i).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldShareOneFlushPerChannelAmongTheFanoutsQueuedTogether() throws Exception {
+        List<NettyPeerConnection> conns = connections(1 << 20);
+        int[] before = pairs.stream().mapToInt(p -> p.flushes.get()).toArray();
+        // the other loops wait until both fan-outs are queued on them (as a busy loop would)
+        CountDownLatch queued = new CountDownLatch(1);
+        Set<EventLoop> others = new HashSet<>();
+        pairs.forEach(p -> others.add(p.child.eventLoop()));
+        others.remove(home);
+        for (EventLoop other : others) {
+            other.execute(() -> {
+                try {
+                    queued.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        home.submit(() -> {
+            for (String n : List.of("one", "two")) {
+                Fanout out = meshLoop.fanout();
+                for (NettyPeerConnection c : conns) {
+                    out.send(c, json(n));
+                }
+                out.finish();
+            }
+            queued.countDown();
+        }).sync();
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            assertThat(take(p.received, 2)).containsExactly(text("one"), text("two"));
             assertThat(p.flushes.get() - before[i]).as("flushes of channel " + i).isEqualTo(1);
         }
     }
