@@ -39,12 +39,12 @@ import java.util.concurrent.locks.LockSupport;
  * fan-out batching) or through {@link NettyFanout} ({@code batched}), without the broker's routing: one loop of the
  * group plays the mesh loop and writes {@code --per-task} fan-outs per task to {@code --recipients} server-side
  * channels spread over the group's loops; clients on the same loops count the bytes. Prints pushes/s and the process
- * CPU per push. Not a test: run it by hand, both modes in one sitting (ARCHITECTURE "Fan-out batching").
+ * CPU per push. Not a test: run it by hand, both modes in one sitting (docs/BENCHMARKS.md, "Fan-out probe").
  *
  * <pre>
- * ./mvnw -o -q -pl broker-netty -am test-compile
- * ./mvnw -o -q -pl broker-netty dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/probe.cp
- * java -cp broker-netty/target/test-classes:broker-netty/target/classes:$(cat broker-netty/target/probe.cp) \
+ * ./mvnw -B -o -q -pl broker-core,broker-db,broker-netty -am package -DskipTests
+ * java --sun-misc-unsafe-memory-access=allow -cp broker-netty/target/test-classes:broker-netty/target/classes:\
+ *     broker-core/target/classes:broker-netty/target/claudemesh-broker.jar \
  *     dev.claudemesh.broker.netty.pipeline.FanoutProbe --mode batched --transport nio --recipients 99 --loops 2
  * </pre>
  */
