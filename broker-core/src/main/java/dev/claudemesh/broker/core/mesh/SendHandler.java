@@ -176,6 +176,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
         byte[] frame = null;
         byte[] binaryFrame = null; // each encoding at most once, shared by its recipients
         Fanout out = mesh.loop().fanout(); // one hop per socket thread (ARCHITECTURE "Fan-out batching")
+        int pushes = 0;
         for (Lease r : mesh.leases.all()) {
             if (!r.live || !r.visible || r.member.id().equals(l.member.id())
                     || (group != null && !r.inGroup(group))) {
@@ -193,7 +194,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
                             onBehalf == null ? null : onBehalf.subtype());
                 }
                 out.sendEncoded(r.session.conn, binaryFrame);
-                mesh.metrics().pushesTotal.increment();
+                pushes++;
                 continue;
             }
             if (frame == null) {
@@ -202,9 +203,10 @@ final class SendHandler implements MessageHandler<MeshCore> {
                         l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
             out.send(r.session.conn, frame);
-            mesh.metrics().pushesTotal.increment();
+            pushes++;
         }
         out.finish();
+        mesh.metrics().pushesTotal.add(pushes);
         mesh.metrics().messageRouted(priority.wire());
         // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
         mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),

@@ -143,10 +143,12 @@ class FanoutTest {
         }
         int queuedBefore = out.queued;
         int finishesBefore = out.finishes;
+        long pushesBefore = h.metrics.pushesTotal.sum();
         peers.get(0).send(Identities.send("c1", "*", "now", "bm9uY2U=", "Y2lwaGVy"));
         h.loop.runAll();
 
         assertThat(out.queued - queuedBefore).isEqualTo(3);
+        assertThat(h.metrics.pushesTotal.sum() - pushesBefore).isEqualTo(3);
         assertThat(out.finishes - finishesBefore).isEqualTo(1);
         assertThat(out.held).isEmpty();
         assertThat(peers.get(0).pushes()).isEmpty();
