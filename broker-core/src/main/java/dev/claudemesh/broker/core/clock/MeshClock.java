@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.mesh.Ending;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.LeaseListener;
 import dev.claudemesh.broker.core.mesh.MeshContext;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
 import java.math.BigDecimal;
@@ -141,9 +142,11 @@ public final class MeshClock implements LeaseListener {
         JsonNode s = number(speed);
         byte[] frame = mesh.systemEvent("tick", o -> o.beginObject().field("tick", t).field("simTime", sim)
                 .name("speed").value(s).endObject());
+        Fanout out = mesh.loop().fanout();
         for (Lease l : mesh.leases().all()) {
-            mesh.send(l, frame);
+            mesh.send(out, l, frame);
         }
+        out.finish();
     }
 
     /** {@code speed} as a JSON number: an integer without a fraction, else its shortest decimal form. */

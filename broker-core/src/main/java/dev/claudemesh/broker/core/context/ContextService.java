@@ -11,6 +11,7 @@ import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.MeshContext;
 import dev.claudemesh.broker.core.mesh.MeshService;
 import dev.claudemesh.broker.core.mesh.PeerSession;
+import dev.claudemesh.broker.core.port.Fanout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,11 +123,13 @@ public final class ContextService implements MeshService<MeshContext> {
             byte[] push = new JsonOut(96 + share.summary().length()).beginObject().field("type", "state_change")
                     .field("key", "_context:" + peerName).field("value", share.summary())
                     .field("updatedBy", peerName).endObject().toBytes();
+            Fanout out = mesh.loop().fanout();
             for (Lease l : mesh.leases().all()) {
                 if (l != caller) {
-                    mesh.send(l, push);
+                    mesh.send(out, l, push);
                 }
             }
+            out.finish();
         });
     }
 

@@ -6,6 +6,7 @@ import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,12 +165,14 @@ final class LeaseLifecycle {
         journal.audit(m.id(), new AuditEvent.PeerJoined(m.pubkey(), l.groups, l.role, sessionHello ? skey : null,
                 restoredFlag), nowMs);
         byte[] joined = returning ? journal.peerReturned(l, restored, nowMs) : journal.peerJoined(l, nowMs);
+        Fanout out = loop.fanout(); // one hop per socket thread (ARCHITECTURE "Fan-out batching")
         for (Lease other : leases.all()) {
             // a session_hello is announced to every other live lease; a hello to other members' leases only
             if (other != l && other.live && (sessionHello || !other.member.id().equals(m.id()))) {
-                other.session.conn.send(joined);
+                out.send(other.session.conn, joined);
             }
         }
+        out.finish();
         hooks.applyPending(l);
         queues.drain(l, nowMs);
         tell(l, listener -> listener.leaseRegistered(l, false));
@@ -287,11 +290,13 @@ final class LeaseLifecycle {
         }
         if (ending.notifiesPeers()) {
             byte[] left = journal.peerLeft(l, nowMs);
+            Fanout out = loop.fanout();
             for (Lease other : leases.all()) {
                 if (other.live && !other.member.id().equals(l.member.id())) {
-                    other.session.conn.send(left);
+                    out.send(other.session.conn, left);
                 }
             }
+            out.finish();
         }
         tell(l, listener -> listener.leaseEnded(l, ending));
     }

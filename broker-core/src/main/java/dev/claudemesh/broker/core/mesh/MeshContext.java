@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
 import java.util.concurrent.Callable;
@@ -40,6 +41,15 @@ public interface MeshContext {
      * array may go to many leases (encode once for a fan-out); it must not change afterwards.
      */
     void send(Lease to, byte[] frame);
+
+    /**
+     * Like {@link #send(Lease, byte[])}, queued on {@code out} (from {@link MeshLoop#fanout()}, finished by the caller
+     * after its loop over the leases) so that the transport writes the whole fan-out in one hop per socket thread.
+     * The default sends at once.
+     */
+    default void send(Fanout out, Lease to, byte[] frame) {
+        send(to, frame);
+    }
 
     /**
      * Ends {@code lease} through the mesh's one lease-ending path (see {@link Ending}): its socket, if any, is closed

@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,14 @@ final class MeshCore implements MeshContext {
         PeerSession s = to.session;
         if (to.live && s != null) {
             s.conn.send(frame);
+        }
+    }
+
+    @Override
+    public void send(Fanout out, Lease to, byte[] frame) {
+        PeerSession s = to.session;
+        if (to.live && s != null) {
+            out.send(s.conn, frame);
         }
     }
 

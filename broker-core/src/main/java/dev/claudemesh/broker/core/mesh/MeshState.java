@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.RecentSend;
 import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -357,11 +358,13 @@ final class MeshState {
 
     /** Pushes {@code frame} to every live lease of the member {@code memberId} (e.g. {@code profile_updated}). */
     void pushToMember(String memberId, byte[] frame) {
+        Fanout out = loop.fanout();
         for (Lease l : leases.all()) {
             if (l.member.id().equals(memberId)) {
-                core.send(l, frame);
+                core.send(out, l, frame);
             }
         }
+        out.finish();
     }
 
     /** The per-mesh state of the service at {@code index} (tests). */

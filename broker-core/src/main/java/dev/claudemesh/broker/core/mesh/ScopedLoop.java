@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.mesh;
 
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
 import java.util.ArrayList;
@@ -65,6 +66,11 @@ final class ScopedLoop implements MeshLoop {
     @Override
     public boolean inLoop() {
         return loop.inLoop();
+    }
+
+    @Override
+    public Fanout fanout() {
+        return loop.fanout();
     }
 
     /** Cancels every periodic task and disarms every pending one-shot; later timers are no-ops. Idempotent. */

@@ -8,6 +8,7 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.model.StoredMessage;
+import dev.claudemesh.broker.core.port.Fanout;
 
 import java.util.List;
 
@@ -184,6 +185,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         byte[] frame = null;
         byte[] binaryFrame = null; // each encoding at most once, shared by its recipients
+        Fanout out = mesh.loop().fanout(); // one hop per socket thread (ARCHITECTURE "Fan-out batching")
+        int pushes = 0;
         for (Lease r : mesh.leases.all()) {
             if (!r.live || !r.visible || r.member.id().equals(l.member.id())
                     || (group != null && !r.inGroup(group))) {
@@ -200,8 +203,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
                             l.member.pubkey(), l.member.id(), l.displayName,
                             onBehalf == null ? null : onBehalf.subtype());
                 }
-                r.session.conn.sendEncoded(binaryFrame);
-                mesh.metrics().pushesTotal.increment();
+                out.sendEncoded(r.session.conn, binaryFrame);
+                pushes++;
                 continue;
             }
             if (frame == null) {
@@ -209,9 +212,11 @@ final class SendHandler implements MessageHandler<MeshCore> {
                         in.ciphertext, now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(),
                         l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
-            r.session.conn.send(frame);
-            mesh.metrics().pushesTotal.increment();
+            out.send(r.session.conn, frame);
+            pushes++;
         }
+        out.finish();
+        mesh.metrics().pushesTotal.add(pushes);
         mesh.metrics().messageRouted(priority.wire());
         // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
         mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),

@@ -21,4 +21,13 @@ public interface MeshLoop extends Executor {
 
     /** True when the caller runs on this loop's thread. */
     boolean inLoop();
+
+    /**
+     * The {@link Fanout} for a fan-out made on this loop, to be {@link Fanout#finish() finished} before the task that
+     * asked for it ends. A transport may hand out one reused object per loop (no allocation per fan-out); the default
+     * sends every frame at once ({@link Fanout#DIRECT}). <b>Thread:</b> this loop only.
+     */
+    default Fanout fanout() {
+        return Fanout.DIRECT;
+    }
 }

@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.envelope.JsonNode;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.MessageHandler;
 import dev.claudemesh.broker.core.mesh.PeerSession;
+import dev.claudemesh.broker.core.port.Fanout;
 
 /**
  * {@code set_visible} {@code {"visible":false}} (PROTOCOL-MESH §3.2): hides or shows the caller's lease, pushes
@@ -26,11 +27,13 @@ final class SetVisibleHandler implements MessageHandler<PresenceState> {
         l.visible(b.value());
         byte[] event = state.mesh.systemEvent(b.value() ? "peer_visible" : "peer_hidden",
                 o -> o.beginObject().field("name", l.displayName()).field("pubkey", l.routingKey()).endObject());
+        Fanout out = state.mesh.loop().fanout();
         for (Lease other : state.mesh.leases().all()) {
             if (other != l) {
-                state.mesh.send(other, event);
+                state.mesh.send(out, other, event);
             }
         }
+        out.finish();
         from.reply(AckShaped.of(in));
     }
 }

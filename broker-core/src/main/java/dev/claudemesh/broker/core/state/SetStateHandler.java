@@ -8,6 +8,7 @@ import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.MeshContext;
 import dev.claudemesh.broker.core.mesh.MessageHandler;
 import dev.claudemesh.broker.core.mesh.PeerSession;
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.workspace.Rejections;
 import dev.claudemesh.broker.core.workspace.RequestFields;
 import dev.claudemesh.broker.core.workspace.StoredJson;
@@ -61,11 +62,13 @@ final class SetStateHandler implements MessageHandler<SharedState> {
                     } else {
                         mesh.audit(memberId, new AuditEvent.StateSet(key));
                         byte[] change = StateFrames.stateChange(key, value, memberName);
+                        Fanout out = mesh.loop().fanout();
                         for (Lease l : mesh.leases().all()) {
                             if (!l.presenceId().equals(presenceId)) {
-                                mesh.send(l, change);
+                                mesh.send(out, l, change);
                             }
                         }
+                        out.finish();
                     }
                 });
     }

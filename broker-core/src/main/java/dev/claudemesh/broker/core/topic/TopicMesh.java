@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.mesh.Lease;
 import dev.claudemesh.broker.core.mesh.MeshContext;
 import dev.claudemesh.broker.core.mesh.MeshDeletedListener;
+import dev.claudemesh.broker.core.port.Fanout;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,16 +87,18 @@ public final class TopicMesh implements MeshDeletedListener {
     private void deliver(TopicStore.Posted posted, String priority) {
         TopicStore.Message m = posted.message();
         byte[] frame = TopicFrames.push(mesh.meshId(), posted.topic().name(), m, priority);
+        Fanout out = mesh.loop().fanout();
         for (String memberPubkey : posted.recipientMemberPubkeys()) {
             List<Lease> leases = mesh.leases().ofMember(memberPubkey);
             for (int i = 0; i < leases.size(); i++) {
                 Lease l = leases.get(i);
                 if (l.isLive()) {
-                    mesh.send(l, frame);
+                    mesh.send(out, l, frame);
                     mesh.metrics().pushesTotal.increment();
                 }
             }
         }
+        out.finish();
         List<Stream> open = streamsByTopic.get(m.topicId());
         if (open != null) {
             for (Stream s : new ArrayList<>(open)) {

@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.testing;
 
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.LoopProvider;
 import dev.claudemesh.broker.core.port.MeshLoop;
 
@@ -17,6 +18,7 @@ public final class ManualLoop implements MeshLoop, LoopProvider {
     private final ManualClock clock;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final List<Timer> timers = new ArrayList<>();
+    private Fanout fanout = Fanout.DIRECT;
 
     private static final class Timer {
         final Runnable task;
@@ -62,6 +64,16 @@ public final class ManualLoop implements MeshLoop, LoopProvider {
     @Override
     public boolean inLoop() {
         return true;
+    }
+
+    /** What {@link #fanout()} hands out from now on (a test's recording one); {@link Fanout#DIRECT} by default. */
+    public void useFanout(Fanout fanout) {
+        this.fanout = fanout;
+    }
+
+    @Override
+    public Fanout fanout() {
+        return fanout;
     }
 
     /** Runs queued tasks (and tasks they queue) until none is left. */

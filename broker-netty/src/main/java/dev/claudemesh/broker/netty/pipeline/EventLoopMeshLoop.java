@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.netty.pipeline;
 
+import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.LoopProvider;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import io.netty.channel.EventLoop;
@@ -11,10 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link MeshLoop} over a Netty event loop: mesh state shares the loops that serve the sockets. Thread-safe. */
+/**
+ * A {@link MeshLoop} over a Netty event loop: mesh state shares the loops that serve the sockets. Thread-safe, except
+ * {@link #fanout()}, whose batch belongs to the loop.
+ */
 public final class EventLoopMeshLoop implements MeshLoop {
 
     private final EventLoop loop;
+    /** The loop's reused fan-out batch; confined to the loop. */
+    private final NettyFanout fanout = new NettyFanout();
 
     public EventLoopMeshLoop(EventLoop loop) {
         this.loop = loop;
@@ -46,6 +52,12 @@ public final class EventLoopMeshLoop implements MeshLoop {
     @Override
     public boolean inLoop() {
         return loop.inEventLoop();
+    }
+
+    /** The loop's batching {@link NettyFanout}; off the loop (no caller does that) frames are sent one by one. */
+    @Override
+    public Fanout fanout() {
+        return loop.inEventLoop() ? fanout.begin() : Fanout.DIRECT;
     }
 
     /** Hashes a mesh id onto one of the group's loops; the same id always gets the same loop. */

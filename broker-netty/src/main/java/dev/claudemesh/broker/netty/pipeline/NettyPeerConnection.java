@@ -38,6 +38,8 @@ public final class NettyPeerConnection implements PeerConnection {
     private final Runnable flushTask = this::flushNow;
     /** Loop-confined. */
     private boolean flushScheduled;
+    /** Loop-confined: a {@link NettyFanout} batch wrote to this channel and flushes it at the batch's end. */
+    private boolean batchFlushPending;
     private volatile boolean closing;
 
     public NettyPeerConnection(Channel channel, long maxPendingBytes) {
@@ -119,13 +121,48 @@ public final class NettyPeerConnection implements PeerConnection {
         write(utf8Json, null);
     }
 
-    /** Writes on the channel's loop; {@code onDone} (nullable) runs once the frame is written out or dropped. */
+    /** Writes on the channel's loop and arranges the coalesced flush. */
     private void write(byte[] utf8Json, Runnable onDone) {
+        if (writeUnflushed(utf8Json, onDone) && !flushScheduled) {
+            flushScheduled = true;
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    /** True while a close was requested (fan-outs skip the connection, as {@link #sendEncoded} does). */
+    boolean closing() {
+        return closing;
+    }
+
+    /**
+     * Writes {@code frame} (already in {@link #format()}) for a {@link NettyFanout} batch, on the channel's loop; the
+     * channel is flushed by its loop's {@link LoopFlusher}, once for all the batches queued before that flush.
+     */
+    void writeInBatch(byte[] frame) {
+        if (writeUnflushed(frame, null) && !batchFlushPending) {
+            batchFlushPending = true;
+            LoopFlusher.current().add(this);
+        }
+    }
+
+    /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing. On the loop. */
+    void flushBatch() {
+        if (batchFlushPending) {
+            batchFlushPending = false;
+            channel.flush();
+        }
+    }
+
+    /**
+     * Writes on the channel's loop without flushing; {@code onDone} (nullable) runs once the frame is written out or
+     * dropped. Returns true when the frame was written (it then needs a flush).
+     */
+    private boolean writeUnflushed(byte[] utf8Json, Runnable onDone) {
         if (closing || !channel.isActive()) {
             if (onDone != null) {
                 onDone.run();
             }
-            return;
+            return false;
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         if (out != null && out.totalPendingWriteBytes() > maxPendingBytes) {
@@ -136,7 +173,7 @@ public final class NettyPeerConnection implements PeerConnection {
             if (onDone != null) {
                 onDone.run();
             }
-            return;
+            return false;
         }
         WebSocketFrame frame = format == WireFormat.BINARY
                 ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8Json))
@@ -147,10 +184,7 @@ public final class NettyPeerConnection implements PeerConnection {
             // completes when the frame's bytes are in the socket, or fails when the channel closes first
             channel.write(frame).addListener(f -> onDone.run());
         }
-        if (!flushScheduled) {
-            flushScheduled = true;
-            channel.eventLoop().execute(flushTask);
-        }
+        return true;
     }
 
     private void flushNow() {
