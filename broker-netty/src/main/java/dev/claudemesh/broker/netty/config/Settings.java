@@ -58,9 +58,10 @@ public final class Settings {
     public static final Setting<Integer> WRITER_PIPELINE = integer("BROKER_WRITER_PIPELINE", "writerPipeline", 2, 1,
             8, "batches", "durable batches in flight per writer, each its own transaction and connection: the next "
                     + "batch runs its statements while the previous one commits (1 = serial writer)");
-    public static final Setting<Integer> WRITER_LINGER_US = integer("BROKER_WRITER_LINGER_US", "writerLingerUs", 500, 0,
+    public static final Setting<Integer> WRITER_LINGER_US = integer("BROKER_WRITER_LINGER_US", "writerLingerUs", 0, 0,
             100_000, "µs", "how long a durable writer with nothing in flight waits for more ops before it starts a small "
-                    + "batch (0 = never): fewer transactions at low rates, at most this much later acks");
+                    + "batch (0 = never; measured without effect on this project's benchmarks, see docs/BENCHMARKS.md): "
+                    + "at most this much later acks");
     public static final Setting<Integer> BLOCKING_THREADS = integer("BROKER_BLOCKING_THREADS", "blockingThreads", 4,
             1, 256, "", "threads for blocking work of HTTP routes (admin, /join database calls)");
     public static final Setting<Integer> QUEUE_RETENTION_HOURS = integer("QUEUE_RETENTION_HOURS",
