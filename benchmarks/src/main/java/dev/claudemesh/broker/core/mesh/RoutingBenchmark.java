@@ -11,6 +11,7 @@ import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.MeshLoop;
+import dev.claudemesh.broker.core.testing.InlineLoop;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -134,29 +135,6 @@ public class RoutingBenchmark {
         send.targetSpec = "*";
         mesh.handle(sessions[0], send);
         return durable.ops;
-    }
-
-    /** Runs tasks at once on the calling thread; timers never fire (the benchmark needs none). */
-    static final class InlineLoop implements MeshLoop {
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, long delayMs) {
-            return () -> { };
-        }
-
-        @Override
-        public Cancellable scheduleAtFixedRate(Runnable task, long periodMs) {
-            return () -> { };
-        }
-
-        @Override
-        public boolean inLoop() {
-            return true;
-        }
     }
 
     /** Never used: leases are registered directly. */

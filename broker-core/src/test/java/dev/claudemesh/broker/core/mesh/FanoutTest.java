@@ -2,6 +2,7 @@ package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
+import dev.claudemesh.broker.core.testing.InlineLoop;
 import dev.claudemesh.broker.core.port.PeerConnection;
 import dev.claudemesh.broker.core.testing.Identities;
 import org.junit.jupiter.api.Test;
@@ -107,27 +108,7 @@ class FanoutTest {
 
     @Test
     void shouldHandOutTheDirectFanoutFromALoopWithoutOne() {
-        MeshLoop plain = new MeshLoop() {
-            @Override
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            @Override
-            public Cancellable schedule(Runnable task, long delayMs) {
-                return () -> { };
-            }
-
-            @Override
-            public Cancellable scheduleAtFixedRate(Runnable task, long periodMs) {
-                return () -> { };
-            }
-
-            @Override
-            public boolean inLoop() {
-                return true;
-            }
-        };
+        MeshLoop plain = new InlineLoop();
         assertThat(plain.fanout()).isSameAs(Fanout.DIRECT);
         assertThat(new ScopedLoop(plain).fanout()).isSameAs(Fanout.DIRECT);
     }
