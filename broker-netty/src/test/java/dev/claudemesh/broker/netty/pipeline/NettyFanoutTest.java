@@ -184,12 +184,7 @@ class NettyFanoutTest {
             }
             out.finish();
         }).sync();
-        for (int i = 0; i < pairs.size(); i++) {
-            Pair p = pairs.get(i);
-            assertThat(take(p.received, 2)).containsExactly(text("one"), text("two"));
-            // the frames arrived, so the flush that sent them ran; it was the only one
-            assertThat(p.flushes.get() - before[i]).as("flushes of channel " + i).isEqualTo(1);
-        }
+        assertEveryChannelGotOneAndTwoInOneFlush(before);
     }
 
     @Test
@@ -220,11 +215,7 @@ class NettyFanoutTest {
             }
             queued.countDown();
         }).sync();
-        for (int i = 0; i < pairs.size(); i++) {
-            Pair p = pairs.get(i);
-            assertThat(take(p.received, 2)).containsExactly(text("one"), text("two"));
-            assertThat(p.flushes.get() - before[i]).as("flushes of channel " + i).isEqualTo(1);
-        }
+        assertEveryChannelGotOneAndTwoInOneFlush(before);
     }
 
     @Test
@@ -267,5 +258,14 @@ class NettyFanoutTest {
                 .containsExactly("binary " + HexFormat.of().formatHex(BinaryTranscoder.toBinary(json("x"))));
         assertThat(take(pairs.get(2).received, 2)).containsExactly(text("x"), text("end"));
         assertThat(take(pairs.get(3).received, 2)).containsExactly("close 1000", "sentinel");
+    }
+
+    /** Each channel received "one" then "two", and (they arrived, so the flush that sent them ran) one flush only. */
+    private void assertEveryChannelGotOneAndTwoInOneFlush(int[] flushesBefore) throws Exception {
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            assertThat(take(p.received, 2)).containsExactly(text("one"), text("two"));
+            assertThat(p.flushes.get() - flushesBefore[i]).as("flushes of channel " + i).isEqualTo(1);
+        }
     }
 }
