@@ -19,6 +19,7 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.INVITE;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MEMBER;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESH_KEY;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESH_TABLE;
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_DELIVERY;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.PRESENCE;
 import static org.jooq.impl.DSL.count;
@@ -32,7 +33,7 @@ import static org.jooq.impl.DSL.when;
  * <p>Deleting: the tables of the mesh features (state, memory, tasks, topics, API keys, contexts, skills, streams,
  * vault, scheduled messages, peer state) go with the mesh row by their {@code ON DELETE CASCADE}; members, invites and
  * the owner keys (whose keys do not cascade, so that a mesh is never deleted by accident) and the tables of the
- * batched writer (presence, message_queue, audit_log, audit_outbox, which have no foreign keys on purpose, V1) are
+ * batched writer (presence, message_queue, message_delivery, audit_log, audit_outbox: no foreign keys on purpose, V1) are
  * deleted explicitly, all in one transaction. {@link #deleteWriterRows} sweeps the writer's tables once more after a
  * running broker has stopped writing for the mesh.</p>
  *
@@ -107,6 +108,7 @@ final class AdminQueries {
             int invites = tx.deleteFrom(INVITE).where(INVITE.MESH_ID.eq(meshId)).execute();
             tx.deleteFrom(MESH_KEY).where(MESH_KEY.MESH_ID.eq(meshId)).execute();
             int messages = deleteWriterRows(tx, meshId, MESSAGE_QUEUE, MESSAGE_QUEUE.MESH_ID);
+            deleteWriterRows(tx, meshId, MESSAGE_DELIVERY, MESSAGE_DELIVERY.MESH_ID);
             int audit = deleteWriterRows(tx, meshId, AUDIT_LOG, AUDIT_LOG.MESH_ID)
                     + deleteWriterRows(tx, meshId, AUDIT_OUTBOX, AUDIT_OUTBOX.MESH_ID);
             deleteWriterRows(tx, meshId, PRESENCE, PRESENCE.MESH_ID);
@@ -127,6 +129,7 @@ final class AdminQueries {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
             return deleteWriterRows(tx, meshId, MESSAGE_QUEUE, MESSAGE_QUEUE.MESH_ID)
+                    + deleteWriterRows(tx, meshId, MESSAGE_DELIVERY, MESSAGE_DELIVERY.MESH_ID)
                     + deleteWriterRows(tx, meshId, AUDIT_LOG, AUDIT_LOG.MESH_ID)
                     + deleteWriterRows(tx, meshId, AUDIT_OUTBOX, AUDIT_OUTBOX.MESH_ID)
                     + deleteWriterRows(tx, meshId, PRESENCE, PRESENCE.MESH_ID);

@@ -4,6 +4,7 @@ import dev.claudemesh.broker.core.presence.MessageLookup;
 import dev.claudemesh.broker.db.Database;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 
 import javax.sql.DataSource;
@@ -12,10 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_DELIVERY;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.min;
+import static org.jooq.impl.DSL.select;
 
 /**
- * {@link MessageLookup} over {@code mesh.message_queue}: a full id by primary key; a prefix by a primary-key range
+ * {@link MessageLookup} over {@code mesh.message_queue} (delivered: born delivered, or a mark in
+ * {@code message_delivery}, V11): a full id by primary key; a prefix by a primary-key range
  * scan. Every id this broker makes starts with 8 base-36 characters of its creation time (
  * {@link dev.claudemesh.broker.core.Ids}), and {@code message_status} prefixes have at least 8 characters, so a
  * prefix names one millisecond: the query reads the ids between that time prefix and the next one (an index range,
@@ -30,6 +37,10 @@ public final class PgMessageLookup implements MessageLookup {
     private static final int ID_LENGTH = 32;
     private static final int TIME_CHARS = 8;
     private static final String BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+    /** Born delivered, or the earliest delivery mark appended later (V11). */
+    private static final Field<OffsetDateTime> DELIVERED = coalesce(MESSAGE_QUEUE.DELIVERED_AT,
+            field(select(min(MESSAGE_DELIVERY.DELIVERED_AT)).from(MESSAGE_DELIVERY)
+                    .where(MESSAGE_DELIVERY.ID.eq(MESSAGE_QUEUE.ID)))).as("delivered");
 
     private final DSLContext dsl;
 
@@ -61,9 +72,9 @@ public final class PgMessageLookup implements MessageLookup {
         }
         List<QueuedMessage> out = new ArrayList<>(2);
         for (Record r : dsl.select(MESSAGE_QUEUE.ID, MESSAGE_QUEUE.MESH_ID, MESSAGE_QUEUE.TARGET_KEY,
-                        MESSAGE_QUEUE.SENDER_MEMBER_ID, MESSAGE_QUEUE.DELIVERED_AT)
+                        MESSAGE_QUEUE.SENDER_MEMBER_ID, DELIVERED)
                 .from(MESSAGE_QUEUE).where(where).limit(2).fetch()) {
-            OffsetDateTime delivered = r.get(MESSAGE_QUEUE.DELIVERED_AT);
+            OffsetDateTime delivered = r.get(DELIVERED);
             out.add(new QueuedMessage(r.get(MESSAGE_QUEUE.ID), r.get(MESSAGE_QUEUE.MESH_ID),
                     r.get(MESSAGE_QUEUE.TARGET_KEY), r.get(MESSAGE_QUEUE.SENDER_MEMBER_ID),
                     delivered == null ? null : Rows.millis(delivered)));

@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_DELIVERY;
 import static dev.claudemesh.broker.db.jooq.mesh.Tables.MESSAGE_QUEUE;
+import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.selectOne;
 
 /**
  * The boot-time reads of {@link RecoveryStore} over {@code message_queue}: the DMs to deliver and the recent sends of
@@ -35,7 +38,10 @@ public final class PgRecoveryStore implements RecoveryStore {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     }
 
-    /** Loads every undelivered DM with {@code expires_at > nowMs}, oldest first. Blocking; not on an event loop. */
+    /**
+     * Loads every undelivered DM with {@code expires_at > nowMs}, oldest first: not born delivered, and without a
+     * delivery mark in {@code message_delivery} (V11). Blocking; not on an event loop.
+     */
     @Override
     public List<StoredMessage> loadUndelivered(long nowMs) {
         MessageQueue q = MESSAGE_QUEUE;
@@ -47,6 +53,7 @@ public final class PgRecoveryStore implements RecoveryStore {
                 .from(q)
                 .where(q.DELIVERED_AT.isNull())
                 .and(q.EXPIRES_AT.gt(Rows.time(nowMs)))
+                .and(notExists(selectOne().from(MESSAGE_DELIVERY).where(MESSAGE_DELIVERY.ID.eq(q.ID))))
                 .orderBy(q.CREATED_AT, q.ID)
                 .fetch()) {
             out.add(new StoredMessage(r.get(q.ID), r.get(q.MESH_ID), r.get(q.SENDER_MEMBER_ID),

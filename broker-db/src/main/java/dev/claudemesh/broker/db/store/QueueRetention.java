@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -15,14 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Deletes {@code message_queue} rows the broker no longer needs: DMs delivered, or expired, more than the retention
- * period ago. Without it the table only grows (every DM leaves a row), and so does the cost of writing to it.
+ * Deletes {@code message_queue} rows the broker no longer needs: DMs delivered (born delivered, or marked in
+ * {@code message_delivery}, V11), or expired, more than the retention period ago, and the delivery marks older than
+ * that. Without it the tables only grow (every DM leaves a row), and so does the cost of writing to them.
  * Undelivered, unexpired DMs are never touched.
  *
  * <p>Runs on its own daemon thread every {@code periodMs}, never on the writer thread (acks do not wait for it),
  * in chunks of {@link #CHUNK} rows, each its own transaction, so it holds few locks at a time. The rows it deletes
- * are ones the writer no longer updates (a delivery mark of a delivered row keeps the first mark), so the two do not
- * contend. A failed sweep is logged and tried again at the next period. Thread-safe; owns its thread.</p>
+ * are ones the writer no longer touches (marks are appended, never updated), so the two do not contend. A failed sweep is logged and tried again at the next period. Thread-safe; owns its thread.</p>
  */
 public final class QueueRetention implements AutoCloseable {
 
@@ -35,6 +36,17 @@ public final class QueueRetention implements AutoCloseable {
             + "SELECT ctid FROM mesh.message_queue "
             + "WHERE delivered_at < 'epoch'::timestamptz + ? * interval '1 millisecond' "
             + "OR expires_at < 'epoch'::timestamptz + ? * interval '1 millisecond' LIMIT " + CHUNK + "))";
+
+    /**
+     * Delivery marks appended after their DM's batch (V11) older than the cutoff, a chunk of them, with the queue rows
+     * they mark, in one statement (so one transaction: a DM never loses its mark and keeps its row). A mark whose DM
+     * is already gone (expired, or a second mark of the same DM) goes alone. Returns both counts.
+     */
+    private static final String DELETE_MARKED_CHUNK = "WITH m AS (DELETE FROM mesh.message_delivery WHERE ctid = ANY "
+            + "(ARRAY(SELECT ctid FROM mesh.message_delivery "
+            + "WHERE delivered_at < 'epoch'::timestamptz + ? * interval '1 millisecond' LIMIT " + CHUNK + ")) "
+            + "RETURNING id), q AS (DELETE FROM mesh.message_queue q USING m WHERE q.id = m.id RETURNING 1) "
+            + "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM q)";
 
     private final DataSource dataSource;
     private final long retentionMs;
@@ -81,7 +93,8 @@ public final class QueueRetention implements AutoCloseable {
     public long sweep(long nowMs) throws SQLException {
         long cutoff = nowMs - retentionMs;
         long total = 0;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(DELETE_CHUNK)) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(DELETE_CHUNK);
+             PreparedStatement marked = c.prepareStatement(DELETE_MARKED_CHUNK)) {
             c.setAutoCommit(true);
             ps.setLong(1, cutoff);
             ps.setLong(2, cutoff);
@@ -90,6 +103,15 @@ public final class QueueRetention implements AutoCloseable {
                 n = ps.executeUpdate();
                 total += n;
             } while (n == CHUNK);
+            marked.setLong(1, cutoff);
+            long marks;
+            do {
+                try (ResultSet rs = marked.executeQuery()) {
+                    rs.next();
+                    marks = rs.getLong(1);
+                    total += rs.getLong(2);
+                }
+            } while (marks == CHUNK);
         }
         deleted.addAndGet(total);
         sweeps.incrementAndGet();

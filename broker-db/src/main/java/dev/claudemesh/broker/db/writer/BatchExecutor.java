@@ -22,9 +22,9 @@ interface BatchExecutor {
     }
 
     /**
-     * Opens a transaction and runs {@code plan}'s statements in it (queue rows, presence upserts and audit rows first;
-     * then, after {@code barrier} returned, presence disconnects and delivery marks, which must see rows that earlier
-     * batches still in flight insert), without committing it.
+     * Opens a transaction and runs {@code plan}'s statements in it (queue rows, presence upserts, audit rows and
+     * delivery marks first; then, after {@code barrier} returned, presence disconnects, which must see rows that
+     * earlier batches still in flight insert), without committing it.
      *
      * @throws SQLException when a statement or the barrier failed: the transaction is rolled back and closed
      */

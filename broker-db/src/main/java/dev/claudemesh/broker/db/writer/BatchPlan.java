@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * What one batch of ops does to the database, grouped into one statement per kind while keeping the outcome of
- * applying the ops one by one in submission order (the statements run as listed here, except that audit rows go
- * before presence disconnects and delivery marks: they touch another table, and the latter two may have to wait for
- * an earlier pipelined batch, {@link #dependsOn}):
+ * applying the ops one by one in submission order (the statements run as listed here, except that audit rows and
+ * delivery marks go before presence disconnects: they touch other tables, and disconnects may have to wait for an
+ * earlier pipelined batch, {@link #dependsOn}):
  * <ol>
  *   <li>queue inserts first: a delivery mark for a DM always follows its enqueue (the DM is pushed only after
  *       it was submitted), so marks in the same batch find their row. A mark whose DM is enqueued in the same
@@ -25,7 +25,8 @@ import java.util.Set;
  *       would have it);</li>
  *   <li>presence ops are folded per presence id: the last upsert wins, and a disconnect survives only if no upsert
  *       follows it (a multi-row upsert may not touch one row twice anyway);</li>
- *   <li>delivery marks of DMs from earlier batches, the first per id;</li>
+ *   <li>delivery marks of DMs from earlier batches, the first per id, appended to {@code message_delivery} (V11):
+ *       a DM is delivered when its queue row was born delivered or such a mark exists;</li>
  *   <li>audit appends, in submission order (the chain order).</li>
  * </ol>
  * Confined to the writer thread.
@@ -72,16 +73,11 @@ final class BatchPlan {
     }
 
     /**
-     * Whether a presence disconnect or delivery mark of this batch updates a row that {@code earlier} inserts: an
-     * UPDATE does not see another transaction's uncommitted rows, so then this batch's updates must wait until
-     * {@code earlier} committed.
+     * Whether a presence disconnect of this batch updates a row that {@code earlier} inserts: an UPDATE does not see
+     * another transaction's uncommitted rows, so then this batch's updates must wait until {@code earlier} committed.
+     * Delivery marks do not count: they are appended to their own table (V11) and need no row of {@code earlier}.
      */
     boolean dependsOn(BatchPlan earlier) {
-        for (DurableOp.MarkDelivered m : marks) {
-            if (earlier.enqueueById.containsKey(m.messageId())) {
-                return true;
-            }
-        }
         for (String presenceId : disconnectAtMsByPresenceId.keySet()) {
             if (earlier.upserts.containsKey(presenceId)) {
                 return true;

@@ -24,17 +24,18 @@ import static org.jooq.impl.DSL.excluded;
  * The statements of one batch, each bound from a {@link BatchPlan}'s rows inside the caller's transaction. Stateless:
  * the audit rows arrive already chained ({@link AuditRows}, from {@link AuditHeads}).
  *
- * <p>The bulk inserts (queue rows, audit rows) are binary {@code COPY} streams ({@link CopyBuffer}): PostgreSQL's
+ * <p>The bulk inserts (queue rows, delivery marks, audit rows) are binary {@code COPY} streams ({@link CopyBuffer}): PostgreSQL's
  * cheapest way in. COPY has no {@code ON CONFLICT}, so queue rows whose id is already stored (a re-enqueue: the durable
  * log promises that it is ignored, or marks the row when it carries a folded mark) fail the COPY with a unique
  * violation; the executor then rolls back and writes them with {@link #INSERT_MESSAGES}, the idempotent upsert.</p>
  *
- * <p>The hot ones (queue rows, delivery marks, audit rows) are plain SQL with one fixed text whatever the batch size:
+ * <p>The upsert fallback is plain SQL with one fixed text whatever the batch size:
  * the rows travel as one array per column through {@code unnest}, so pgjdbc server-prepares each text once per
  * connection. A jOOQ multi-row {@code VALUES} statement had a new text, hence a new parse and plan, for every row
  * count, and rendering it was most of the writer thread's CPU (docs/ARCHITECTURE.md "Durability"). Presence rows
  * (rare) and the chain-head query stay jOOQ. Epoch milliseconds travel as int8; {@code 'epoch' + ms * interval
- * '1 millisecond'} rebuilds the exact timestamp, so every audit row re-hashes.</p>
+ * '1 millisecond'} rebuilds the exact timestamp. A COPY sends timestamps as microseconds, exact as well, so every
+ * audit row re-hashes.</p>
  */
 final class BatchStatements {
 
@@ -63,14 +64,11 @@ final class BatchStatements {
             + "WHERE message_queue.delivered_at IS NULL AND EXCLUDED.delivered_at IS NOT NULL";
 
     /**
-     * Delivery marks of DMs enqueued in earlier batches, as one statement; the first mark wins (the plan keeps one
-     * mark per id). The join is on the primary key only: a {@code delivered_at IS NULL} condition here matches the
-     * partial index's predicate, and the generic plan of a prepared statement then scanned that whole index (dead
-     * entries included, ~30 ms per batch on a grown table) instead of looking up each id.
+     * Delivery marks of DMs enqueued in earlier batches, appended to {@code message_delivery} by binary COPY (V11): no
+     * row of {@code message_queue} is updated, so a mark needs neither the DM's row nor its batch's commit.
      */
-    static final String MARK_DELIVERED = "UPDATE mesh.message_queue q SET delivered_at = COALESCE(q.delivered_at, "
-            + EPOCH + " + u.d * interval '1 millisecond') "
-            + "FROM unnest(?::varchar[], ?::int8[]) AS u(id, d) WHERE q.id = u.id";
+    static final String COPY_DELIVERIES = "COPY mesh.message_delivery (id, mesh_id, delivered_at) FROM STDIN "
+            + "(FORMAT binary)";
 
     /** Queue rows by binary COPY, in this column order ({@link #copyMessages}). */
     static final String COPY_MESSAGES = "COPY mesh.message_queue (id, mesh_id, sender_member_id, sender_member_pubkey, "
@@ -186,22 +184,20 @@ final class BatchStatements {
         batch.execute();
     }
 
-    static void markDelivered(Connection c, List<DurableOp.MarkDelivered> marks) throws SQLException {
+    /** Appends the marks to {@code message_delivery} by binary COPY (the plan keeps one mark per id). */
+    static void copyDeliveries(Connection c, CopyBuffer copy, CopyBuffer.Sender sender,
+                               List<DurableOp.MarkDelivered> marks) throws SQLException {
         if (marks.isEmpty()) {
             return;
         }
-        int n = marks.size();
-        String[] ids = new String[n];
-        Long[] at = new Long[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = Rows.clean(marks.get(i).messageId());
-            at[i] = marks.get(i).deliveredAtMs();
+        copy.start();
+        for (DurableOp.MarkDelivered m : marks) {
+            copy.row(3);
+            copy.text(Rows.clean(m.messageId()));
+            copy.text(Rows.clean(m.meshId()));
+            copy.timestamp(m.deliveredAtMs());
         }
-        try (PreparedStatement ps = c.prepareStatement(MARK_DELIVERED)) {
-            ps.setArray(1, c.createArrayOf("varchar", ids));
-            ps.setArray(2, c.createArrayOf("int8", at));
-            ps.executeUpdate();
-        }
+        copy.copyIn(c, COPY_DELIVERIES, sender);
     }
 
     /** Writes {@code rows} by binary COPY; throws a unique violation (23505) when an id is already stored. */

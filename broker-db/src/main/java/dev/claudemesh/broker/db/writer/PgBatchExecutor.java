@@ -16,8 +16,8 @@ import java.util.Objects;
 
 /**
  * Applies a batch to PostgreSQL: one connection from the pool, one transaction, {@link BatchStatements} in the order
- * {@link BatchPlan} requires (queue rows, presence upserts, audit rows; then, past the barrier, presence disconnects
- * and delivery marks), then COMMIT. {@link #execute} runs on the writer thread, the returned transaction's commit on
+ * {@link BatchPlan} requires (queue rows, presence upserts, audit rows, delivery marks; then, past the barrier,
+ * presence disconnects), then COMMIT. {@link #execute} runs on the writer thread, the returned transaction's commit on
  * whichever thread holds it; does not own the {@link DataSource}.
  */
 final class PgBatchExecutor implements BatchExecutor {
@@ -53,13 +53,14 @@ final class PgBatchExecutor implements BatchExecutor {
                 BatchStatements.copyAudits(c, copy, copySender, heads.chain(plan.audits,
                         meshId -> BatchStatements.chainHead(tx, meshId)));
             }
-            if (!plan.disconnectAtMsByPresenceId.isEmpty() || !plan.marks.isEmpty()) {
+            // delivery marks are appended (V11): they need no row of an earlier batch, so they go before the barrier
+            BatchStatements.copyDeliveries(c, copy, copySender, plan.marks);
+            if (!plan.disconnectAtMsByPresenceId.isEmpty()) {
                 // an UPDATE does not see rows that another, uncommitted transaction inserted: a pipelined batch
                 // waits here until the batches that insert the rows it updates committed
                 barrier.await();
             }
             BatchStatements.disconnectPresences(tx, plan.disconnectAtMsByPresenceId);
-            BatchStatements.markDelivered(c, plan.marks);
         } catch (SQLException e) {
             evictIfBroken(c, e);
             rollbackAndClose(c, e);

@@ -76,6 +76,7 @@ class MeshAdminIT {
         exec("INSERT INTO mesh.message_queue (id, mesh_id, target_key, priority, nonce, ciphertext, created_at, "
                 + "expires_at) VALUES (?, ?, ?, 'now', 'bm9uY2U=', 'Y2lwaGVy', now(), now() + interval '1 day')",
                 Ids.newId(), meshId, a.pubkey());
+        exec("INSERT INTO mesh.message_delivery (id, mesh_id, delivered_at) VALUES (?, ?, now())", Ids.newId(), meshId);
         exec("INSERT INTO mesh.presence (id, mesh_id, member_id, connected_at) VALUES (?, ?, ?, now())",
                 Ids.newId(), meshId, a.id());
         exec("INSERT INTO mesh.audit_log (mesh_id, event_type, payload_canonical, created_at, prev_hash, hash) "
@@ -159,7 +160,8 @@ class MeshAdminIT {
                 tables.add(rs.getString(1));
             }
         }
-        assertThat(tables).contains("member", "invite", "mesh_key", "presence", "message_queue", "audit_log",
+        assertThat(tables).contains("member", "invite", "mesh_key", "presence", "message_queue", "message_delivery",
+                "audit_log",
                 "audit_outbox", "state", "topic");
         for (String t : tables) {
             out.put(t, count("SELECT count(*) FROM mesh." + t + " WHERE mesh_id = '" + meshId + "'"));

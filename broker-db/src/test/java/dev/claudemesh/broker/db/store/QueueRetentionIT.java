@@ -67,10 +67,13 @@ class QueueRetentionIT {
 
         assertThat(idsOf(meshId)).containsExactlyInAnyOrder(deliveredRecently.messageId(),
                 expiredRecently.messageId(), live.messageId());
+        // the marks were appended to message_delivery (V11): the old one went with its DM, the recent one stays
+        assertThat(markedIdsOf(meshId)).containsExactly(deliveredRecently.messageId());
         assertThat(retention.sweep(NOW)).isZero();
         // A day later the recent ones are old too; the live DM (expiring at NOW + 1 day) stays until a day after.
         assertThat(retention.sweep(NOW + DAY_MS)).isEqualTo(2);
         assertThat(idsOf(meshId)).containsExactly(live.messageId());
+        assertThat(markedIdsOf(meshId)).isEmpty();
         assertThat(retention.deletedRows()).isEqualTo(4);
         assertThat(retention.sweeps()).isEqualTo(3);
     }
@@ -91,9 +94,41 @@ class QueueRetentionIT {
         assertThat(idsOf(meshId)).isEmpty();
     }
 
+    @Test
+    void shouldDeleteMoreMarkedRowsThanOneChunkInOneSweep() throws SQLException {
+        String meshId = Ids.newId();
+        int rows = QueueRetention.CHUNK + 17;
+        try (PgDurableLog log = PgDurableLog.start(db.dataSource(), WriterConfig.defaults())) {
+            List<StoredMessage> sent = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                StoredMessage m = message(meshId, NOW - 3 * DAY_MS, NOW + 4 * DAY_MS);
+                sent.add(m);
+                log.submit(new DurableOp.EnqueueMessage(m));
+            }
+            assertThat(log.flush(60_000)).isTrue();
+            for (StoredMessage m : sent) {
+                log.submit(new DurableOp.MarkDelivered(meshId, m.messageId(), NOW - 2 * DAY_MS));
+            }
+            assertThat(log.flush(60_000)).isTrue();
+        }
+        assertThat(markedIdsOf(meshId)).hasSize(rows);
+
+        assertThat(new QueueRetention(db.dataSource(), DAY_MS).sweep(NOW)).isEqualTo(rows);
+
+        assertThat(idsOf(meshId)).isEmpty();
+        assertThat(markedIdsOf(meshId)).isEmpty();
+    }
+
+    private static List<String> markedIdsOf(String meshId) throws SQLException {
+        return idsOf("SELECT id FROM mesh.message_delivery WHERE mesh_id = ?", meshId);
+    }
+
     private static List<String> idsOf(String meshId) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT id FROM mesh.message_queue WHERE mesh_id = ?")) {
+        return idsOf("SELECT id FROM mesh.message_queue WHERE mesh_id = ?", meshId);
+    }
+
+    private static List<String> idsOf(String sql, String meshId) throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, meshId);
             List<String> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {

@@ -116,14 +116,18 @@ class PgDurableLogIT {
                 Pending.of(new DurableOp.MarkDelivered(meshId, folded.messageId(), NOW + 999), null),
                 Pending.of(new DurableOp.EnqueueMessage(later), null)));
         new PgBatchExecutor(db.dataSource()).apply(sameBatch, new AuditHeads());
-        // A later batch: an UPDATE of the committed row; a re-enqueue of a committed, undelivered id carrying a
-        // folded mark marks it too.
+        // A later batch: a row appended to message_delivery (V11), the queue row untouched; a re-enqueue of a
+        // committed, undelivered id carrying a folded mark marks it too.
         log.submit(new DurableOp.MarkDelivered(meshId, later.messageId(), NOW + 456));
         log.submit(new DurableOp.MarkDelivered(meshId, later.messageId(), NOW + 789));
         assertThat(log.flush(30_000)).isTrue();
 
         assertThat(deliveredAt(folded.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 123));
         assertThat(deliveredAt(later.messageId())).isEqualTo(AuditChain.isoMillis(NOW + 456));
+        assertThat(count("SELECT count(*) FROM mesh.message_queue WHERE id = ? AND delivered_at IS NULL",
+                later.messageId())).as("the queue row is not updated").isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM mesh.message_delivery WHERE id = ? AND mesh_id = ?",
+                later.messageId(), meshId)).as("the mark is appended").isBetween(1L, 2L);
         assertThat(undeliveredOf(meshId, NOW)).isEmpty();
         // Born delivered: its payload is not stored (nothing will push it again); marked later: the row keeps it.
         assertThat(payload(folded.messageId())).isEqualTo(List.of("", ""));
@@ -132,6 +136,9 @@ class PgDurableLogIT {
         assertThat(new PgMessageLookup(db.dataSource()).find(meshId, folded.messageId()))
                 .containsExactly(new MessageLookup.QueuedMessage(folded.messageId(), meshId, target,
                         folded.senderMemberId(), NOW + 123));
+        assertThat(new PgMessageLookup(db.dataSource()).find(meshId, later.messageId()))
+                .containsExactly(new MessageLookup.QueuedMessage(later.messageId(), meshId, target,
+                        later.senderMemberId(), NOW + 456));
 
         StoredMessage again = message(meshId, target, "AA==", "Aw==", NOW, NOW + WEEK_MS);
         log.submit(new DurableOp.EnqueueMessage(again));
@@ -154,10 +161,22 @@ class PgDurableLogIT {
         }
     }
 
+    private static long count(String sql, String... args) throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     private static String deliveredAt(String messageId) throws SQLException {
         try (Connection c = db.dataSource().getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT to_char(delivered_at AT TIME ZONE 'UTC', "
-                     + "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM mesh.message_queue WHERE id = ?")) {
+                     + "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM mesh.message_queue_status WHERE id = ?")) {
             ps.setString(1, messageId);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();

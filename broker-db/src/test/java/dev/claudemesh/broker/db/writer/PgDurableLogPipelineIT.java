@@ -99,7 +99,7 @@ class PgDurableLogPipelineIT {
         assertThat(order).containsExactlyElementsOf(submitted);
         assertThat(invisibleInCallback).as("a callback ran before its row was visible").isEmpty();
         assertThat(count("SELECT count(*) FROM mesh.message_queue WHERE mesh_id = ANY(?)", meshes)).isEqualTo(SENDS);
-        assertThat(count("SELECT count(*) FROM mesh.message_queue WHERE mesh_id = ANY(?) AND delivered_at IS NULL",
+        assertThat(count("SELECT count(*) FROM mesh.message_queue_status WHERE mesh_id = ANY(?) AND delivered_at IS NULL",
                 meshes)).as("every DM but the last two marked").isEqualTo(2);
         assertThat(count("SELECT count(*) FROM mesh.presence WHERE mesh_id = ANY(?) AND disconnected_at IS NULL",
                 meshes)).as("every presence but the last disconnected").isEqualTo(1);

@@ -93,7 +93,7 @@ class BinaryProtocolIT {
         assertThat(binPush.json()).contains("\"senderPubkey\":\"" + json.key() + "\"").contains("\"senderName\":\"n-b\"");
 
         bin.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"j1\",\"brokerMessageId\":\"" + id2 + "\"}");
-        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id2
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + id2
                 + "' and delivered_at is not null", 1);
         bin.ws().close();
         json.ws().close();

@@ -46,7 +46,7 @@ final class Bystanders implements AutoCloseable {
                 .contains("\"senderPubkey\":\"" + a.key() + "\"");
         b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"" + id + "\",\"brokerMessageId\":\"" + messageId
                 + "\"}");
-        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + messageId
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + messageId
                 + "' and delivered_at is not null", 1);
     }
 

@@ -250,7 +250,7 @@ class DatabaseOutageIT {
     }
 
     private static long countUndelivered(String jdbcUrl) throws Exception {
-        return Sql.count(jdbcUrl, "select count(*) from mesh.message_queue where delivered_at is null");
+        return Sql.count(jdbcUrl, "select count(*) from mesh.message_queue_status where delivered_at is null");
     }
 
     private static long countUndeliveredQuietly(String jdbcUrl) {

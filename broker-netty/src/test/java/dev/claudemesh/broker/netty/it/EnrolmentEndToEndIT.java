@@ -56,7 +56,7 @@ class EnrolmentEndToEndIT {
             String push = b.ws().await("\"messageId\":\"" + messageId + "\"");
             assertThat(push).contains("\"senderPubkey\":\"" + a.key() + "\"").contains("\"ciphertext\":\"" + CT + "\"");
             b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"dm1\",\"brokerMessageId\":\"" + messageId + "\"}");
-            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + messageId
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + messageId
                     + "' and delivered_at is not null", 1);
 
             // and back

@@ -175,7 +175,7 @@ class HostileAuthIT {
             // fence: frames are handled in order, and a later DM's durable ack means earlier writes are committed
             mallory.ws().send(Identities.send("fence", alice.key(), "now", NONCE, CT));
             mallory.ws().await("\"id\":\"fence\"");
-            assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '"
+            assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '"
                     + messageId + "' and delivered_at is null")).isEqualTo(1);
             // still Bob's: it is pushed to him again after his reconnect, and his own ack lands
             bob.ws().abort();
@@ -184,7 +184,7 @@ class HostileAuthIT {
             again.awaitType("hello_ack");
             assertThat(again.await("\"messageId\":\"" + messageId + "\"")).contains("\"ciphertext\":\"" + CT + "\"");
             again.send("{\"type\":\"client_ack\",\"brokerMessageId\":\"" + messageId + "\"}");
-            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + messageId
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + messageId
                     + "' and delivered_at is not null", 1);
             again.close();
         } finally {

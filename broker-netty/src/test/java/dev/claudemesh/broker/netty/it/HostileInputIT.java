@@ -591,11 +591,11 @@ class HostileInputIT {
         }
         tests.add(DynamicTest.dynamicTest("the pushed DM is still undelivered, then a correct client_ack lands",
                 () -> {
-                    assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '"
+                    assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '"
                             + pushedId + "' and delivered_at is null")).isEqualTo(1);
                     a.attacker().ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"pushed\","
                             + "\"brokerMessageId\":\"" + pushedId + "\"}");
-                    Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + pushedId
+                    Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + pushedId
                             + "' and delivered_at is not null", 1);
                     a.close();
                 }));

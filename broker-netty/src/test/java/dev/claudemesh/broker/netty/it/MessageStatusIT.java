@@ -86,7 +86,7 @@ class MessageStatusIT {
     }
 
     private void awaitRow(String id, boolean delivered) throws Exception {
-        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id + "' and "
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + id + "' and "
                 + "delivered_at is " + (delivered ? "not null" : "null"), 1);
     }
 

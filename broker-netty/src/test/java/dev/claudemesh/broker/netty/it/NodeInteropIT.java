@@ -33,7 +33,7 @@ class NodeInteropIT {
             String meshId = BrokerFixture.jsonField(out, "meshId");
             String messageId = out.replaceAll("(?s).*\"dm\":\\{\"messageId\":\"([0-9A-Za-z]{32})\".*", "$1");
             // bob's client_ack reached the broker: the DM is marked delivered in PostgreSQL
-            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where mesh_id = '" + meshId
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where mesh_id = '" + meshId
                     + "' and id = '" + messageId + "' and delivered_at is not null", 1);
         }
     }

@@ -231,7 +231,7 @@ class PresenceIT {
         int pushedBefore = b.ws().all("\"messageId\":\"" + id + "\"").size();
         Eventually.await(WAIT, "a redelivery to bob after carol's client_ack",
                 () -> b.ws().all("\"messageId\":\"" + id + "\"").size() > pushedBefore);
-        assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id
+        assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + id
                 + "' and delivered_at is null")).isEqualTo(1);
         a.ws().close();
         b.ws().close();

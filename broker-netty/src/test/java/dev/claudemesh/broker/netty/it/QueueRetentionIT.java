@@ -54,7 +54,7 @@ class QueueRetentionIT {
         long sweeps = broker.server().retention().sweeps();
         assertThat(DeliveryLedger.await(10_000, () -> broker.server().retention().sweeps() >= sweeps + 3))
                 .as("three more sweeps").isTrue();
-        assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + waiting
+        assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + waiting
                 + "' and delivered_at is null")).isEqualTo(1);
         a.ws().close();
         b.ws().close();

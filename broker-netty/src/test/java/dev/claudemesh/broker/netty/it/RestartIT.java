@@ -57,7 +57,7 @@ class RestartIT {
             String id = jsonField(a.ws().awaitType("ack"), "messageId");
             b.ws().await("\"messageId\":\"" + id + "\"");
             b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"once\",\"brokerMessageId\":\"" + id + "\"}");
-            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + id
+            Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + id
                     + "' and delivered_at is not null", 1);
 
             broker.stop();

@@ -59,7 +59,7 @@ class RoutingIT {
         assertThat(Sql.count(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + messageId + "'"))
                 .isEqualTo(1);
         b.ws().send("{\"type\":\"client_ack\",\"clientMessageId\":\"cm1\",\"brokerMessageId\":\"" + messageId + "\"}");
-        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + messageId
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue_status where id = '" + messageId
                 + "' and delivered_at is not null", 1);
         a.ws().close();
         b.ws().close();

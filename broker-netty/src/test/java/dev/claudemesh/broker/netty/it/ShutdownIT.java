@@ -92,11 +92,11 @@ class ShutdownIT {
                     .doesNotContain("writer did not drain");
 
             // durable state, read after the process is gone
-            assertThat(Sql.string(databaseUrl, "select ciphertext from mesh.message_queue where id = '" + heldId
+            assertThat(Sql.string(databaseUrl, "select ciphertext from mesh.message_queue_status where id = '" + heldId
                     + "' and delivered_at is null")).isEqualTo(CT);
             assertThat(Sql.string(databaseUrl, "select priority from mesh.message_queue where id = '" + heldId
                     + "'")).isEqualTo("next");
-            assertThat(Sql.count(databaseUrl, "select count(*) from mesh.message_queue where id = '" + pushedId
+            assertThat(Sql.count(databaseUrl, "select count(*) from mesh.message_queue_status where id = '" + pushedId
                     + "' and delivered_at is null")).isEqualTo(1);
             assertThat(Sql.count(databaseUrl, "select count(*) from mesh.presence where mesh_id = '" + mesh
                     + "'")).isEqualTo(3);
