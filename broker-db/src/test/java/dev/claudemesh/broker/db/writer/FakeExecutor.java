@@ -59,7 +59,7 @@ final class FakeExecutor implements BatchExecutor {
     private final AtomicInteger rolledBack = new AtomicInteger();
     /** Ids inserted by transactions not committed (yet): invisible to another transaction's UPDATE. */
     private final Set<String> uncommittedIds = new HashSet<>();
-    private final List<String> invisibleMarks = new ArrayList<>();
+    private final List<String> invisibleUpdates = new ArrayList<>();
     private final Semaphore atBarrier = new Semaphore(0);
     private int open;
     private int maxOpen;
@@ -120,7 +120,7 @@ final class FakeExecutor implements BatchExecutor {
         }
     }
 
-    /** Waits (bounded) until a batch reached the barrier before its delivery marks / disconnects. */
+    /** Waits (bounded) until a batch reached the barrier before its presence disconnects. */
     void awaitBarrier(Duration timeout) throws InterruptedException {
         assertThat(atBarrier.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)).as("a batch at its barrier")
                 .isTrue();
@@ -169,35 +169,39 @@ final class FakeExecutor implements BatchExecutor {
             enqueued.add(e.message().messageId());
             folded.add(e.deliveredAtMs());
         }
-        if (!plan.marks.isEmpty() || !plan.disconnectAtMsByPresenceId.isEmpty()) {
+        // as PgBatchExecutor: marks are appended (V11), so only presence disconnects (UPDATEs) wait at the barrier
+        if (!plan.disconnectAtMsByPresenceId.isEmpty()) {
             atBarrier.release();
             barrier.await();
         }
         List<String> marked = plan.marks.stream().map(m -> m.messageId()).toList();
         synchronized (this) {
-            for (String id : marked) {
+            for (String id : plan.disconnectAtMsByPresenceId.keySet()) {
                 if (uncommittedIds.contains(id)) {
-                    invisibleMarks.add(id);
+                    invisibleUpdates.add(id);
                 }
             }
             uncommittedIds.addAll(enqueued);
+            uncommittedIds.addAll(plan.upserts.keySet());
             maxOpen = Math.max(maxOpen, ++open);
             executed++;
             notifyAll();
         }
         Committed c = new Committed(enqueued, folded, marked, List.of(rows.meshIds()), List.of(rows.prevHashes()),
                 List.of(rows.hashes()));
-        return new FakeOpen(c, outcome);
+        return new FakeOpen(c, outcome, List.copyOf(plan.upserts.keySet()));
     }
 
     /** A transaction whose statements "ran": the COMMIT makes its rows visible. */
     private final class FakeOpen implements OpenBatch {
         private final Committed rows;
         private final Outcome outcome;
+        private final List<String> upsertedPresenceIds;
 
-        FakeOpen(Committed rows, Outcome outcome) {
+        FakeOpen(Committed rows, Outcome outcome, List<String> upsertedPresenceIds) {
             this.rows = rows;
             this.outcome = outcome;
+            this.upsertedPresenceIds = upsertedPresenceIds;
         }
 
         @Override
@@ -230,6 +234,7 @@ final class FakeExecutor implements BatchExecutor {
             synchronized (FakeExecutor.this) {
                 open--;
                 uncommittedIds.removeAll(rows.enqueuedIds());
+                uncommittedIds.removeAll(upsertedPresenceIds);
             }
         }
     }
@@ -283,7 +288,8 @@ final class FakeExecutor implements BatchExecutor {
     }
 
     /** Delivery marks that ran while their row's insert was not committed (an UPDATE would have missed them). */
-    synchronized List<String> invisibleMarks() {
-        return List.copyOf(invisibleMarks);
+    /** Presence ids a disconnect UPDATE ran for before the batch that upserted them committed (it would miss). */
+    synchronized List<String> invisibleUpdates() {
+        return List.copyOf(invisibleUpdates);
     }
 }

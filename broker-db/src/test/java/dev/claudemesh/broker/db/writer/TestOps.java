@@ -29,6 +29,11 @@ final class TestOps {
         return new DurableOp.EnqueueMessage(dm(meshId));
     }
 
+    static DurableOp.UpsertPresence upsertPresence(String meshId, String presenceId) {
+        return new DurableOp.UpsertPresence(meshId, presenceId, "m1", "b".repeat(64), "s1", "alice", "/tmp", 1L,
+                "idle", null, NOW);
+    }
+
     /** True when {@code mesh.message_queue} holds a committed row {@code messageId} (the ITs' probe). */
     static boolean rowExists(DataSource ds, String messageId) {
         try (Connection c = ds.getConnection();
