@@ -71,9 +71,9 @@ class MigratorIT {
     @Test
     void shouldCreateTheSchemaTables() throws Exception {
         assertThat(tables(db.dataSource())).containsExactly("api_key", "audit_log", "audit_outbox", "context",
-                "flyway_schema_history", "invite", "member", "memory", "mesh", "mesh_key", "message_queue",
-                "notification", "peer_state", "presence", "scheduled_message", "skill", "state", "stream", "task",
-                "topic", "topic_member", "topic_member_key", "topic_message", "vault_entry");
+                "flyway_schema_history", "invite", "member", "memory", "mesh", "mesh_key", "message_delivery",
+                "message_queue", "message_queue_status", "notification", "peer_state", "presence", "scheduled_message",
+                "skill", "state", "stream", "task", "topic", "topic_member", "topic_member_key", "topic_message", "vault_entry");
     }
 
     @Test

@@ -187,7 +187,6 @@ class PgDurableLogPipelineTest {
         start(WriterConfig.builder());
         db.holdCommits();
         log.submit(TestOps.upsertPresence("mesh", "p1"));
-        dm("mesh");
         db.awaitCommitHeld(WAIT);
 
         log.submit(new DurableOp.DisconnectPresence("mesh", "p1", TestOps.NOW + 5));
