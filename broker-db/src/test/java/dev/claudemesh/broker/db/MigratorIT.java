@@ -73,7 +73,8 @@ class MigratorIT {
         assertThat(tables(db.dataSource())).containsExactly("api_key", "audit_log", "audit_outbox", "context",
                 "flyway_schema_history", "invite", "member", "memory", "mesh", "mesh_key", "message_delivery",
                 "message_queue", "message_queue_status", "notification", "peer_state", "presence", "scheduled_message",
-                "skill", "state", "stream", "task", "topic", "topic_member", "topic_member_key", "topic_message", "vault_entry");
+                "skill", "state", "stream", "task", "topic", "topic_member", "topic_member_key", "topic_message",
+                "vault_entry");
     }
 
     @Test
