@@ -13,7 +13,8 @@
 # JMH_ARGS (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc), JFR (1: record the broker during the first max-dm run),
 # BROKER_JAR (another build of the broker, e.g. an older commit's jar for a before/after with the same generator), LOADGEN_JAR,
 # PROTOCOL (json or binary: the dm and broadcast runs' client protocol), DM_RATE (the open-loop dm rate; default half
-# the max-dm median).
+# the max-dm median), PORT (the broker's, default 17900) and RELAY_PORT (default PORT + 1), so that two sessions can
+# run side by side (their figures are then not comparable, only a check that something works).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,8 +32,8 @@ SKIP=${SKIP:-}
 JMH_ARGS=${JMH_ARGS:--f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc}
 JFR=${JFR:-1}
 OUT=${1:-benchmarks/target/results-$(date +%Y%m%d-%H%M%S)}
-PORT=17900
-RELAY_PORT=17901
+PORT=${PORT:-17900}
+RELAY_PORT=${RELAY_PORT:-$((PORT + 1))}
 TOKEN=bench-token
 BROKER_JAR=${BROKER_JAR:-broker-netty/target/claudemesh-broker.jar}
 PROTOCOL=${PROTOCOL:-json}
