@@ -4,8 +4,9 @@ import dev.claudemesh.broker.core.port.PeerConnection;
 
 /**
  * The socket of the mesh-loop benchmarks: writes nothing, counts frames and bytes (so the JIT keeps the calls) and
- * keeps a reference to the last frame (no copy); a close is recorded, not acted on. Runs tasks on the caller's
- * thread.
+ * keeps the last frame: a reference to an array sent (no copy), or, for {@link #sendEncodedCopy}, a copy into one
+ * reused buffer, as the Netty transport copies into a pooled (recycled, off-heap) buffer. A close is recorded, not
+ * acted on. Runs tasks on the caller's thread.
  */
 public final class BenchConnection implements PeerConnection {
 
@@ -13,7 +14,10 @@ public final class BenchConnection implements PeerConnection {
     private final long id = ++ids;
     public long frames;
     public long bytes;
+    /** The last frame's bytes: {@link #lastLength} of them from index 0. */
     public byte[] last = new byte[0];
+    public int lastLength;
+    private byte[] copyBuffer = new byte[1024];
     /** The code of a close the broker asked for, or null. */
     public Integer closedWith;
 
@@ -32,6 +36,19 @@ public final class BenchConnection implements PeerConnection {
         frames++;
         bytes += utf8Json.length;
         last = utf8Json;
+        lastLength = utf8Json.length;
+    }
+
+    @Override
+    public void sendEncodedCopy(byte[] frame, int offset, int length) {
+        if (copyBuffer.length < length) {
+            copyBuffer = new byte[Math.max(length, copyBuffer.length * 2)];
+        }
+        System.arraycopy(frame, offset, copyBuffer, 0, length);
+        frames++;
+        bytes += length;
+        last = copyBuffer;
+        lastLength = length;
     }
 
     @Override

@@ -115,16 +115,16 @@ public class MeshLoopDmBenchmark {
         if ((id & 1023) == 0) {
             loop.advance(10_000); // lets the idempotency window and timers age as they would at ~100 DMs/s per mesh
         }
-        return aliceConn.last.length + durable.ops;
+        return aliceConn.lastLength + durable.ops;
     }
 
     /** The last frame alice's and bob's sockets got (for the smoke test). */
     String lastToAlice() {
-        return new String(aliceConn.last, StandardCharsets.UTF_8);
+        return new String(aliceConn.last, 0, aliceConn.lastLength, StandardCharsets.UTF_8);
     }
 
     String lastToBob() {
-        return new String(bobConn.last, StandardCharsets.UTF_8);
+        return new String(bobConn.last, 0, bobConn.lastLength, StandardCharsets.UTF_8);
     }
 
     boolean anyClosed() {

@@ -41,9 +41,20 @@ public final class Frames {
 
     /** Successful send ack. */
     public static byte[] ackQueued(Inbound send, String messageId) {
+        return ackQueuedScratch(send, messageId).toBytes();
+    }
+
+    /** {@link #ackQueued} in this thread's scratch writer ({@link JsonOut#scratch()}), not copied out. */
+    public static JsonOut ackQueuedScratch(Inbound send, String messageId) {
+        return ackQueuedScratch(send.hasId, send.idNumeric, send.id, send.clientMessageId, messageId);
+    }
+
+    /** {@link #ackQueuedScratch(Inbound, String)} from the send's fields, taken before its Inbound was reused. */
+    public static JsonOut ackQueuedScratch(boolean hasId, boolean idNumeric, String id, String clientMessageId,
+                                           String messageId) {
         JsonOut o = JsonOut.scratch().beginObject().field("type", "ack");
-        ackId(o, send);
-        return o.field("messageId", messageId).field("queued", true).endObject().toBytes();
+        ackId(o, hasId, idNumeric, id, clientMessageId);
+        return o.field("messageId", messageId).field("queued", true).endObject();
     }
 
     /** Failed send ack. */
@@ -54,16 +65,20 @@ public final class Frames {
     }
 
     private static void ackId(JsonOut o, Inbound send) {
+        ackId(o, send.hasId, send.idNumeric, send.id, send.clientMessageId);
+    }
+
+    private static void ackId(JsonOut o, boolean hasId, boolean idNumeric, String id, String clientMessageId) {
         o.name("id");
-        if (send.hasId && send.idNumeric) {
-            o.value(Long.parseLong(send.id));
-        } else if (send.hasId) {
-            o.value(send.id);
+        if (hasId && idNumeric) {
+            o.value(Long.parseLong(id));
+        } else if (hasId) {
+            o.value(id);
         } else {
             o.nullValue();
         }
-        if (send.clientMessageId != null) {
-            o.field("client_message_id", send.clientMessageId);
+        if (clientMessageId != null) {
+            o.field("client_message_id", clientMessageId);
         }
     }
 
@@ -108,6 +123,11 @@ public final class Frames {
      * key; without one the frame is exactly the core protocol's.
      */
     public static byte[] dmPush(StoredMessage m) {
+        return dmPushScratch(m).toBytes();
+    }
+
+    /** {@link #dmPush} in this thread's scratch writer ({@link JsonOut#scratch()}), not copied out. */
+    public static JsonOut dmPushScratch(StoredMessage m) {
         JsonOut o = JsonOut.scratch();
         o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
                 .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
@@ -123,7 +143,7 @@ public final class Frames {
         if (m.subtype() != null) {
             o.field("subtype", m.subtype());
         }
-        return o.endObject().toBytes();
+        return o.endObject();
     }
 
     /** A multicast push, encoded once for all recipients. */

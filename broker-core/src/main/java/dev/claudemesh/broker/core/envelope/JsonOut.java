@@ -278,6 +278,14 @@ public final class JsonOut {
         buf[len++] = HEX[c & 0xF];
     }
 
+    /**
+     * The writer's own buffer, holding {@link #size()} encoded bytes from index 0: valid until the writer is used
+     * again (for a copy made at once, {@code PeerConnection#sendEncodedCopy}).
+     */
+    public byte[] array() {
+        return buf;
+    }
+
     /** The encoded bytes (a copy trimmed to size). */
     public byte[] toBytes() {
         return Arrays.copyOf(buf, len);

@@ -116,7 +116,7 @@ final class DmQueues {
         dm.claimedAtMs = nowMs;
         claimed.remove(dm.message.messageId());
         claimed.put(dm.message.messageId(), dm);
-        lease.session.conn.sendEncoded(dm.pushFrame(lease.session.conn.format()));
+        dm.push(lease.session.conn);
         metrics.pushesTotal.increment();
     }
 

@@ -3,6 +3,7 @@ package dev.claudemesh.broker.core.mesh;
 import dev.claudemesh.broker.core.envelope.BinaryDecoder;
 import dev.claudemesh.broker.core.envelope.EnvelopeDecoder;
 import dev.claudemesh.broker.core.envelope.EnvelopeReader;
+import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
@@ -59,6 +60,18 @@ public final class PeerSession {
      */
     public void reply(byte[] frame) {
         conn.send(frame);
+    }
+
+    /**
+     * Writes the JSON reply that {@code scratch} holds (a scratch writer, {@link JsonOut#scratch()}, free again when
+     * this returns): copied out by the transport on a JSON socket, converted on a binary one. Any thread.
+     */
+    public void reply(JsonOut scratch) {
+        if (conn.format() == WireFormat.JSON) {
+            conn.sendEncodedCopy(scratch.array(), 0, scratch.size());
+        } else {
+            conn.send(scratch.toBytes());
+        }
     }
 
     /** Writes a reply already encoded in this socket's {@link #format()} (acks of the hot path). Any thread. */

@@ -93,7 +93,7 @@ public final class RoutedSend {
         } else {
             long now = mesh.nowMs();
             mesh.idempotency.committed(mesh.idempotency.remember(idempotencyKey, messageId, nowMs, now));
-            from.reply(Frames.ackQueued(request, messageId));
+            from.reply(Frames.ackQueuedScratch(request, messageId));
         }
         mesh.audit(sender == null ? null : sender.member.id(),
                 new AuditEvent.MessageSent(request.targetSpec, priority.wire()));

@@ -162,12 +162,25 @@ final class SendHandler implements MessageHandler<MeshCore> {
             mesh.journal.enqueue(msg, () -> mesh.loop().execute(() -> onBehalf.outcome().accepted(messageId)));
         } else {
             IdempotencyWindow.Entry idem = mesh.idempotency.remember(idemKey, messageId, now, now);
-            byte[] ack = ackQueued(from, in, messageId);
             // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
-            mesh.journal.enqueue(msg, () -> {
-                from.replyEncoded(ack);
-                mesh.idempotency.committedOnWriter(idem);
-            });
+            if (from.format() == WireFormat.JSON) {
+                // encoded there, in that thread's scratch writer, from the (immutable) fields it needs: the socket's
+                // Inbound is reused by the next frame, and no ack array is kept while the batch commits
+                boolean hasId = in.hasId;
+                boolean idNumeric = in.idNumeric;
+                String id = in.id;
+                String clientMessageId = in.clientMessageId;
+                mesh.journal.enqueue(msg, () -> {
+                    from.reply(Frames.ackQueuedScratch(hasId, idNumeric, id, clientMessageId, messageId));
+                    mesh.idempotency.committedOnWriter(idem);
+                });
+            } else {
+                byte[] ack = BinaryFrames.ackQueued(in, messageId);
+                mesh.journal.enqueue(msg, () -> {
+                    from.replyEncoded(ack);
+                    mesh.idempotency.committedOnWriter(idem);
+                });
+            }
         }
         mesh.journal.audit(l.member.id(), new AuditEvent.MessageSent(target, priority.wire()), now);
     }

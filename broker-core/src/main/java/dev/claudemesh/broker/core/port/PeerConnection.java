@@ -2,6 +2,8 @@ package dev.claudemesh.broker.core.port;
 
 import dev.claudemesh.broker.core.envelope.WireFormat;
 
+import java.util.Arrays;
+
 /**
  * One peer's socket, as the domain sees it. Implemented by the transport (broker-netty).
  * All methods are thread-safe and never block: calls from other threads hop onto the socket's own thread.
@@ -50,6 +52,16 @@ public interface PeerConnection {
      */
     default void sendEncoded(byte[] frame) {
         send(frame);
+    }
+
+    /**
+     * Sends like {@link #sendEncoded(byte[])} the {@code length} bytes of {@code frame} from {@code offset}, copied
+     * before this returns, so the caller may reuse the array at once (a scratch encoder's buffer: the hot path's push
+     * and ack then allocate no array per frame on the heap). The default copies to a new array; the Netty transport
+     * copies into a pooled buffer.
+     */
+    default void sendEncodedCopy(byte[] frame, int offset, int length) {
+        sendEncoded(Arrays.copyOfRange(frame, offset, offset + length));
     }
 
     /** Sends a close frame with {@code code} and {@code reason}, then closes the socket. Idempotent. */

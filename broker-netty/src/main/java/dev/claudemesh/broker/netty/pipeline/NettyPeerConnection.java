@@ -3,6 +3,7 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.envelope.BinaryTranscoder;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.PeerConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -99,6 +100,25 @@ public final class NettyPeerConnection implements PeerConnection {
         }
     }
 
+    /** Copies the frame into a pooled buffer of the channel's allocator at once, on the caller's thread. */
+    @Override
+    public void sendEncodedCopy(byte[] frame, int offset, int length) {
+        if (closing) {
+            return;
+        }
+        ByteBuf payload = channel.alloc().buffer(length);
+        payload.writeBytes(frame, offset, length);
+        if (channel.eventLoop().inEventLoop()) {
+            write(payload);
+        } else {
+            try {
+                channel.eventLoop().execute(() -> write(payload));
+            } catch (RejectedExecutionException e) {
+                payload.release(); // the loop is shutting down: the frame is dropped
+            }
+        }
+    }
+
     @Override
     public void send(byte[] json, Runnable onDone) {
         if (closing) {
@@ -119,6 +139,13 @@ public final class NettyPeerConnection implements PeerConnection {
 
     private void write(byte[] utf8Json) {
         write(utf8Json, null);
+    }
+
+    private void write(ByteBuf payload) {
+        if (writeUnflushed(payload, null) && !flushScheduled) {
+            flushScheduled = true;
+            channel.eventLoop().execute(flushTask);
+        }
     }
 
     /** Writes on the channel's loop and arranges the coalesced flush. */
@@ -158,7 +185,13 @@ public final class NettyPeerConnection implements PeerConnection {
      * dropped. Returns true when the frame was written (it then needs a flush).
      */
     private boolean writeUnflushed(byte[] utf8Json, Runnable onDone) {
+        return writeUnflushed(Unpooled.wrappedBuffer(utf8Json), onDone);
+    }
+
+    /** As above, for a payload buffer this method owns (released when the frame is not written). */
+    private boolean writeUnflushed(ByteBuf payload, Runnable onDone) {
         if (closing || !channel.isActive()) {
+            payload.release();
             if (onDone != null) {
                 onDone.run();
             }
@@ -170,14 +203,15 @@ public final class NettyPeerConnection implements PeerConnection {
                     out.totalPendingWriteBytes(), maxPendingBytes);
             slowConsumerCloses.increment();
             close(1008, "slow_consumer");
+            payload.release();
             if (onDone != null) {
                 onDone.run();
             }
             return false;
         }
         WebSocketFrame frame = format == WireFormat.BINARY
-                ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8Json))
-                : new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
+                ? new BinaryWebSocketFrame(payload)
+                : new TextWebSocketFrame(payload);
         if (onDone == null) {
             channel.write(frame, channel.voidPromise());
         } else {
