@@ -3,6 +3,7 @@ package dev.claudemesh.broker.netty.pipeline;
 import dev.claudemesh.broker.core.envelope.BinaryTranscoder;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.PeerConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -145,6 +146,33 @@ public final class NettyPeerConnection implements PeerConnection {
         }
     }
 
+    /**
+     * Writes a {@link SharedFrame} (a complete frame in {@link #format()}, shared with other recipients) for a
+     * {@link NettyFanout} batch, on the channel's loop, as {@link #writeInBatch(byte[])} does. Takes over the caller's
+     * reference of {@code frame}: the channel writes a duplicate carrying it (released once written or failed), or it
+     * is released here when the frame is dropped. The slow-consumer check counts its bytes as any frame's (header
+     * included, as the encoder's output was).
+     */
+    void writeInBatch(ByteBuf frame) {
+        boolean admitted = false;
+        try {
+            admitted = admit(null);
+        } finally {
+            if (!admitted) {
+                frame.release();
+            }
+        }
+        if (!admitted) {
+            return;
+        }
+        // a duplicate: its own reader index, since each channel's outbound buffer consumes what it writes
+        channel.write(frame.duplicate(), channel.voidPromise());
+        if (!batchFlushPending) {
+            batchFlushPending = true;
+            LoopFlusher.current().add(this);
+        }
+    }
+
     /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing. On the loop. */
     void flushBatch() {
         if (batchFlushPending) {
@@ -158,6 +186,27 @@ public final class NettyPeerConnection implements PeerConnection {
      * dropped. Returns true when the frame was written (it then needs a flush).
      */
     private boolean writeUnflushed(byte[] utf8Json, Runnable onDone) {
+        if (!admit(onDone)) {
+            return false;
+        }
+        WebSocketFrame frame = format == WireFormat.BINARY
+                ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8Json))
+                : new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
+        if (onDone == null) {
+            channel.write(frame, channel.voidPromise());
+        } else {
+            // completes when the frame's bytes are in the socket, or fails when the channel closes first
+            channel.write(frame).addListener(f -> onDone.run());
+        }
+        return true;
+    }
+
+    /**
+     * Whether a frame may be written now, on the channel's loop: not when the connection is closing or closed, nor when
+     * more than {@link #maxPendingBytes} wait for the peer (it is then closed as a slow consumer). When not, runs
+     * {@code onDone} (nullable).
+     */
+    private boolean admit(Runnable onDone) {
         if (closing || !channel.isActive()) {
             if (onDone != null) {
                 onDone.run();
@@ -174,15 +223,6 @@ public final class NettyPeerConnection implements PeerConnection {
                 onDone.run();
             }
             return false;
-        }
-        WebSocketFrame frame = format == WireFormat.BINARY
-                ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8Json))
-                : new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json));
-        if (onDone == null) {
-            channel.write(frame, channel.voidPromise());
-        } else {
-            // completes when the frame's bytes are in the socket, or fails when the channel closes first
-            channel.write(frame).addListener(f -> onDone.run());
         }
         return true;
     }
