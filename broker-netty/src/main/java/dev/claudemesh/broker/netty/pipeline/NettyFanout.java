@@ -4,7 +4,9 @@ import dev.claudemesh.broker.core.envelope.BinaryTranscoder;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.PeerConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,11 @@ import java.util.concurrent.RejectedExecutionException;
  * on the calling thread, into the same FIFO task queue as the tasks of {@link NettyPeerConnection#sendEncoded} from
  * that thread, so a frame sent before the fan-out's {@code finish()} goes out before it and one sent after goes out
  * after it. The calling loop's own channels are written at {@code finish()}, in place, as a direct send would be.</p>
+ *
+ * <p><b>Encoded once:</b> recipients that get the same {@code byte[]} in the same encoding share ONE complete
+ * WebSocket frame ({@link SharedFrame}, from the second such recipient on): each batch entry holds a reference of it
+ * and its channel writes a duplicate, which Netty's frame encoder passes through untouched. The first recipient of an
+ * array, and any frame seen once, take the ordinary path ({@link NettyPeerConnection#writeInBatch(byte[])}).</p>
  *
  * <p><b>Thread:</b> the loop that owns it. The object is reused from one fan-out to the next (no allocation but one
  * task and its two arrays per other loop touched); a fan-out begun while this one is being finished (from a write's
@@ -45,6 +52,9 @@ final class NettyFanout implements Fanout {
     /** The last JSON frame converted for a binary connection and its conversion, within one fan-out. */
     private byte[] lastJson;
     private byte[] lastBinary;
+    /** The payload last queued per encoding and, once a second recipient got it, its frame encoded once. */
+    private final SharedFrame sharedText = new SharedFrame(false);
+    private final SharedFrame sharedBinary = new SharedFrame(true);
 
     /** This object when it is free (an abandoned fan-out is finished first), a fresh one while it is finishing. */
     Fanout begin() {
@@ -87,12 +97,16 @@ final class NettyFanout implements Fanout {
         }
     }
 
+    /** Queues {@code frame} (in {@code c}'s encoding) for {@code c}: as the array, or as a reference of its shared frame. */
     private void queue(NettyPeerConnection c, byte[] frame) {
+        SharedFrame slot = c.format() == WireFormat.BINARY ? sharedBinary : sharedText;
+        ByteBuf shared = slot.share(frame, c.channel().alloc());
+        Object entry = shared != null ? shared : frame;
         EventLoop loop = c.channel().eventLoop();
         if (loop.inEventLoop()) {
-            local.add(c, frame);
+            local.add(c, entry);
         } else {
-            batchFor(loop).add(c, frame);
+            batchFor(loop).add(c, entry);
         }
     }
 
@@ -134,29 +148,35 @@ final class NettyFanout implements Fanout {
                     loops[i].execute(b);
                 } catch (RejectedExecutionException e) {
                     // that loop is shutting down and its sockets with it: the frames are dropped, as a send's would be
+                    b.discard();
                 }
             }
             local.run();
         } finally {
             lastJson = null;
             lastBinary = null;
+            sharedText.clear(); // the entries keep their own references
+            sharedBinary.clear();
             finishing = false;
         }
     }
 
-    /** The frames of one fan-out for the channels of one loop. Filled by the fan-out's thread, run on that loop. */
+    /**
+     * The frames of one fan-out for the channels of one loop. Filled by the fan-out's thread, run on that loop. An entry
+     * is a {@code byte[]} or a {@link SharedFrame} buffer whose reference it owns until its write takes it over.
+     */
     private static final class Batch implements Runnable {
 
         private NettyPeerConnection[] conns;
-        private byte[][] frames;
+        private Object[] frames;
         private int size;
 
         Batch(int capacity) {
             conns = new NettyPeerConnection[capacity];
-            frames = new byte[capacity][];
+            frames = new Object[capacity];
         }
 
-        void add(NettyPeerConnection c, byte[] frame) {
+        void add(NettyPeerConnection c, Object frame) {
             if (size == conns.length) {
                 conns = Arrays.copyOf(conns, size * 2);
                 frames = Arrays.copyOf(frames, size * 2);
@@ -172,18 +192,32 @@ final class NettyFanout implements Fanout {
             int n = size;
             try {
                 for (int i = 0; i < n; i++) {
+                    Object f = frames[i];
+                    frames[i] = null; // handed to the write, which releases a shared frame's reference on every path
                     try {
-                        conns[i].writeInBatch(frames[i]);
+                        if (f instanceof ByteBuf shared) {
+                            conns[i].writeInBatch(shared);
+                        } else {
+                            conns[i].writeInBatch((byte[]) f);
+                        }
                     } catch (RuntimeException e) {
                         // one connection's failure must not cost the others their frame
                         log.error("conn {}: a fan-out write failed", conns[i].id(), e);
                     }
                 }
             } finally {
-                Arrays.fill(conns, 0, n, null);
-                Arrays.fill(frames, 0, n, null);
-                size = 0;
+                discard(); // nothing left unless an Error stopped the loop above
             }
+        }
+
+        /** Drops the entries not written, releasing their references of shared frames. */
+        void discard() {
+            for (int i = 0; i < size; i++) {
+                ReferenceCountUtil.release(frames[i]); // a no-op for a byte[] and for a null (written)
+                frames[i] = null;
+                conns[i] = null;
+            }
+            size = 0;
         }
     }
 }

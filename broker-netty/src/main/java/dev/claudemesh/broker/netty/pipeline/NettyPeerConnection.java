@@ -172,6 +172,33 @@ public final class NettyPeerConnection implements PeerConnection {
         }
     }
 
+    /**
+     * Writes a {@link SharedFrame} (a complete frame in {@link #format()}, shared with other recipients) for a
+     * {@link NettyFanout} batch, on the channel's loop, as {@link #writeInBatch(byte[])} does. Takes over the caller's
+     * reference of {@code frame}: the channel writes a duplicate carrying it (released once written or failed), or it
+     * is released here when the frame is dropped. The slow-consumer check counts its bytes as any frame's (header
+     * included, as the encoder's output was).
+     */
+    void writeInBatch(ByteBuf frame) {
+        boolean admitted = false;
+        try {
+            admitted = admit(null);
+        } finally {
+            if (!admitted) {
+                frame.release();
+            }
+        }
+        if (!admitted) {
+            return;
+        }
+        // a duplicate: its own reader index, since each channel's outbound buffer consumes what it writes
+        channel.write(frame.duplicate(), channel.voidPromise());
+        if (!batchFlushPending) {
+            batchFlushPending = true;
+            LoopFlusher.current().add(this);
+        }
+    }
+
     /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing. On the loop. */
     void flushBatch() {
         if (batchFlushPending) {
@@ -190,8 +217,36 @@ public final class NettyPeerConnection implements PeerConnection {
 
     /** As above, for a payload buffer this method owns (released when the frame is not written). */
     private boolean writeUnflushed(ByteBuf payload, Runnable onDone) {
+        boolean admitted = false;
+        try {
+            admitted = admit(onDone);
+        } finally {
+            if (!admitted) {
+                payload.release();
+            }
+        }
+        if (!admitted) {
+            return false;
+        }
+        WebSocketFrame frame = format == WireFormat.BINARY
+                ? new BinaryWebSocketFrame(payload)
+                : new TextWebSocketFrame(payload);
+        if (onDone == null) {
+            channel.write(frame, channel.voidPromise());
+        } else {
+            // completes when the frame's bytes are in the socket, or fails when the channel closes first
+            channel.write(frame).addListener(f -> onDone.run());
+        }
+        return true;
+    }
+
+    /**
+     * Whether a frame may be written now, on the channel's loop: not when the connection is closing or closed, nor when
+     * more than {@link #maxPendingBytes} wait for the peer (it is then closed as a slow consumer). When not, runs
+     * {@code onDone} (nullable).
+     */
+    private boolean admit(Runnable onDone) {
         if (closing || !channel.isActive()) {
-            payload.release();
             if (onDone != null) {
                 onDone.run();
             }
@@ -203,20 +258,10 @@ public final class NettyPeerConnection implements PeerConnection {
                     out.totalPendingWriteBytes(), maxPendingBytes);
             slowConsumerCloses.increment();
             close(1008, "slow_consumer");
-            payload.release();
             if (onDone != null) {
                 onDone.run();
             }
             return false;
-        }
-        WebSocketFrame frame = format == WireFormat.BINARY
-                ? new BinaryWebSocketFrame(payload)
-                : new TextWebSocketFrame(payload);
-        if (onDone == null) {
-            channel.write(frame, channel.voidPromise());
-        } else {
-            // completes when the frame's bytes are in the socket, or fails when the channel closes first
-            channel.write(frame).addListener(f -> onDone.run());
         }
         return true;
     }

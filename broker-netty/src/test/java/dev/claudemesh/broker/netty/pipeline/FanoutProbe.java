@@ -36,10 +36,12 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The cost of a fan-out through {@link NettyPeerConnection}s, one frame at a time ({@code direct}, the path before
- * fan-out batching) or through {@link NettyFanout} ({@code batched}), without the broker's routing: one loop of the
+ * fan-out batching) or through {@link NettyFanout} ({@code batched}: one array for all recipients, so the frame is
+ * encoded once and shared, {@link SharedFrame}; {@code batched-unshared}: an equal array per recipient, so each goes
+ * through Netty's frame encoder, the batched path before sharing), without the broker's routing: one loop of the
  * group plays the mesh loop and writes {@code --per-task} fan-outs per task to {@code --recipients} server-side
  * channels spread over the group's loops; clients on the same loops count the bytes. Prints pushes/s and the process
- * CPU per push. Not a test: run it by hand, both modes in one sitting (docs/BENCHMARKS.md, "Fan-out probe").
+ * CPU per push. Not a test: run it by hand, the modes alternately in one sitting (docs/BENCHMARKS.md, "Fan-out probe").
  *
  * <pre>
  * ./mvnw -B -o -q -pl broker-core,broker-db,broker-netty -am package -DskipTests
@@ -53,6 +55,9 @@ public final class FanoutProbe {
     private static final int PAYLOAD = 256;
     /** A server frame of {@link #PAYLOAD} bytes on the wire: 2-byte header, 2-byte length, no mask. */
     private static final int WIRE = PAYLOAD + 4;
+    private static final int DIRECT = 0;
+    private static final int BATCHED = 1;
+    private static final int BATCHED_UNSHARED = 2;
 
     private FanoutProbe() {
     }
@@ -75,10 +80,12 @@ public final class FanoutProbe {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        boolean batched = switch (mode) {
-            case "batched" -> true;
-            case "direct" -> false;
-            default -> throw new IllegalArgumentException("--mode: " + mode + " (expected: batched or direct)");
+        int kind = switch (mode) {
+            case "direct" -> DIRECT;
+            case "batched" -> BATCHED;
+            case "batched-unshared" -> BATCHED_UNSHARED;
+            default -> throw new IllegalArgumentException(
+                    "--mode: " + mode + " (expected: direct, batched or batched-unshared)");
         };
         boolean local = switch (transport) {
             case "local" -> true;
@@ -88,13 +95,13 @@ public final class FanoutProbe {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops,
                 local ? LocalIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
-            run(group, local, batched, recipients, perTask, fanouts, mode + "/" + transport);
+            run(group, local, kind, recipients, perTask, fanouts, mode + "/" + transport);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         }
     }
 
-    private static void run(EventLoopGroup group, boolean local, boolean batched, int recipients, int perTask,
+    private static void run(EventLoopGroup group, boolean local, int kind, int recipients, int perTask,
                             long fanouts, String label) throws Exception {
         BlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
         ChannelInitializer<Channel> child = new ChannelInitializer<>() {
@@ -148,12 +155,16 @@ public final class FanoutProbe {
         byte[] frame = new byte[PAYLOAD];
         Arrays.fill(frame, (byte) 'x');
         NettyPeerConnection[] to = conns.toArray(new NettyPeerConnection[0]);
+        byte[][] own = new byte[recipients][]; // equal bytes, distinct arrays: nothing is recognised as shared
+        for (int i = 0; i < recipients; i++) {
+            own[i] = kind == BATCHED_UNSHARED ? frame.clone() : frame;
+        }
         Runnable task = () -> {
             for (int k = 0; k < perTask; k++) {
-                if (batched) {
+                if (kind != DIRECT) {
                     Fanout out = meshLoop.fanout();
-                    for (NettyPeerConnection c : to) {
-                        out.sendEncoded(c, frame);
+                    for (int i = 0; i < to.length; i++) {
+                        out.sendEncoded(to[i], own[i]);
                     }
                     out.finish();
                 } else {
