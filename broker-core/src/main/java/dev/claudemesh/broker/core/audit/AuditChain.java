@@ -32,6 +32,23 @@ public final class AuditChain {
         if (epochMs < 0 || epochMs > MAX_FAST_MS) {
             return ISO_MILLIS.format(Instant.ofEpochMilli(epochMs));
         }
+        byte[] out = new byte[ISO_MILLIS_LENGTH];
+        isoMillisInto(epochMs, out, 0);
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The length of {@link #isoMillis} for a time from year 0 to 9999. */
+    public static final int ISO_MILLIS_LENGTH = 24;
+
+    /**
+     * Writes {@link #isoMillis}'s {@value #ISO_MILLIS_LENGTH} ASCII bytes into {@code out} from {@code at}, without
+     * allocating; returns false (writing nothing) for a time outside years 0–9999, which only {@link #isoMillis}
+     * formats.
+     */
+    public static boolean isoMillisInto(long epochMs, byte[] out, int at) {
+        if (epochMs < 0 || epochMs > MAX_FAST_MS) {
+            return false;
+        }
         // every push and audit event formats one: civil date from days (H. Hinnant's algorithm), no java.time objects
         long days = epochMs / 86_400_000L;
         int msOfDay = (int) (epochMs % 86_400_000L);
@@ -44,22 +61,21 @@ public final class AuditChain {
         int day = (int) (doy - (153 * mp + 2) / 5 + 1);
         int month = (int) (mp < 10 ? mp + 3 : mp - 9);
         int year = (int) (yoe + era * 400 + (month <= 2 ? 1 : 0));
-        byte[] out = new byte[24];
-        digits(out, 0, year, 4);
-        out[4] = '-';
-        digits(out, 5, month, 2);
-        out[7] = '-';
-        digits(out, 8, day, 2);
-        out[10] = 'T';
-        digits(out, 11, msOfDay / 3_600_000, 2);
-        out[13] = ':';
-        digits(out, 14, msOfDay / 60_000 % 60, 2);
-        out[16] = ':';
-        digits(out, 17, msOfDay / 1_000 % 60, 2);
-        out[19] = '.';
-        digits(out, 20, msOfDay % 1_000, 3);
-        out[23] = 'Z';
-        return new String(out, StandardCharsets.ISO_8859_1);
+        digits(out, at, year, 4);
+        out[at + 4] = '-';
+        digits(out, at + 5, month, 2);
+        out[at + 7] = '-';
+        digits(out, at + 8, day, 2);
+        out[at + 10] = 'T';
+        digits(out, at + 11, msOfDay / 3_600_000, 2);
+        out[at + 13] = ':';
+        digits(out, at + 14, msOfDay / 60_000 % 60, 2);
+        out[at + 16] = ':';
+        digits(out, at + 17, msOfDay / 1_000 % 60, 2);
+        out[at + 19] = '.';
+        digits(out, at + 20, msOfDay % 1_000, 3);
+        out[at + 23] = 'Z';
+        return true;
     }
 
     /** 9999-12-31T23:59:59.999Z: the fast path writes four-digit years. */

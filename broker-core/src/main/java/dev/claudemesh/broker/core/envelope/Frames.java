@@ -131,8 +131,8 @@ public final class Frames {
         JsonOut o = JsonOut.scratch();
         o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
                 .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
-                .name("nonce").asciiStringValue(m.nonce()).name("ciphertext").asciiStringValue(m.ciphertext())
-                .field("createdAt", AuditChain.isoMillis(m.createdAtMs()));
+                .name("nonce").asciiStringValue(m.nonce()).name("ciphertext").asciiStringValue(m.ciphertext());
+        isoMillisField(o, "createdAt", m.createdAtMs());
         if (m.clientMessageId() != null) {
             o.field("client_message_id", m.clientMessageId());
         }
@@ -144,6 +144,19 @@ public final class Frames {
             o.field("subtype", m.subtype());
         }
         return o.endObject();
+    }
+
+    /** A per-thread buffer for {@link #isoMillisField}. */
+    private static final ThreadLocal<byte[]> ISO = ThreadLocal.withInitial(() -> new byte[AuditChain.ISO_MILLIS_LENGTH]);
+
+    /** {@code name: isoMillis(ms)} without a String in between (the usual years); the same text either way. */
+    private static void isoMillisField(JsonOut o, String name, long epochMs) {
+        byte[] iso = ISO.get();
+        if (AuditChain.isoMillisInto(epochMs, iso, 0)) {
+            o.name(name).asciiStringValue(iso, 0, AuditChain.ISO_MILLIS_LENGTH);
+        } else {
+            o.field(name, AuditChain.isoMillis(epochMs));
+        }
     }
 
     /** A multicast push, encoded once for all recipients. */

@@ -146,11 +146,16 @@ public final class JsonOut {
 
     /** Writes pre-validated ASCII bytes that need no escaping (base64 text) as a JSON string. */
     public JsonOut asciiStringValue(byte[] ascii) {
+        return asciiStringValue(ascii, 0, ascii.length);
+    }
+
+    /** A string value from {@code length} bytes of {@code ascii} at {@code offset} that need no escaping. */
+    public JsonOut asciiStringValue(byte[] ascii, int offset, int length) {
         comma();
-        ensure(ascii.length + 2);
+        ensure(length + 2);
         buf[len++] = '"';
-        System.arraycopy(ascii, 0, buf, len, ascii.length);
-        len += ascii.length;
+        System.arraycopy(ascii, offset, buf, len, length);
+        len += length;
         buf[len++] = '"';
         needComma = true;
         return this;

@@ -56,4 +56,20 @@ class AuditChainTest {
                     .isEqualTo(reference.format(Instant.ofEpochMilli(ms)));
         }
     }
+
+    @Test
+    void shouldWriteTheSameBytesIntoABufferOrRefuseOutsideFourDigitYears() {
+        byte[] out = new byte[AuditChain.ISO_MILLIS_LENGTH + 3];
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 10_000; i++) {
+            long ms = random.nextLong(0, 253_402_300_800_000L);
+            assertThat(AuditChain.isoMillisInto(ms, out, 3)).isTrue();
+            assertThat(new String(out, 3, AuditChain.ISO_MILLIS_LENGTH, java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("at %d", ms).isEqualTo(AuditChain.isoMillis(ms));
+        }
+        byte[] untouched = out.clone();
+        assertThat(AuditChain.isoMillisInto(-1L, out, 0)).isFalse();
+        assertThat(AuditChain.isoMillisInto(253_402_300_800_000L, out, 0)).isFalse();
+        assertThat(out).isEqualTo(untouched);
+    }
 }
