@@ -208,6 +208,7 @@ public final class LoadGen {
         r.durationS = connector.spanSeconds();
         r.helloLatencyMs = Report.Latency.of(connector.helloLatency());
         r.applyProbes(before, after);
+        r.perMessage(r.hellosOk);
         connector.failures().forEach((k, v) -> r.errorSamples.put(k, v.sum()));
         return r;
     }
