@@ -115,6 +115,9 @@ public final class LoadGen {
                     : i -> o.url();
             String[] helloFrames = null;
             if (s == Options.Scenario.CONNECT_STORM) {
+                for (int w = 1; w <= o.stormWarmups(); w++) {
+                    warmUpStorm(o, transport, runId + "w" + w, uri, w);
+                }
                 // Signed before the clock starts so that the storm measures the broker, not the generator's signing.
                 helloFrames = new String[peers.length];
                 long now = System.currentTimeMillis();
@@ -191,6 +194,28 @@ public final class LoadGen {
                 p.inGroup ? TrafficRun.GROUP_JSON : null);
     }
 
+    /**
+     * One discarded storm of the measured storm's shape on meshes provisioned for it alone, then its peers closed (their
+     * leases go to grace in those meshes, not in the measured ones): the client's connect, upgrade and hello path gets
+     * compiled before the measured storm, so that the generator's JIT does not compete with the broker for the cores
+     * during it (on 2 cores it took half the generator's CPU in the window). Hellos are signed as in the measured storm.
+     */
+    private static void warmUpStorm(Options o, ClientTransport transport, String runId, IntFunction<URI> uri, int n)
+            throws Exception {
+        Topology t = Topology.provision(o.adminUrl(), o.adminToken(), o.peers(), o.meshes(), o.membersPerMesh(), runId);
+        Peer[] peers = peers(o, t, t.meshes.size());
+        String[] signed = new String[peers.length];
+        long now = System.currentTimeMillis();
+        Arrays.parallelSetAll(signed, i -> hello(peers[i], runId, now, o.scenario()));
+        Connector c = new Connector(transport, o.concurrency());
+        List<Peer> all = List.of(peers);
+        c.openAll(all, uri, i -> signed[i], Math.max(o.durationMs(), 1_000));
+        log(String.format(Locale.ROOT, "warm-up storm %d: %d of %d hellos, %.0f/s (discarded)", n, c.ready(),
+                peers.length, c.hellosPerSec()));
+        ClientTransport.closeAll(all, 5_000);
+        Thread.sleep(1_000); // let the broker take the closes before the measured storm starts
+    }
+
     private static Report connectStorm(Options o, Wire wire, Connector connector, List<Peer> peers,
                                        IntFunction<URI> uri, IntFunction<String> hello, BrokerProbe probe)
             throws InterruptedException {
@@ -209,6 +234,7 @@ public final class LoadGen {
         r.helloLatencyMs = Report.Latency.of(connector.helloLatency());
         r.applyProbes(before, after);
         r.perMessage(r.hellosOk);
+        r.stormWarmups = o.stormWarmups();
         connector.failures().forEach((k, v) -> r.errorSamples.put(k, v.sum()));
         return r;
     }

@@ -76,6 +76,8 @@ final class Report {
     long hellosOk;
     long helloFailures;
     double hellosPerSec = Double.NaN;
+    /** connect-storm: discarded warm-up storms run before the measured one ({@code --storm-warmups}). */
+    int stormWarmups;
     Latency helloLatencyMs;
     double heapBeforeMb = Double.NaN;
     double heapAfterMb = Double.NaN;
@@ -161,7 +163,8 @@ final class Report {
             }
         } else {
             row(out, "hellos ok / failed", hellosOk + " / " + helloFailures);
-            row(out, "hellos/s", fmt(hellosPerSec));
+            row(out, "hellos/s", fmt(hellosPerSec) + (stormWarmups > 0 ? " (after " + stormWarmups
+                    + " discarded warm-up storm(s))" : ""));
             row(out, "hello ms p50/p99/p99.9/max", latency(helloLatencyMs));
             if (!Double.isNaN(heapAfterMb)) {
                 row(out, "broker heap before/after MB", fmt(heapBeforeMb) + " / " + fmt(heapAfterMb)
@@ -251,6 +254,7 @@ final class Report {
             g.writeNumberField("hellosOk", hellosOk);
             g.writeNumberField("helloFailures", helloFailures);
             num(g, "hellosPerSec", hellosPerSec);
+            g.writeNumberField("stormWarmups", stormWarmups);
             latency(g, "helloLatencyMs", helloLatencyMs);
             num(g, "heapBeforeMb", heapBeforeMb);
             num(g, "heapAfterMb", heapAfterMb);
