@@ -3,6 +3,7 @@ package dev.claudemesh.broker.bench.loadgen;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -56,7 +57,7 @@ final class ThreadCpu {
                 d.put(k, Math.round(x * 1000) / 1000.0);
             }
         });
-        Map<String, Double> sorted = new java.util.LinkedHashMap<>();
+        Map<String, Double> sorted = new LinkedHashMap<>();
         d.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return sorted;
