@@ -8,21 +8,23 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Reads the broker's resource use: RSS ({@code /proc/PID/status} VmRSS) and CPU time ({@code /proc/PID/stat}
  * utime + stime) when a pid was given, heap in use from {@code /metrics} ({@code jvm_memory_used_bytes{area="heap"}}),
  * and forces a full GC with {@code jcmd PID GC.run} before heap readings when it can. Also reads the generator's
- * own CPU time. Blocking; called from the run's main thread only.
+ * own CPU time, and both processes' CPU by thread group ({@link ThreadCpu}). Blocking; called from the run's main thread only.
  */
 final class BrokerProbe {
 
     /** Linux clock ticks per second (USER_HZ), the unit of /proc/PID/stat times. */
-    private static final double CLOCK_TICKS = 100.0;
+    static final double CLOCK_TICKS = 100.0;
 
     /** One reading; absent values are NaN / -1. */
-    record Sample(long atNanos, double brokerCpuS, long brokerRssBytes, double selfCpuS, double dbCpuS) {
+    record Sample(long atNanos, double brokerCpuS, long brokerRssBytes, double selfCpuS, double dbCpuS,
+                  Map<String, Double> brokerThreads, Map<String, Double> selfThreads) {
     }
 
     private final long pid;
@@ -42,7 +44,8 @@ final class BrokerProbe {
 
     Sample sample() {
         return new Sample(System.nanoTime(), pid > 0 ? cpuSeconds(Long.toString(pid)) : Double.NaN,
-                pid > 0 ? rssBytes(pid) : -1, cpuSeconds("self"), dbPid > 0 ? treeCpuSeconds(dbPid) : Double.NaN);
+                pid > 0 ? rssBytes(pid) : -1, cpuSeconds("self"), dbPid > 0 ? treeCpuSeconds(dbPid) : Double.NaN,
+                pid > 0 ? ThreadCpu.byGroup(Long.toString(pid)) : Map.of(), ThreadCpu.byGroup("self"));
     }
 
     /** CPU time of {@code root} and its direct children (a postmaster and its backends). */

@@ -34,11 +34,15 @@ import java.util.Objects;
  * @param dbPid         PostgreSQL postmaster pid: its and its backends' CPU time is reported too, 0 = none
  * @param membersPerMesh admin provisioning: members per mesh, 0 = one per peer; peers beyond it share members
  *                      (as sessions of one member do)
+ * @param stormWarmups  connect-storm: discarded storms of the same shape, each on freshly provisioned meshes, run in
+ *                      this process before the measured one so that its JIT has compiled the client's hello path;
+ *                      default 1 with {@code adminUrl}, 0 with {@code fixture} (a fixture has no spare identities)
  */
 public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Scenario scenario, int peers,
                       int sizeBytes, double ratePerSec, long durationMs, long warmupMs, long drainMs, long brokerPid,
                       Path json, int meshes, int window, int threads, int concurrency, double groupFraction,
-                      URI metricsUrl, Path fixtureOut, long dbPid, int membersPerMesh, Protocol protocol) {
+                      URI metricsUrl, Path fixtureOut, long dbPid, int membersPerMesh, Protocol protocol,
+                      int stormWarmups) {
 
     /** The scenarios of docs/BENCHMARKS.md. */
     public enum Scenario {
@@ -91,7 +95,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                    --duration 30s [--warmup 5s] [--broker-pid PID] [--json OUT.json]
                    [--meshes M] [--members-per-mesh K] [--window W] [--threads T] [--concurrency C]
                    [--group-fraction F] [--drain 5s]
-                   [--metrics-url http://HOST:PORT/metrics] [--db-pid POSTMASTER_PID]
+                   [--metrics-url http://HOST:PORT/metrics] [--db-pid POSTMASTER_PID] [--storm-warmups K]
               java -jar loadgen.jar relay-server --port P [--threads T]
               java -jar loadgen.jar --url ws://HOST:P/ws --scenario relay --peers N --size BYTES [--rate R] --duration 30s
               java -jar loadgen.jar provision --admin-url URL --admin-token TOKEN --peers N [--meshes M] --out FIXTURE.json
@@ -106,6 +110,9 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                       (docs/BINARY-PROTOCOL.md) and converts at the generator's edge (ProtocolEdge).
             --members-per-mesh K provisions K members per mesh and makes the other peers further sessions of
                       them (fewer admin calls for big idle runs); default: one member per peer.
+            --storm-warmups K (connect-storm): K discarded storms of the same shape on freshly provisioned meshes
+                      before the measured one, in this process, so that the generator's JIT is warm too; default 1
+                      with --admin-url, 0 with --fixture.
             """;
 
     /** Parses the arguments of a run (everything after an optional subcommand). */
@@ -133,6 +140,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         int membersPerMesh = 0;
         long dbPid = 0;
         Protocol protocol = Protocol.JSON;
+        int stormWarmups = -1;
         List<String> a = new ArrayList<>(List.of(args));
         for (int i = 0; i < a.size(); i++) {
             String flag = a.get(i);
@@ -179,6 +187,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
                 case "--members-per-mesh" -> membersPerMesh = positiveInt(flag, v);
                 case "--db-pid" -> dbPid = positiveInt(flag, v);
                 case "--protocol" -> protocol = Protocol.of(v);
+                case "--storm-warmups" -> stormWarmups = nonNegativeInt(flag, v);
                 default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
             }
         }
@@ -211,6 +220,12 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         if (adminUrl != null && adminToken == null) {
             throw new IllegalArgumentException("--admin-url needs --admin-token");
         }
+        if (stormWarmups < 0) {
+            stormWarmups = adminUrl != null ? 1 : 0;
+        } else if (stormWarmups > 0 && adminUrl == null) {
+            throw new IllegalArgumentException("--storm-warmups: " + stormWarmups
+                    + " needs --admin-url (warm-up storms provision their own meshes)");
+        }
         if (meshes == 0) {
             meshes = Math.max(1, (peers + 99) / 100);
         }
@@ -219,7 +234,7 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
         }
         return new Options(url, adminUrl, adminToken, fixture, scenario, peers, size, rate, duration, warmup, drain,
                 pid, json, meshes, window, threads, concurrency, groupFraction, metricsUrl, out, dbPid, membersPerMesh,
-                protocol);
+                protocol, stormWarmups);
     }
 
     /** True when sends are scheduled at a fixed rate (open loop). */
@@ -267,6 +282,18 @@ public record Options(URI url, URI adminUrl, String adminToken, Path fixture, Sc
             return n;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(flag + ": " + v + " (expected: an integer > 0)");
+        }
+    }
+
+    private static int nonNegativeInt(String flag, String v) {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": " + v + " (expected: an integer >= 0)");
         }
     }
 

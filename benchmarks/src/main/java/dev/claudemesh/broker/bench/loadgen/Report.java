@@ -76,6 +76,8 @@ final class Report {
     long hellosOk;
     long helloFailures;
     double hellosPerSec = Double.NaN;
+    /** connect-storm: discarded warm-up storms run before the measured one ({@code --storm-warmups}). */
+    int stormWarmups;
     Latency helloLatencyMs;
     double heapBeforeMb = Double.NaN;
     double heapAfterMb = Double.NaN;
@@ -89,10 +91,16 @@ final class Report {
     double brokerCpuPct = Double.NaN;
     double loadgenCpuS = Double.NaN;
     double dbCpuS = Double.NaN;
-    /** CPU per message in the window: per acked send ({@code dm}: per durable DM), per push for {@code relay}. */
+    /**
+     * CPU per message in the window: per acked send ({@code dm}: per durable DM), per push for {@code relay}, per
+     * verified hello for {@code connect-storm}.
+     */
     double brokerCpuUsPerMsg = Double.NaN;
     double dbCpuUsPerMsg = Double.NaN;
     double loadgenCpuUsPerMsg = Double.NaN;
+    /** CPU seconds in the window by thread group ({@link ThreadCpu}): loops, writer, JIT compilers, GC, … */
+    Map<String, Double> brokerCpuByThreadS = Map.of();
+    Map<String, Double> loadgenCpuByThreadS = Map.of();
     final Map<String, Long> errorSamples = new TreeMap<>();
 
     static Report base(Options o, Wire wire) {
@@ -118,6 +126,8 @@ final class Report {
         brokerRssMb = after.brokerRssBytes() < 0 ? Double.NaN : after.brokerRssBytes() / 1048576.0;
         loadgenCpuS = after.selfCpuS() - before.selfCpuS();
         dbCpuS = after.dbCpuS() - before.dbCpuS();
+        brokerCpuByThreadS = ThreadCpu.delta(before.brokerThreads(), after.brokerThreads());
+        loadgenCpuByThreadS = ThreadCpu.delta(before.selfThreads(), after.selfThreads());
     }
 
     /** Divides the probed CPU seconds by {@code messages} (acked sends; pushes for relay); call after the probes. */
@@ -153,7 +163,8 @@ final class Report {
             }
         } else {
             row(out, "hellos ok / failed", hellosOk + " / " + helloFailures);
-            row(out, "hellos/s", fmt(hellosPerSec));
+            row(out, "hellos/s", fmt(hellosPerSec) + (stormWarmups > 0 ? " (after " + stormWarmups
+                    + " discarded warm-up storm(s))" : ""));
             row(out, "hello ms p50/p99/p99.9/max", latency(helloLatencyMs));
             if (!Double.isNaN(heapAfterMb)) {
                 row(out, "broker heap before/after MB", fmt(heapBeforeMb) + " / " + fmt(heapAfterMb)
@@ -171,8 +182,14 @@ final class Report {
             row(out, "PostgreSQL CPU s (all backends)", fmt(dbCpuS));
         }
         if (!Double.isNaN(brokerCpuUsPerMsg)) {
-            row(out, "CPU us/msg broker/db/loadgen",
+            row(out, isTraffic() ? "CPU us/msg broker/db/loadgen" : "CPU us/hello broker/db/loadgen",
                     fmt(brokerCpuUsPerMsg) + " / " + fmt(dbCpuUsPerMsg) + " / " + fmt(loadgenCpuUsPerMsg));
+        }
+        if (!brokerCpuByThreadS.isEmpty()) {
+            row(out, "broker CPU s by thread", brokerCpuByThreadS.toString());
+        }
+        if (!loadgenCpuByThreadS.isEmpty()) {
+            row(out, "loadgen CPU s by thread", loadgenCpuByThreadS.toString());
         }
         row(out, "client transport / jvm", transport + " / " + jvm);
         for (Map.Entry<String, Long> e : errorSamples.entrySet()) {
@@ -237,6 +254,7 @@ final class Report {
             g.writeNumberField("hellosOk", hellosOk);
             g.writeNumberField("helloFailures", helloFailures);
             num(g, "hellosPerSec", hellosPerSec);
+            g.writeNumberField("stormWarmups", stormWarmups);
             latency(g, "helloLatencyMs", helloLatencyMs);
             num(g, "heapBeforeMb", heapBeforeMb);
             num(g, "heapAfterMb", heapAfterMb);
@@ -252,6 +270,8 @@ final class Report {
             num(g, "brokerCpuUsPerMsg", brokerCpuUsPerMsg);
             num(g, "dbCpuUsPerMsg", dbCpuUsPerMsg);
             num(g, "loadgenCpuUsPerMsg", loadgenCpuUsPerMsg);
+            threads(g, "brokerCpuByThreadS", brokerCpuByThreadS);
+            threads(g, "loadgenCpuByThreadS", loadgenCpuByThreadS);
             g.writeNumberField("systemPushes", systemPushes);
             g.writeNumberField("foreignFrames", foreignFrames);
             g.writeStringField("transport", transport);
@@ -272,6 +292,14 @@ final class Report {
         } else {
             g.writeNumberField(name, Math.round(v * 1000) / 1000.0);
         }
+    }
+
+    private static void threads(JsonGenerator g, String name, Map<String, Double> cpu) throws IOException {
+        g.writeObjectFieldStart(name);
+        for (Map.Entry<String, Double> e : cpu.entrySet()) {
+            g.writeNumberField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
     }
 
     private static void latency(JsonGenerator g, String name, Latency l) throws IOException {

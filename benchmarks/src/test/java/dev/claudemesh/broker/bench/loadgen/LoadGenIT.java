@@ -90,6 +90,26 @@ class LoadGenIT {
     }
 
     @Test
+    void shouldMeasureAStormAfterADiscardedWarmUpStormWithCpuByThread() throws Exception {
+        int port = broker.port();
+        Report r = LoadGen.run(Options.parse("--url", "ws://127.0.0.1:" + port + "/ws",
+                "--admin-url", "http://127.0.0.1:" + port, "--admin-token", TOKEN,
+                "--scenario", "connect-storm", "--peers", "20", "--meshes", "2", "--concurrency", "8",
+                "--duration", "30s", "--threads", "1",
+                "--broker-pid", Long.toString(ProcessHandle.current().pid())));
+
+        assertThat(r.stormWarmups).as("default with --admin-url").isEqualTo(1);
+        assertThat(r.hellosOk).isEqualTo(20);
+        assertThat(r.helloFailures).isZero();
+        assertThat(r.errors).as("errors " + r.errorSamples).isZero();
+        assertThat(r.hellosPerSec).isPositive();
+        assertThat(r.helloLatencyMs.count()).isEqualTo(20);
+        // the broker runs in this JVM: its event loops are among this process's threads, and CPU is per hello
+        assertThat(r.brokerCpuByThreadS).containsKey("broker-loop-N-N");
+        assertThat(r.brokerCpuUsPerMsg).isEqualTo(r.brokerCpuS * 1e6 / 20);
+    }
+
+    @Test
     void shouldRelayEveryFrameOfTheBaseline() throws Exception {
         try (RelayServer relay = RelayServer.start(0, 1)) {
             Report r = LoadGen.run(Options.parse("--url", "ws://127.0.0.1:" + relay.port() + "/ws",
