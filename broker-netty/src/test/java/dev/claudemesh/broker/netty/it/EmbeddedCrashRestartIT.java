@@ -110,7 +110,10 @@ class EmbeddedCrashRestartIT {
         System.out.printf("[reliability] embedded kill -9: restart healthy in %d ms (old PostgreSQL pid %d %s at "
                 + "the restart)%n", healthyMs, firstServer, orphanAtRestart ? "still running" : "already stopped");
         assertThat(healthyMs).as("healthy within a few seconds of the restart").isLessThan(RESTART_HEALTHY_WITHIN_MS);
-        assertThat(alive(firstServer)).as("the old server is gone").isFalse();
+        // the killed broker's watchdog stopped it (or the new broker did, as an orphan): PostgreSQL unlinks
+        // postmaster.pid shortly before its process ends, so under load the new server can be up while the old
+        // process is still ending; it must be gone within a bound, not necessarily at this instant
+        assertThat(awaitGone(firstServer, 30_000)).as("the old server is gone").isTrue();
 
         BrokerFixture.Peer b2 = session(port, bob, bobKey, "b");
         String push = b2.ws().await("\"messageId\":\"" + id + "\"");
