@@ -1,0 +1,13 @@
+#!/bin/sh
+# JMH before/after of the third sitting: benchmarks.jar at 30b4075 (before) and at b1b1ad4 (after), alternated twice,
+# each with -prof gc. Usage: JARS=/work/bench OUT=docs/bench-data/2026-12-03-wave2c/jmh sh compare.sh
+J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+OPTS="--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
+SEL='MeshLoopDmBenchmark|RoutingBenchmark.dmSendAndAck|RoutingBenchmark.broadcast|EnvelopeDecodeBenchmark.decodeSend|EnvelopeDecodeBenchmark.decodeClientAck|WriterBatchBenchmark.writerBatch|PushEncodeBenchmark'
+for r in 1 2; do
+  for v in before after; do
+    jar=$JARS/jmh-30b4075.jar; [ $v = after ] && jar=$JARS/jmh-third.jar
+    $J $OPTS -jar $jar "$SEL" -p leases=100 -p size=256 -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc \
+      -rf json -rff $OUT/$v-r$r.json > $OUT/$v-r$r.txt 2>&1
+  done
+done
