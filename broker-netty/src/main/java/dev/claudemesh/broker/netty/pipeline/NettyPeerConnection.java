@@ -180,15 +180,7 @@ public final class NettyPeerConnection implements PeerConnection {
      * included, as the encoder's output was).
      */
     void writeInBatch(ByteBuf frame) {
-        boolean admitted = false;
-        try {
-            admitted = admit(null);
-        } finally {
-            if (!admitted) {
-                frame.release();
-            }
-        }
-        if (!admitted) {
+        if (!admitOrRelease(frame, null)) {
             return;
         }
         // a duplicate: its own reader index, since each channel's outbound buffer consumes what it writes
@@ -217,15 +209,7 @@ public final class NettyPeerConnection implements PeerConnection {
 
     /** As above, for a payload buffer this method owns (released when the frame is not written). */
     private boolean writeUnflushed(ByteBuf payload, Runnable onDone) {
-        boolean admitted = false;
-        try {
-            admitted = admit(onDone);
-        } finally {
-            if (!admitted) {
-                payload.release();
-            }
-        }
-        if (!admitted) {
+        if (!admitOrRelease(payload, onDone)) {
             return false;
         }
         WebSocketFrame frame = format == WireFormat.BINARY
@@ -238,6 +222,19 @@ public final class NettyPeerConnection implements PeerConnection {
             channel.write(frame).addListener(f -> onDone.run());
         }
         return true;
+    }
+
+    /** {@link #admit}, releasing {@code buf} (owned by the caller until written) when the frame is not admitted. */
+    private boolean admitOrRelease(ByteBuf buf, Runnable onDone) {
+        boolean admitted = false;
+        try {
+            admitted = admit(onDone);
+        } finally {
+            if (!admitted) {
+                buf.release();
+            }
+        }
+        return admitted;
     }
 
     /**
