@@ -212,13 +212,11 @@ final class BatchStatements {
             boolean bornDelivered = row.deliveredAtMs() != null;
             copy.row(16);
             copy.text(Rows.clean(m.messageId()));
-            // the same String objects for every DM of a mesh or sender (Rows.clean returns its argument unless it
-            // holds NUL): encoded once, then copied
-            copy.textOfSender(Rows.clean(m.meshId()));
-            copy.textOfSender(Rows.clean(m.senderMemberId()));
-            copy.textOfSender(Rows.clean(m.senderMemberPubkey()));
-            copy.textOfSender(Rows.clean(m.senderPubkey()));
-            copy.textOfSender(Rows.clean(m.senderName()));
+            copy.text(Rows.clean(m.meshId()));
+            copy.text(Rows.clean(m.senderMemberId()));
+            copy.text(Rows.clean(m.senderMemberPubkey()));
+            copy.text(Rows.clean(m.senderPubkey()));
+            copy.text(Rows.clean(m.senderName()));
             copy.text(Rows.clean(m.targetKey()));
             copy.text(Rows.clean(m.priority()));
             copy.bytes(bornDelivered ? NO_BYTES : m.nonce());
@@ -240,9 +238,9 @@ final class BatchStatements {
         copy.start();
         for (int i = 0; i < rows.size(); i++) {
             copy.row(7);
-            copy.textOfSender(rows.meshIds()[i]);
-            copy.textOfSender(rows.eventTypes()[i]);
-            copy.textOfSender(rows.actorIds()[i]);
+            copy.text(rows.meshIds()[i]);
+            copy.text(rows.eventTypes()[i]);
+            copy.text(rows.actorIds()[i]);
             copy.text(rows.payloads()[i]);
             copy.timestamp(rows.createdAtMs()[i]);
             copy.text(rows.prevHashes()[i]);

@@ -34,10 +34,6 @@ final class CopyBuffer {
 
     private byte[] buf = new byte[INITIAL];
     private int len;
-    /** {@link #textOfSender}'s cache: strings by identity, direct-mapped on their identity hash, with their UTF-8. */
-    private static final int SENDER_SLOTS = 512;
-    private final String[] senderKeys = new String[SENDER_SLOTS];
-    private final byte[][] senderBytes = new byte[SENDER_SLOTS][];
 
     /** Starts a new stream (the header). */
     CopyBuffer start() {
@@ -75,25 +71,6 @@ final class CopyBuffer {
             buf[len++] = (byte) c;
         }
         putIntAt(at, n);
-    }
-
-    /**
-     * A text column whose String object comes back row after row: the mesh id, a sender's member id, keys and name
-     * (the same objects of its lease for every DM it sends). Encoded once per object and copied from then on, instead
-     * of character by character per row; the bytes are exactly {@link #text}'s. Only for such columns: every object
-     * seen here allocates its encoding once.
-     */
-    void textOfSender(String s) {
-        if (s == null) {
-            nul();
-            return;
-        }
-        int slot = System.identityHashCode(s) & (SENDER_SLOTS - 1);
-        if (senderKeys[slot] != s) {
-            senderKeys[slot] = s;
-            senderBytes[slot] = s.getBytes(StandardCharsets.UTF_8);
-        }
-        bytes(senderBytes[slot]);
     }
 
     /** A text column from bytes that are already valid UTF-8 (the broker's base64 ASCII); null is SQL NULL. */
