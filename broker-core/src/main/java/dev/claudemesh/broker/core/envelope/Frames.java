@@ -147,7 +147,8 @@ public final class Frames {
     }
 
     /** A per-thread buffer for {@link #isoMillisField}. */
-    private static final ThreadLocal<byte[]> ISO = ThreadLocal.withInitial(() -> new byte[AuditChain.ISO_MILLIS_LENGTH]);
+    private static final ThreadLocal<byte[]> ISO =
+            ThreadLocal.withInitial(() -> new byte[AuditChain.ISO_MILLIS_LENGTH]);
 
     /** {@code name: isoMillis(ms)} without a String in between (the usual years); the same text either way. */
     private static void isoMillisField(JsonOut o, String name, long epochMs) {

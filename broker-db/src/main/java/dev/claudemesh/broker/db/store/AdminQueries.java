@@ -33,8 +33,8 @@ import static org.jooq.impl.DSL.when;
  * <p>Deleting: the tables of the mesh features (state, memory, tasks, topics, API keys, contexts, skills, streams,
  * vault, scheduled messages, peer state) go with the mesh row by their {@code ON DELETE CASCADE}; members, invites and
  * the owner keys (whose keys do not cascade, so that a mesh is never deleted by accident) and the tables of the
- * batched writer (presence, message_queue, message_delivery, audit_log, audit_outbox: no foreign keys on purpose, V1) are
- * deleted explicitly, all in one transaction. {@link #deleteWriterRows} sweeps the writer's tables once more after a
+ * batched writer (presence, message_queue, message_delivery, audit_log, audit_outbox: no foreign keys on purpose,
+ * V1) are deleted explicitly, all in one transaction. {@link #deleteWriterRows} sweeps the writer's tables once more after a
  * running broker has stopped writing for the mesh.</p>
  *
  * <p>Blocking JDBC; thread-safe; does not own the {@link DataSource}.</p>

@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Runs on its own daemon thread every {@code periodMs}, never on the writer thread (acks do not wait for it),
  * in chunks of {@link #CHUNK} rows, each its own transaction, so it holds few locks at a time. The rows it deletes
- * are ones the writer no longer touches (marks are appended, never updated), so the two do not contend. A failed sweep is logged and tried again at the next period. Thread-safe; owns its thread.</p>
+ * are ones the writer no longer touches (marks are appended, never updated), so the two do not contend. A failed
+ * sweep is logged and tried again at the next period. Thread-safe; owns its thread.</p>
  */
 public final class QueueRetention implements AutoCloseable {
 

@@ -27,7 +27,8 @@ import java.util.function.LongSupplier;
  *       {@code depth} connections per writer.</li>
  *   <li><b>Visibility.</b> An UPDATE does not see rows another transaction inserted but has not committed, so a batch
  *       whose presence disconnects touch rows that a batch still in flight inserts waits, past its inserts, audit
- *       rows and delivery marks (appended, V11), until that batch committed ({@link BatchPlan#dependsOn}, the executor's barrier).
+ *       rows and delivery marks (appended, V11), until that batch committed ({@link BatchPlan#dependsOn}, the
+ *       executor's barrier).
  *       Inserts that conflict with an uncommitted row wait in PostgreSQL for it; nothing waits the other way (the
  *       commit thread only commits), so there is no deadlock.</li>
  *   <li><b>Failure.</b> When a commit fails, every later batch in flight is rolled back, never committed ahead of it
