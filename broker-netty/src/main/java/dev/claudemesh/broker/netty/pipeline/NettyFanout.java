@@ -97,7 +97,7 @@ final class NettyFanout implements Fanout {
         }
     }
 
-    /** Queues {@code frame} (in {@code c}'s encoding) for {@code c}: as the array, or as a reference of its shared frame. */
+    /** Queues {@code frame} (in {@code c}'s encoding) for {@code c}: the array, or a reference of its shared frame. */
     private void queue(NettyPeerConnection c, byte[] frame) {
         SharedFrame slot = c.format() == WireFormat.BINARY ? sharedBinary : sharedText;
         ByteBuf shared = slot.share(frame, c.channel().alloc());
@@ -162,8 +162,8 @@ final class NettyFanout implements Fanout {
     }
 
     /**
-     * The frames of one fan-out for the channels of one loop. Filled by the fan-out's thread, run on that loop. An entry
-     * is a {@code byte[]} or a {@link SharedFrame} buffer whose reference it owns until its write takes it over.
+     * The frames of one fan-out for the channels of one loop. Filled by the fan-out's thread, run on that loop. An
+     * entry is a {@code byte[]} or a {@link SharedFrame} buffer whose reference it owns until its write takes it over.
      */
     private static final class Batch implements Runnable {
 
