@@ -191,7 +191,7 @@ public final class NettyPeerConnection implements PeerConnection {
         }
     }
 
-    /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing. Loop only. */
+    /** Flushes what {@link #writeInBatch} wrote, once; later calls before the next batch write do nothing (loop). */
     void flushBatch() {
         if (batchFlushPending) {
             batchFlushPending = false;
