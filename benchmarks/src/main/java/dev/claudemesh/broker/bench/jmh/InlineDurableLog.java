@@ -7,7 +7,7 @@ import dev.claudemesh.broker.core.port.WriterStats;
 
 /**
  * The durable log of the mesh-loop benchmarks: does what {@code PgDurableLog.submit} does on the caller's thread
- * (the audit event's canonical JSON), then "commits" at once, running the callback. Remembers the last enqueued DM's
+ * (checks the op; an audit event's canonical JSON is the writer thread's), then "commits" at once, running the callback. Remembers the last enqueued DM's
  * id (for a {@code client_ack}) and counts the ops. Keeps nothing else.
  */
 public final class InlineDurableLog implements DurableLog {
@@ -21,7 +21,7 @@ public final class InlineDurableLog implements DurableLog {
         if (op instanceof DurableOp.EnqueueMessage e) {
             lastMessageId = e.message().messageId();
         } else if (op instanceof DurableOp.AppendAudit a) {
-            ops += a.event().canonicalPayload().length();
+            ops += a.event().type().length();
         }
         if (onCommitted != null) {
             onCommitted.run();

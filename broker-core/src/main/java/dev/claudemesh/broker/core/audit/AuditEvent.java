@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * <p>Adding an event: one more record here, writing its keys in ascending order with {@link CanonicalJson} (the
  * writer refuses any other order), and a line in {@code AuditEventTest} that compares it with
- * {@link AuditChain#canonicalJson} of the equivalent map. The hashes of existing events must never change.</p>
+ * {@link AuditChain#canonicalJson} of the equivalent map (and one in its bytes test). The hashes of existing events
+ * must never change.</p>
  */
 public sealed interface AuditEvent {
 
@@ -20,7 +21,17 @@ public sealed interface AuditEvent {
     String type();
 
     /** The canonical JSON of the payload: keys sorted recursively, no whitespace, JSON string escaping. */
-    String canonicalPayload();
+    default String canonicalPayload() {
+        CanonicalJson c = CanonicalJson.writer();
+        writeCanonical(c);
+        return c.text();
+    }
+
+    /**
+     * Writes {@link #canonicalPayload()}'s UTF-8 bytes into {@code out}, which is empty ({@link CanonicalJson#reset}):
+     * the writer thread hashes and stores them from its one reused writer, with no {@code String} per event.
+     */
+    void writeCanonical(CanonicalJson out);
 
     /**
      * A lease was registered: {@code {groups, pubkey, role}}, plus {@code restored} for a {@code hello} lease when a
@@ -52,8 +63,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            CanonicalJson c = CanonicalJson.object().name("groups").beginArray();
+        public void writeCanonical(CanonicalJson out) {
+            CanonicalJson c = out.beginObject().name("groups").beginArray();
             for (GroupRole g : groups) {
                 c.beginObject().field("name", g.name());
                 if (g.role() != null) {
@@ -69,7 +80,7 @@ public sealed interface AuditEvent {
             if (sessionPubkey != null) {
                 c.field("session_pubkey", sessionPubkey).field("via", "session_hello");
             }
-            return c.end();
+            c.endObject();
         }
     }
 
@@ -84,8 +95,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.EMPTY;
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().endObject();
         }
     }
 
@@ -102,8 +113,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("priority", priority).field("targetSpec", targetSpec).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("priority", priority).field("targetSpec", targetSpec).endObject();
         }
     }
 
@@ -119,8 +130,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("reason", reason).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("reason", reason).endObject();
         }
     }
 
@@ -146,8 +157,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("pubkey", pubkey).field("reason", reason).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("pubkey", pubkey).field("reason", reason).endObject();
         }
     }
 
@@ -172,9 +183,9 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("target", target).field("targetPubkey", targetPubkey)
-                    .field("via", via).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("target", target).field("targetPubkey", targetPubkey)
+                    .field("via", via).endObject();
         }
     }
 
@@ -192,9 +203,9 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("target", target).field("targetPubkey", targetPubkey)
-                    .field("via", via).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("target", target).field("targetPubkey", targetPubkey)
+                    .field("via", via).endObject();
         }
     }
 
@@ -216,8 +227,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("pubkey", pubkey).field("role", role).field("via", via).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("pubkey", pubkey).field("role", role).field("via", via).endObject();
         }
     }
 
@@ -240,12 +251,12 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            CanonicalJson c = CanonicalJson.object();
+        public void writeCanonical(CanonicalJson out) {
+            CanonicalJson c = out.beginObject();
             if (cron != null) {
                 c.field("cron", cron);
             }
-            return c.field("scheduledId", scheduledId).field("targetSpec", targetSpec).end();
+            c.field("scheduledId", scheduledId).field("targetSpec", targetSpec).endObject();
         }
     }
 
@@ -261,8 +272,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("scheduledId", scheduledId).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("scheduledId", scheduledId).endObject();
         }
     }
 
@@ -282,8 +293,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("reason", reason).field("scheduledId", scheduledId).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("reason", reason).field("scheduledId", scheduledId).endObject();
         }
     }
 
@@ -302,8 +313,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("topicId", topicId).field("visibility", visibility).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("topicId", topicId).field("visibility", visibility).endObject();
         }
     }
 
@@ -321,9 +332,9 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("memberId", memberId).field("role", role).field("topicId", topicId)
-                    .end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("memberId", memberId).field("role", role).field("topicId", topicId)
+                    .endObject();
         }
     }
 
@@ -340,8 +351,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("memberId", memberId).field("topicId", topicId).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("memberId", memberId).field("topicId", topicId).endObject();
         }
     }
 
@@ -358,12 +369,12 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            CanonicalJson c = CanonicalJson.object().name("capabilities").beginArray();
+        public void writeCanonical(CanonicalJson out) {
+            CanonicalJson c = out.beginObject().name("capabilities").beginArray();
             for (String cap : capabilities) {
                 c.value(cap);
             }
-            return c.endArray().field("keyId", keyId).end();
+            c.endArray().field("keyId", keyId).endObject();
         }
     }
 
@@ -379,8 +390,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("keyId", keyId).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("keyId", keyId).endObject();
         }
     }
 
@@ -398,8 +409,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("name", name).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("name", name).endObject();
         }
     }
 
@@ -415,8 +426,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("name", name).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("name", name).endObject();
         }
     }
 
@@ -432,8 +443,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("name", name).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("name", name).endObject();
         }
     }
 
@@ -454,8 +465,8 @@ public sealed interface AuditEvent {
         }
 
         @Override
-        public String canonicalPayload() {
-            return CanonicalJson.object().field("key", key).end();
+        public void writeCanonical(CanonicalJson out) {
+            out.beginObject().field("key", key).endObject();
         }
     }
 
@@ -468,6 +479,11 @@ public sealed interface AuditEvent {
         public Canonical {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(canonicalPayload, "canonicalPayload");
+        }
+
+        @Override
+        public void writeCanonical(CanonicalJson out) {
+            out.raw(canonicalPayload);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditHasher;
+import dev.claudemesh.broker.core.audit.CanonicalJson;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.store.Rows;
 
@@ -12,8 +14,8 @@ import java.util.Map;
 /**
  * The head (last hash) of every audit chain this writer appends to, kept true across failures. The writer is the
  * only writer of {@code audit_log} (one chain per mesh, one writer per mesh), so the head is read from the database
- * once, on a mesh's first append, and then advanced here as each row is hashed with {@link AuditChain} over the
- * canonical payload that is stored verbatim.
+ * once, on a mesh's first append, and then advanced here as each row is hashed ({@link AuditHasher}, the hash of
+ * {@link AuditChain}) over the canonical payload that is stored verbatim.
  *
  * <p>Per attempt at a batch ({@link #beginAttempt}): the heads it moved are remembered, and put back when the attempt
  * {@link #failed}. When the failure came from the {@code COMMIT} itself, the batch may have committed anyway (the
@@ -37,6 +39,10 @@ final class AuditHeads {
     }
 
     private final Map<String, String> lastHashByMesh = new HashMap<>();
+    private final CanonicalJson json = CanonicalJson.writer();
+    private final AuditHasher hasher = new AuditHasher();
+    /** The payload bytes of the last batch's rows, reused by the next. */
+    private byte[] payloadArena = new byte[16 * 1024];
     /** The current attempt's meshes and their heads before it (null: not loaded). */
     private final Map<String, String> before = new HashMap<>();
     /** Set when an attempt failed in its COMMIT: mesh id → the head it left if it did commit. */
@@ -49,28 +55,31 @@ final class AuditHeads {
 
     /**
      * Hashes {@code audits} onto their chains in order and returns them as rows to insert; a mesh seen for the first
-     * time has its head read with {@code reader} (inside the attempt's transaction).
+     * time has its head read with {@code reader} (inside the attempt's transaction). Each event's canonical JSON is
+     * written here, as UTF-8 bytes into one reused writer, hashed from there and copied into the rows: no
+     * {@code String} per event. The rows' payload bytes are valid until the next call (they share one array).
      */
     BatchStatements.AuditRows chain(List<BatchPlan.Audit> audits, HeadReader reader) throws SQLException {
-        BatchStatements.AuditRows rows = BatchStatements.AuditRows.ofSize(audits.size());
+        BatchStatements.AuditRows rows = BatchStatements.AuditRows.ofSize(audits.size(), payloadArena);
         for (int i = 0; i < audits.size(); i++) {
             DurableOp.AppendAudit op = audits.get(i).op();
             String meshId = Rows.clean(op.meshId());
             String eventType = Rows.clean(op.eventType());
             String actorId = Rows.clean(op.actorId());
-            String payload = audits.get(i).canonicalPayload();
+            op.event().writeCanonical(json.reset()); // escaped JSON: no NUL to clean
             long createdAtMs = op.createdAtMs();
             String prev = head(meshId, reader);
-            String hash = AuditChain.hash(prev, meshId, eventType, actorId, payload, createdAtMs);
+            String hash = hasher.hash(prev, meshId, eventType, actorId, json.bytes(), json.length(), createdAtMs);
             lastHashByMesh.put(meshId, hash);
             rows.meshIds()[i] = meshId;
             rows.eventTypes()[i] = eventType;
             rows.actorIds()[i] = actorId;
-            rows.payloads()[i] = payload;
+            rows.payload(i, json.bytes(), json.length());
             rows.createdAtMs()[i] = createdAtMs;
             rows.prevHashes()[i] = prev;
             rows.hashes()[i] = hash;
         }
+        payloadArena = rows.payloadBytes();
         return rows;
     }
 

@@ -33,8 +33,11 @@ import java.util.Set;
  */
 final class BatchPlan {
 
-    /** An audit append with its payload already in canonical JSON (computed, and validated, at submit). */
-    record Audit(DurableOp.AppendAudit op, String canonicalPayload) {
+    /**
+     * An audit append; its event's canonical JSON is written, hashed and copied on the writer thread
+     * ({@link AuditHeads#chain}).
+     */
+    record Audit(DurableOp.AppendAudit op) {
     }
 
     /** A queue insert; {@code deliveredAtMs} is set when the DM's delivery mark was folded in (else null). */
@@ -67,7 +70,7 @@ final class BatchPlan {
     void addAll(List<Pending> batch) {
         for (Pending p : batch) {
             if (!p.isMarker()) {
-                add(p.op(), p.canonicalPayload());
+                add(p.op());
             }
         }
     }
@@ -86,9 +89,9 @@ final class BatchPlan {
         return false;
     }
 
-    /** Adds {@code op} (in submission order); {@code canonicalPayload} is set for audit appends only. */
-    void add(DurableOp op, String canonicalPayload) {
-        OpKind.of(op).addTo(this, op, canonicalPayload);
+    /** Adds {@code op} (in submission order). */
+    void add(DurableOp op) {
+        OpKind.of(op).addTo(this, op);
     }
 
     /** A queue insert; a repeated id is dropped (the first one wins). */
@@ -122,8 +125,8 @@ final class BatchPlan {
     }
 
     /** An audit append, in chain order. */
-    void appendAudit(DurableOp.AppendAudit a, String canonicalPayload) {
-        audits.add(new Audit(a, canonicalPayload));
+    void appendAudit(DurableOp.AppendAudit a) {
+        audits.add(new Audit(a));
     }
 
     boolean isEmpty() {

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -82,13 +83,84 @@ final class BatchStatements {
     static final String COPY_AUDITS = "COPY mesh.audit_log (mesh_id, event_type, actor_id, payload_canonical, "
             + "created_at, prev_hash, hash) FROM STDIN (FORMAT binary)";
 
-    /** A batch's audit rows as columns, in chain order, with their hashes (all text already cleaned of NUL). */
-    record AuditRows(String[] meshIds, String[] eventTypes, String[] actorIds, String[] payloads, Long[] createdAtMs,
-                     String[] prevHashes, String[] hashes) {
+    /**
+     * A batch's audit rows as columns, in chain order, with their hashes (all text already cleaned of NUL). The
+     * canonical payloads are UTF-8 bytes in one array ({@link #payloadBytes()}, row {@code i} from
+     * {@code payloadEnds()[i - 1]} (0 for the first) to {@code payloadEnds()[i]}), as the writer hashed them.
+     */
+    static final class AuditRows {
+        private final String[] meshIds;
+        private final String[] eventTypes;
+        private final String[] actorIds;
+        private final long[] createdAtMs;
+        private final String[] prevHashes;
+        private final String[] hashes;
+        private final int[] payloadEnds;
+        private byte[] payloadBytes;
+        private int payloadLength;
 
-        static AuditRows ofSize(int n) {
-            return new AuditRows(new String[n], new String[n], new String[n], new String[n], new Long[n],
-                    new String[n], new String[n]);
+        private AuditRows(int n, byte[] payloadArena) {
+            meshIds = new String[n];
+            eventTypes = new String[n];
+            actorIds = new String[n];
+            createdAtMs = new long[n];
+            prevHashes = new String[n];
+            hashes = new String[n];
+            payloadEnds = new int[n];
+            payloadBytes = payloadArena;
+        }
+
+        /** {@code n} rows whose payloads go into {@code payloadArena} (grown when too small; reused by the caller). */
+        static AuditRows ofSize(int n, byte[] payloadArena) {
+            return new AuditRows(n, payloadArena);
+        }
+
+        /** Sets row {@code i}'s payload to {@code utf8[0, n)}; rows are set in order. */
+        void payload(int i, byte[] utf8, int n) {
+            if (payloadLength + n > payloadBytes.length) {
+                payloadBytes = Arrays.copyOf(payloadBytes, Math.max(payloadBytes.length * 2, payloadLength + n));
+            }
+            System.arraycopy(utf8, 0, payloadBytes, payloadLength, n);
+            payloadLength += n;
+            payloadEnds[i] = payloadLength;
+        }
+
+        /** Row {@code i}'s payload as text (tests). */
+        String payload(int i) {
+            int from = i == 0 ? 0 : payloadEnds[i - 1];
+            return new String(payloadBytes, from, payloadEnds[i] - from, StandardCharsets.UTF_8);
+        }
+
+        String[] meshIds() {
+            return meshIds;
+        }
+
+        String[] eventTypes() {
+            return eventTypes;
+        }
+
+        String[] actorIds() {
+            return actorIds;
+        }
+
+        long[] createdAtMs() {
+            return createdAtMs;
+        }
+
+        String[] prevHashes() {
+            return prevHashes;
+        }
+
+        String[] hashes() {
+            return hashes;
+        }
+
+        int[] payloadEnds() {
+            return payloadEnds;
+        }
+
+        byte[] payloadBytes() {
+            return payloadBytes;
         }
 
         int size() {
@@ -236,12 +308,16 @@ final class BatchStatements {
             return;
         }
         copy.start();
+        byte[] payloads = rows.payloadBytes();
+        int from = 0;
         for (int i = 0; i < rows.size(); i++) {
+            int to = rows.payloadEnds()[i];
             copy.row(7);
             copy.text(rows.meshIds()[i]);
             copy.text(rows.eventTypes()[i]);
             copy.text(rows.actorIds()[i]);
-            copy.text(rows.payloads()[i]);
+            copy.utf8(payloads, from, to - from);
+            from = to;
             copy.timestamp(rows.createdAtMs()[i]);
             copy.text(rows.prevHashes()[i]);
             copy.text(rows.hashes()[i]);

@@ -85,6 +85,14 @@ final class CopyBuffer {
         len += utf8.length;
     }
 
+    /** A text column from {@code utf8[from, from + n)}, bytes that are already valid UTF-8 without NUL. */
+    void utf8(byte[] utf8, int from, int n) {
+        ensure(4 + n);
+        putInt(n);
+        System.arraycopy(utf8, from, buf, len, n);
+        len += n;
+    }
+
     /** A {@code timestamptz} column at {@code epochMs}; null is SQL NULL. */
     void timestampOrNull(Long epochMs) {
         if (epochMs == null) {

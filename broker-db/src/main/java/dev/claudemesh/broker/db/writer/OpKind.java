@@ -71,12 +71,13 @@ enum OpKind {
     }
 
     /**
-     * Checks the fields the writer needs; returns the canonical payload of an audit event (computed here, on the
-     * submitting thread: the writer thread only hashes it), else null.
+     * Checks the fields the writer needs. An audit event's canonical JSON is not computed here but on the writer
+     * thread, straight into its reused buffer ({@link AuditHeads#chain}): events are records whose constructors
+     * checked their fields, so writing them cannot fail.
      *
      * @throws NullPointerException naming the missing field
      */
-    String check(DurableOp op) {
+    void check(DurableOp op) {
         switch (this) {
             case ENQUEUE -> {
                 StoredMessage m = Objects.requireNonNull(((DurableOp.EnqueueMessage) op).message(), "message");
@@ -86,44 +87,40 @@ enum OpKind {
                 Objects.requireNonNull(m.priority(), "priority");
                 Objects.requireNonNull(m.nonce(), "nonce");
                 Objects.requireNonNull(m.ciphertext(), "ciphertext");
-                return null;
             }
             case MARK_DELIVERED -> {
                 DurableOp.MarkDelivered m = (DurableOp.MarkDelivered) op;
                 Objects.requireNonNull(m.meshId(), "meshId");
                 Objects.requireNonNull(m.messageId(), "messageId");
-                return null;
             }
             case UPSERT_PRESENCE -> {
                 DurableOp.UpsertPresence u = (DurableOp.UpsertPresence) op;
                 Objects.requireNonNull(u.presenceId(), "presenceId");
                 Objects.requireNonNull(u.meshId(), "meshId");
                 Objects.requireNonNull(u.memberId(), "memberId");
-                return null;
             }
             case DISCONNECT_PRESENCE -> {
                 DurableOp.DisconnectPresence d = (DurableOp.DisconnectPresence) op;
                 Objects.requireNonNull(d.meshId(), "meshId");
                 Objects.requireNonNull(d.presenceId(), "presenceId");
-                return null;
             }
             case APPEND_AUDIT -> {
                 DurableOp.AppendAudit a = (DurableOp.AppendAudit) op;
                 Objects.requireNonNull(a.meshId(), "meshId");
-                return Objects.requireNonNull(a.event().canonicalPayload(), "canonicalPayload");
+                Objects.requireNonNull(a.event(), "event");
             }
             default -> throw new AssertionError(this);
         }
     }
 
-    /** Adds {@code op} (of this kind) to {@code plan}; {@code canonicalPayload} is what {@link #check} returned. */
-    void addTo(BatchPlan plan, DurableOp op, String canonicalPayload) {
+    /** Adds {@code op} (of this kind) to {@code plan}. */
+    void addTo(BatchPlan plan, DurableOp op) {
         switch (this) {
             case ENQUEUE -> plan.enqueue((DurableOp.EnqueueMessage) op);
             case MARK_DELIVERED -> plan.markDelivered((DurableOp.MarkDelivered) op);
             case UPSERT_PRESENCE -> plan.upsertPresence((DurableOp.UpsertPresence) op);
             case DISCONNECT_PRESENCE -> plan.disconnectPresence((DurableOp.DisconnectPresence) op);
-            case APPEND_AUDIT -> plan.appendAudit((DurableOp.AppendAudit) op, canonicalPayload);
+            case APPEND_AUDIT -> plan.appendAudit((DurableOp.AppendAudit) op);
             default -> throw new AssertionError(this);
         }
     }

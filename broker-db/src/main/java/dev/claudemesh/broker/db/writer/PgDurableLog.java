@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  * same exactly-once, same audit chain).
  *
  * <p>Threads: {@link #submit}, {@link #flush}, {@link #stats()} and the other queries may be called from any thread;
- * submit never blocks (it checks the op and computes an audit event's canonical JSON). Callbacks and listeners run
+ * submit never blocks (it only checks the op). Callbacks and listeners run
  * on the writer thread or, pipelined, on its commit thread, one batch after the other (pressure {@code true} on the
  * submitting thread), and must not block. Owns its threads; not the {@link DataSource}.</p>
  */

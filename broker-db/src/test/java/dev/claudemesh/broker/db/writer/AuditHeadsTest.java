@@ -1,9 +1,12 @@
 package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditEvent;
+import dev.claudemesh.broker.core.model.GroupRole;
 import dev.claudemesh.broker.core.port.DurableOp;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +32,8 @@ class AuditHeadsTest {
         int n = 0;
         for (String meshId : meshIds) {
             DurableOp.AppendAudit op = TestAudits.audit(meshId, "message_sent", "m", Map.of("n", n), 1_000 + n);
-            out.add(new BatchPlan.Audit(op, "{\"n\":" + n++ + "}"));
+            out.add(new BatchPlan.Audit(op));
+            n++;
         }
         return out;
     }
@@ -97,5 +101,30 @@ class AuditHeadsTest {
         assertThat(heads.committedEarlier(this::read)).isFalse();
         BatchStatements.AuditRows again = heads.chain(audits("a"), this::read);
         assertThat(again.prevHashes()).containsExactly(AuditChain.GENESIS);
+    }
+
+    @Test
+    void shouldHashAndKeepTheEventsCanonicalBytesAsAuditChainHashesItsText() throws SQLException {
+        AuditEvent sent = new AuditEvent.MessageSent("@all \u00e9\u4e2d\"\\\n\ud83d\ude00\ud800", "now");
+        AuditEvent joined = new AuditEvent.PeerJoined("k\u00ff", List.of(new GroupRole("g\u0001", null)), null, null);
+        List<BatchPlan.Audit> audits = List.of(
+                new BatchPlan.Audit(new DurableOp.AppendAudit("m\u00e9sh", "act\u4e2dor", sent, 1_000)),
+                new BatchPlan.Audit(new DurableOp.AppendAudit("m\u00e9sh", null, joined, 2_000)),
+                new BatchPlan.Audit(new DurableOp.AppendAudit("m\u00e9sh", "a", AuditEvent.PeerLeft.INSTANCE, 3_000)));
+        heads.beginAttempt();
+
+        BatchStatements.AuditRows rows = heads.chain(audits, this::read);
+
+        String prev = AuditChain.GENESIS;
+        for (int i = 0; i < audits.size(); i++) {
+            DurableOp.AppendAudit op = audits.get(i).op();
+            String text = op.event().canonicalPayload();
+            assertThat(rows.payload(i)).isEqualTo(text);
+            String hash = AuditChain.hash(prev, op.meshId(), op.eventType(), op.actorId(), text, op.createdAtMs());
+            assertThat(rows.hashes()[i]).isEqualTo(hash);
+            prev = hash;
+        }
+        assertThat(rows.payloadEnds()[2]).isEqualTo(audits.stream()
+                .mapToInt(a -> a.op().event().canonicalPayload().getBytes(StandardCharsets.UTF_8).length).sum());
     }
 }

@@ -20,9 +20,9 @@ class BatchPlanTest {
     void shouldKeepTheLastUpsertPerPresence() {
         BatchPlan plan = new BatchPlan();
 
-        plan.add(upsert("p1", "idle"), null);
-        plan.add(upsert("p2", "idle"), null);
-        plan.add(upsert("p1", "working"), null);
+        plan.add(upsert("p1", "idle"));
+        plan.add(upsert("p2", "idle"));
+        plan.add(upsert("p1", "working"));
 
         assertThat(plan.upserts).containsOnlyKeys("p1", "p2");
         assertThat(plan.upserts.get("p1").status()).isEqualTo("working");
@@ -33,8 +33,8 @@ class BatchPlanTest {
     void shouldDropADisconnectThatALaterUpsertSupersedes() {
         BatchPlan plan = new BatchPlan();
 
-        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 5), null);
-        plan.add(upsert("p1", "idle"), null);
+        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 5));
+        plan.add(upsert("p1", "idle"));
 
         assertThat(plan.upserts).containsOnlyKeys("p1");
         assertThat(plan.disconnectAtMsByPresenceId).isEmpty();
@@ -44,8 +44,8 @@ class BatchPlanTest {
     void shouldKeepADisconnectThatFollowsTheUpsert() {
         BatchPlan plan = new BatchPlan();
 
-        plan.add(upsert("p1", "idle"), null);
-        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 7), null);
+        plan.add(upsert("p1", "idle"));
+        plan.add(new DurableOp.DisconnectPresence("mesh", "p1", 7));
 
         assertThat(plan.upserts).containsOnlyKeys("p1");
         assertThat(plan.disconnectAtMsByPresenceId).containsExactly(Map.entry("p1", 7L));
@@ -60,11 +60,11 @@ class BatchPlanTest {
         DurableOp.AppendAudit a1 = TestAudits.audit("mesh", "peer_left", null, Map.of(), 1);
         DurableOp.AppendAudit a2 = TestAudits.audit("mesh", "peer_joined", null, Map.of(), 2);
 
-        plan.add(new DurableOp.EnqueueMessage(m1), null);
-        plan.add(a1, "{}");
-        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 3), null);
-        plan.add(new DurableOp.EnqueueMessage(m2), null);
-        plan.add(a2, "{}");
+        plan.add(new DurableOp.EnqueueMessage(m1));
+        plan.add(a1);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 3));
+        plan.add(new DurableOp.EnqueueMessage(m2));
+        plan.add(a2);
 
         assertThat(plan.enqueues).extracting(BatchPlan.Enqueue::message).containsExactly(m1, m2);
         assertThat(plan.enqueues).extracting(BatchPlan.Enqueue::deliveredAtMs).containsExactly(3L, null);
@@ -83,19 +83,19 @@ class BatchPlanTest {
         byte[] b = "AAAA".getBytes(StandardCharsets.US_ASCII);
         StoredMessage m1 = new StoredMessage("m1", "mesh", "a", "ak", "ak", "A", "t", "now", b, b, null, null, 1, 2);
 
-        plan.add(new DurableOp.MarkDelivered("mesh", "older", 4), null);
-        plan.add(new DurableOp.MarkDelivered("mesh", "older", 8), null);
-        plan.add(new DurableOp.EnqueueMessage(m1), null);
-        plan.add(new DurableOp.EnqueueMessage(m1), null);
-        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 5), null);
-        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 6), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "older", 4));
+        plan.add(new DurableOp.MarkDelivered("mesh", "older", 8));
+        plan.add(new DurableOp.EnqueueMessage(m1));
+        plan.add(new DurableOp.EnqueueMessage(m1));
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 5));
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 6));
 
         assertThat(plan.enqueues).hasSize(1);
         assertThat(plan.enqueues.get(0).deliveredAtMs()).isEqualTo(5L);
         assertThat(plan.marks).extracting(DurableOp.MarkDelivered::deliveredAtMs).containsExactly(4L);
 
         plan.clear();
-        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 7), null);
+        plan.add(new DurableOp.MarkDelivered("mesh", "m1", 7));
 
         assertThat(plan.marks).extracting(DurableOp.MarkDelivered::messageId).containsExactly("m1");
     }
