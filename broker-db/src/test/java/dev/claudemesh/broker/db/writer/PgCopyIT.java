@@ -2,6 +2,7 @@ package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditChain;
+import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.db.store.AdminRepository;
@@ -109,8 +110,12 @@ class PgCopyIT {
         String meshId = Ids.newId();
         List<Pending> ops = new ArrayList<>();
         for (int i = 0; i < 1_500; i++) {
-            ops.add(op(TestAudits.audit(meshId, "message_sent", i % 2 == 0 ? "m1" : null,
-                    Map.of("i", i, "name", "zoë ✓"), NOW + i)));
+            // typed events write their canonical bytes on the writer thread; these escape and encode non-ASCII
+            ops.add(op(i % 3 == 2
+                    ? new DurableOp.AppendAudit(meshId, "m\u00e9", new AuditEvent.MessageSent("@zo\u00eb \u2713\"\\\n"
+                            + "\ud83d\ude00\ud800#" + i, "now"), NOW + i)
+                    : TestAudits.audit(meshId, "message_sent", i % 2 == 0 ? "m1" : null,
+                            Map.of("i", i, "name", "zoë ✓"), NOW + i)));
         }
         new PgBatchExecutor(db.dataSource()).apply(plan(ops), new AuditHeads());
 
