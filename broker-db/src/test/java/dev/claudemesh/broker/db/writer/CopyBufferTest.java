@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,5 +67,32 @@ class CopyBufferTest {
         assertThat(copy.toByteArray()).hasSize(HEADER.length + 4 + big.length());
         copy.start();
         assertThat(copy.toByteArray()).isEqualTo(HEADER);
+    }
+
+    @Test
+    void shouldWriteEveryStringAsItsGetBytesUtf8AcrossGrowthAndLongStrings() {
+        List<String> strings = List.of("", "a", "M0000000000000000000000000000001", "\u00e9\u00ff", "\u4e2d\u6587",
+                "\ud83d\ude80x", "lone\ud800", "\udc00lone", "end\ud83d", "\u0000nul", "x".repeat(512),
+                "\u00e9".repeat(512), "\u4e2d".repeat(513), "y".repeat(40_000), "ascii-after-growth",
+                "\ud83d\ude80".repeat(256));
+        CopyBuffer copy = new CopyBuffer().start();
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.writeBytes(HEADER);
+        for (int round = 0; round < 3; round++) { // the 40 000 chars grow the array: later strings go to the new one
+            for (String s : strings) {
+                copy.text(s);
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                expected.writeBytes(ByteBuffer.allocate(4).putInt(utf8.length).array());
+                expected.writeBytes(utf8);
+            }
+        }
+        byte[] canonical = "{\"a\":\"\u00e9\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] padded = new byte[canonical.length + 5];
+        System.arraycopy(canonical, 0, padded, 3, canonical.length);
+        copy.utf8(padded, 3, canonical.length);
+        expected.writeBytes(ByteBuffer.allocate(4).putInt(canonical.length).array());
+        expected.writeBytes(canonical);
+
+        assertThat(copy.toByteArray()).isEqualTo(expected.toByteArray());
     }
 }
