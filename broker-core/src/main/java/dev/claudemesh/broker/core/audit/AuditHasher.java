@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * {@link AuditChain#hash} for the writer thread, from an event's canonical payload as UTF-8 bytes
- * ({@link CanonicalJson#bytes()}): the hash input is built in one reused array and digested there, so a row costs one
+ * ({@link CanonicalJson#bytes()}): the hash input is built in one reused array ({@link Utf8Encoder}) and digested there, so a row costs one
  * {@code String} (its hex hash) instead of the payload text, the joined input, its UTF-8 copy and the digest. The
  * hash is the same: each part is the UTF-8 encoding {@link String#getBytes} gives (parts are joined by {@code |}, so
  * encoding them one by one is encoding the whole).
@@ -23,6 +23,7 @@ public final class AuditHasher {
     private final MessageDigest sha256;
     private final byte[] digest = new byte[32];
     private final byte[] hex = new byte[64];
+    private final Utf8Encoder encoder = new Utf8Encoder();
     private byte[] buf = new byte[512];
     private int len;
 
@@ -74,21 +75,19 @@ public final class AuditHasher {
         return new String(hex, StandardCharsets.ISO_8859_1);
     }
 
-    /** Appends {@code s}'s UTF-8 bytes: ASCII directly, anything else as {@link String#getBytes} encodes it. */
+    /** Appends {@code s}'s UTF-8 bytes, as {@link String#getBytes} encodes them. */
     private void utf8(String s) {
         int n = s.length();
-        ensure(n);
-        int at = len;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                put(b, b.length);
+        if (n <= Utf8Encoder.MAX_CHARS) {
+            ensure(3 * n);
+            int written = encoder.encode(s, buf, len);
+            if (written >= 0) {
+                len += written;
                 return;
             }
-            buf[at++] = (byte) c;
         }
-        len = at;
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        put(b, b.length);
     }
 
     private void put(byte b) {

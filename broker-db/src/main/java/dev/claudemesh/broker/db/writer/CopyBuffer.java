@@ -1,11 +1,9 @@
 package dev.claudemesh.broker.db.writer;
 
+import dev.claudemesh.broker.core.audit.Utf8Encoder;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -37,13 +35,7 @@ final class CopyBuffer {
 
     private byte[] buf = new byte[INITIAL];
     private int len;
-    private ByteBuffer byteView = ByteBuffer.wrap(buf);
-    /** Strings up to this long are encoded from {@link #chars}; ids and keys are 32–64. */
-    private static final int MAX_ENCODED = 512;
-    private final char[] chars = new char[MAX_ENCODED];
-    private final CharBuffer charView = CharBuffer.wrap(chars);
-    /** Reports (does not replace) a lone surrogate: {@link #text} then takes {@code getBytes}. */
-    private final CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder();
+    private final Utf8Encoder encoder = new Utf8Encoder();
 
     /** Starts a new stream (the header). */
     CopyBuffer start() {
@@ -62,44 +54,27 @@ final class CopyBuffer {
     }
 
     /**
-     * A text column; null is SQL NULL. The bytes are {@code s.getBytes(UTF_8)}'s, written without a copy of the
-     * string: its chars are copied into a reused array ({@link String#getChars}, a bulk copy) and encoded from there
-     * into the stream by a reused UTF-8 encoder, whose ASCII loop is the JDK's intrinsic on JDK 21+ (ids, mesh ids,
-     * member ids, hex keys and hashes are ASCII). A per-character copy was 15 % of the broker's samples at load
-     * (docs/BENCHMARKS.md). A lone surrogate, which the encoder refuses, and a string longer than the reused array
-     * take {@code getBytes} (which writes {@code ?} for a lone surrogate, as before).
+     * A text column; null is SQL NULL. The bytes are {@code s.getBytes(UTF_8)}'s, encoded straight into the stream
+     * ({@link Utf8Encoder}: a bulk copy of the chars and the JDK's ASCII intrinsic) instead of per character, which
+     * was 15 % of the broker's samples at load (docs/BENCHMARKS.md).
      */
     void text(String s) {
         if (s == null) {
             nul();
             return;
         }
-        int n = s.length();
-        if (n > chars.length) {
+        if (s.length() > Utf8Encoder.MAX_CHARS) {
             bytes(s.getBytes(StandardCharsets.UTF_8));
             return;
         }
-        ensure(4 + 3 * n); // UTF-8 needs at most 3 bytes per char (a surrogate pair: 4 for 2)
-        s.getChars(0, n, chars, 0);
-        charView.limit(n).position(0);
-        ByteBuffer out = byteView();
-        int at = len;
-        out.limit(buf.length).position(at + 4);
-        encoder.reset();
-        if (encoder.encode(charView, out, true).isError()) {
+        ensure(4 + 3 * s.length()); // UTF-8 needs at most 3 bytes per char (a surrogate pair: 4 for 2)
+        int n = encoder.encode(s, buf, len + 4);
+        if (n < 0) {
             bytes(s.getBytes(StandardCharsets.UTF_8));
             return;
         }
-        len = out.position();
-        putIntAt(at, len - at - 4);
-    }
-
-    /** {@link #buf} as a ByteBuffer, re-wrapped when it grew. */
-    private ByteBuffer byteView() {
-        if (byteView.array() != buf) {
-            byteView = ByteBuffer.wrap(buf);
-        }
-        return byteView;
+        putInt(n);
+        len += n;
     }
 
     /** A text column from bytes that are already valid UTF-8 (the broker's base64 ASCII); null is SQL NULL. */
