@@ -10,6 +10,8 @@ import dev.claudemesh.broker.core.testing.FakeDirectory;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.core.testing.ManualClock;
 import dev.claudemesh.broker.core.testing.ManualLoop;
+import dev.claudemesh.broker.netty.pipeline.PooledPayloads;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,7 +72,9 @@ public class MeshLoopDmBenchmark {
         durable = new InlineDurableLog();
         // no send rate limit, as in the load tests (SEND_RATE_LIMIT_PER_MIN=0): every DM is routed, none refused
         Broker broker = new Broker(BrokerSettings.defaults().withSendRate(0, 1), clock, loop, directory, durable,
-                new BrokerMetrics());
+                new BrokerMetrics())
+                // as the server runs it: nonce and ciphertext in the pool, off the heap
+                .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT));
         Identities.MemberKeys a = member(directory, "X0000000000000000000000000000001", "alice");
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();

@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.db.writer;
 
+import dev.claudemesh.broker.core.model.Payload;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -83,6 +84,19 @@ final class CopyBuffer {
         putInt(utf8.length);
         System.arraycopy(utf8, 0, buf, len, utf8.length);
         len += utf8.length;
+    }
+
+    /** A DM's nonce ({@code nonce} true) or ciphertext text as a text column, copied from its payload. */
+    void payload(Payload p, boolean nonce) {
+        int n = nonce ? p.nonceLength() : p.ciphertextLength();
+        ensure(4 + n);
+        putInt(n);
+        if (nonce) {
+            p.getNonce(buf, len);
+        } else {
+            p.getCiphertext(buf, len);
+        }
+        len += n;
     }
 
     /** A {@code timestamptz} column at {@code epochMs}; null is SQL NULL. */

@@ -84,8 +84,6 @@ enum OpKind {
                 Objects.requireNonNull(m.meshId(), "meshId");
                 Objects.requireNonNull(m.targetKey(), "targetKey");
                 Objects.requireNonNull(m.priority(), "priority");
-                Objects.requireNonNull(m.nonce(), "nonce");
-                Objects.requireNonNull(m.ciphertext(), "ciphertext");
                 return null;
             }
             case MARK_DELIVERED -> {
