@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
+// on the kind of thread the broker's mesh loops are (EventLoopThreads): the pooled payload buffers recycle there
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=dev.claudemesh.broker.bench.jmh.EventLoopThreads"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class MeshLoopDmBenchmark {
