@@ -163,7 +163,7 @@ public final class BrokerServer implements AutoCloseable {
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
                     durable, metrics, blocking, MeshServices.all(database.dataSource(), config, wiredMembership::get))
                     // a routed DM's nonce and ciphertext in the sockets' pool, off the heap (PooledPayloads)
-                    .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT));
+                    .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT, metrics.payloadBuffers));
             PgRecoveryStore recovery = new PgRecoveryStore(database.dataSource());
             List<StoredMessage> pending = recovery.loadUndelivered(clock.millis());
             broker.restore(pending);

@@ -73,10 +73,11 @@ public class MeshLoopDmBenchmark {
         FakeDirectory directory = new FakeDirectory();
         durable = new InlineDurableLog();
         // no send rate limit, as in the load tests (SEND_RATE_LIMIT_PER_MIN=0): every DM is routed, none refused
+        BrokerMetrics metrics = new BrokerMetrics();
         Broker broker = new Broker(BrokerSettings.defaults().withSendRate(0, 1), clock, loop, directory, durable,
-                new BrokerMetrics())
+                metrics)
                 // as the server runs it: nonce and ciphertext in the pool, off the heap
-                .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT));
+                .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT, metrics.payloadBuffers));
         Identities.MemberKeys a = member(directory, "X0000000000000000000000000000001", "alice");
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();

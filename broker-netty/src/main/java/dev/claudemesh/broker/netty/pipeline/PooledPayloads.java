@@ -5,6 +5,8 @@ import dev.claudemesh.broker.core.port.PayloadAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * DM payloads in pooled direct buffers of the transport's allocator: a DM's nonce and ciphertext (~400 bytes for a
  * 256-byte message) cost no heap while the DM waits for its {@code client_ack} and its commit. Each payload is one
@@ -18,9 +20,12 @@ import io.netty.buffer.ByteBufAllocator;
 public final class PooledPayloads implements PayloadAllocator {
 
     private final ByteBufAllocator alloc;
+    /** Payloads allocated here and not yet freed (the {@code broker_dm_payload_buffers} gauge). */
+    private final LongAdder live;
 
-    public PooledPayloads(ByteBufAllocator alloc) {
+    public PooledPayloads(ByteBufAllocator alloc, LongAdder live) {
         this.alloc = alloc;
+        this.live = live;
     }
 
     @Override
@@ -33,17 +38,20 @@ public final class PooledPayloads implements PayloadAllocator {
             return HEAP.copy(nonce, nonceOff, nonceLen, ciphertext, ciphertextOff, ciphertextLen);
         }
         buf.writeBytes(nonce, nonceOff, nonceLen).writeBytes(ciphertext, ciphertextOff, ciphertextLen);
-        return new Pooled(buf, nonceLen);
+        live.increment();
+        return new Pooled(buf, nonceLen, live);
     }
 
     /** One buffer: the nonce text at 0, the ciphertext text right after it. */
     static final class Pooled extends Payload {
         private final ByteBuf buf;
         private final int nonceLen;
+        private final LongAdder live;
 
-        Pooled(ByteBuf buf, int nonceLen) {
+        Pooled(ByteBuf buf, int nonceLen, LongAdder live) {
             this.buf = buf;
             this.nonceLen = nonceLen;
+            this.live = live;
         }
 
         @Override
@@ -74,7 +82,9 @@ public final class PooledPayloads implements PayloadAllocator {
 
         @Override
         public void release() {
-            buf.release();
+            if (buf.release()) {
+                live.decrement();
+            }
         }
 
         /** The buffer's reference count (tests). */
