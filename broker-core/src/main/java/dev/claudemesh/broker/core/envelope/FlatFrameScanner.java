@@ -205,20 +205,8 @@ final class FlatFrameScanner {
                 in.hasId = true;
                 in.idNumeric = false;
             }
-            case NONCE -> {
-                if (isPaddedBase64(b, s, n)) {
-                    in.nonce(b, s, n); // a range of the frame itself: no copy (Inbound's rules)
-                } else {
-                    in.nonce(base64(b, s, n, in, "nonce"));
-                }
-            }
-            case CIPHERTEXT -> {
-                if (isPaddedBase64(b, s, n)) {
-                    in.ciphertext(b, s, n);
-                } else {
-                    in.ciphertext(base64(b, s, n, in, "ciphertext"));
-                }
-            }
+            case NONCE -> base64Field(b, s, n, in, true);
+            case CIPHERTEXT -> base64Field(b, s, n, in, false);
             case SUMMARY -> {
                 in.hasSummary = true;
                 in.summary = ascii(b, s, n);
@@ -288,6 +276,17 @@ final class FlatFrameScanner {
             case 18 -> in.status = v;
             case 19 -> in.name = v;
             default -> throw new IllegalStateException("string field " + index);
+        }
+    }
+
+    /** Nonce or ciphertext: valid base64 stays a range of the frame itself (no copy: Inbound's rules). */
+    private static void base64Field(byte[] b, int s, int n, Inbound in, boolean nonce) {
+        boolean fast = isPaddedBase64(b, s, n);
+        byte[] src = fast ? b : base64(b, s, n, in, nonce ? "nonce" : "ciphertext");
+        if (nonce) {
+            in.nonce(src, fast ? s : 0, n);
+        } else {
+            in.ciphertext(src, fast ? s : 0, n);
         }
     }
 

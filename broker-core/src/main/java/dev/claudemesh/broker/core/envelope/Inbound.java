@@ -178,7 +178,8 @@ public final class Inbound {
 
     /**
      * A new Inbound with every field of this one (the values themselves are shared: Strings, and arrays and lists
-     * that no one writes to after decoding; nonce and ciphertext, which may be ranges of the frame, are copied). Used when a reused Inbound ({@link EnvelopeReader}) is handed to code
+     * that no one writes to after decoding; nonce and ciphertext, which may be ranges of the frame, are copied).
+     * Used when a reused Inbound ({@link EnvelopeReader}) is handed to code
      * that may keep it past the call.
      */
     public Inbound copy() {

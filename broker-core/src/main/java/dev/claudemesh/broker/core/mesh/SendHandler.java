@@ -215,8 +215,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
             if (r.session.conn.format() == WireFormat.BINARY) {
                 if (binaryFrame == null) {
                     binaryFrame = BinaryFrames.multicastPush(messageId, mesh.meshId(), l.routingKey(),
-                            priority.wire(), in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId, in.requestFingerprint,
-                            l.member.pubkey(), l.member.id(), l.displayName,
+                            priority.wire(), in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId,
+                            in.requestFingerprint, l.member.pubkey(), l.member.id(), l.displayName,
                             onBehalf == null ? null : onBehalf.subtype());
                 }
                 out.sendEncoded(r.session.conn, binaryFrame);
@@ -225,8 +225,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
             }
             if (frame == null) {
                 frame = Frames.multicastPush(messageId, mesh.meshId(), l.routingKey(), priority.wire(),
-                        in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(),
-                        l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
+                        in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId, in.requestFingerprint,
+                        l.member.pubkey(), l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
             out.send(r.session.conn, frame);
             pushes++;

@@ -6,9 +6,10 @@ import java.util.Arrays;
  * A DM's {@code nonce} and {@code ciphertext}: the base64 text bytes exactly as the sender wrote them (US-ASCII),
  * never decoded or inspected. The broker routes them and stores them; it never logs them.
  *
- * <p>A payload may live outside the heap, in a pooled buffer ({@link dev.claudemesh.broker.core.port.PayloadAllocator}),
- * and is then reference counted: it starts with one reference, {@link #retain()} adds one, {@link #release()} drops one,
- * and the last release returns the memory to its pool. Whoever holds a reference may read; nobody reads after
+ * <p>A payload may live outside the heap, in a pooled buffer
+ * ({@link dev.claudemesh.broker.core.port.PayloadAllocator}), and is then reference counted: it starts with one
+ * reference, {@link #retain()} adds one, {@link #release()} drops one, and the last release returns the memory to its
+ * pool. Whoever holds a reference may read; nobody reads after
  * releasing. A DM's payload has two holders: the mesh's queue (until the DM is acked, expires or its mesh is deleted)
  * and the durable log (until the transaction that wrote it committed). A {@link #heap} payload ignores the counts:
  * reloaded rows, tests and cold paths use it.</p>

@@ -37,7 +37,8 @@ public record StoredMessage(String messageId, String meshId, String senderMember
                          byte[] nonce, byte[] ciphertext, String clientMessageId, String requestFingerprint,
                          long createdAtMs, long expiresAtMs, String subtype) {
         this(messageId, meshId, senderMemberId, senderMemberPubkey, senderPubkey, senderName, targetKey, priority,
-                Payload.heap(nonce, ciphertext), clientMessageId, requestFingerprint, createdAtMs, expiresAtMs, subtype);
+                Payload.heap(nonce, ciphertext), clientMessageId, requestFingerprint, createdAtMs, expiresAtMs,
+                subtype);
     }
 
     /** A DM without a {@code subtype}, its nonce and ciphertext on the heap (reloaded rows, tests). */

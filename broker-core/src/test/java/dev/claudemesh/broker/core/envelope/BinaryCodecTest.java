@@ -50,7 +50,8 @@ class BinaryCodecTest {
         Inbound send = viaBinary("{\"type\":\"send\",\"id\":\"c1\",\"client_message_id\":\"c1\","
                 + "\"request_fingerprint\":\"ff\",\"targetSpec\":\"" + K2 + "\",\"priority\":\"now\","
                 + "\"nonce\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\",\"ciphertext\":\"aGVsbG8=\"}");
-        assertThat(new String(send.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo("AAECAwQFBgcICQoLDA0ODxAREhMUFRYX");
+        assertThat(new String(send.nonceBytes(), StandardCharsets.US_ASCII))
+                .isEqualTo("AAECAwQFBgcICQoLDA0ODxAREhMUFRYX");
         viaBinary("{\"type\":\"send\",\"id\":\"c2\",\"targetSpec\":\"@be\",\"nonce\":\"\",\"ciphertext\":\"YQ==\"}");
         viaBinary("{\"type\":\"client_ack\",\"clientMessageId\":\"c1\",\"brokerMessageId\":\"b1\"}");
         viaBinary("{\"type\":\"list_peers\",\"_reqId\":\"r1\"}");
