@@ -18,6 +18,11 @@ public final class BrokerMetrics {
     public final LongAdder hookRequestsTotal = new LongAdder();
     public final LongAdder hookRequestsRateLimitedTotal = new LongAdder();
     public final AtomicLong queueDepth = new AtomicLong();
+    /**
+     * DM payloads (nonce and ciphertext) held in the transport's pooled off-heap buffers: DMs not yet acked by their
+     * recipient or not yet committed. Zero when the broker keeps payloads on the heap.
+     */
+    public final LongAdder payloadBuffers = new LongAdder();
     public final LongAdder pushesTotal = new LongAdder();
     public final LongAdder redeliveriesTotal = new LongAdder();
     /** Sockets closed 1008 {@code slow_consumer}: a peer that stopped reading while frames piled up for it. */

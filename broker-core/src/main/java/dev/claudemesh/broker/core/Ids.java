@@ -32,9 +32,9 @@ public final class Ids {
     /** A fresh id whose time prefix is {@code epochMs} (clamped to what 8 base-36 digits hold). */
     public static String newId(long epochMs) {
         KeystreamRandom r = KeystreamRandom.current();
-        // ASCII bytes, not chars: a String of Latin-1 bytes is one copy of them (a char[] was twice the size, then
-        // compressed into that same copy)
-        byte[] out = new byte[32];
+        // ASCII bytes, not chars, in the thread's work array: the String copies them once (a char[] was twice the
+        // size, then compressed into that same copy)
+        byte[] out = r.idScratch;
         writeTime(epochMs, out);
         for (int i = 0; i < RANDOM_CHARS; i++) {
             // 62 does not divide 256: reject the top values to stay uniform.

@@ -22,6 +22,8 @@ final class KeystreamRandom {
     private static final ThreadLocal<KeystreamRandom> LOCAL = ThreadLocal.withInitial(KeystreamRandom::new);
 
     private final SecureRandom seed = new SecureRandom();
+    /** The thread's work array for an id's characters ({@link Ids#newId}), so that an id costs only its String. */
+    final byte[] idScratch = new byte[32];
     private final byte[] zeros = new byte[BLOCK];
     private final byte[] buf = new byte[BLOCK];
     private final byte[] key = new byte[32];

@@ -25,6 +25,7 @@ import dev.claudemesh.broker.netty.pipeline.EventLoopLagProbe;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
 import dev.claudemesh.broker.netty.pipeline.PeerFrameHandler;
 import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
+import dev.claudemesh.broker.netty.pipeline.PooledPayloads;
 import dev.claudemesh.broker.netty.startup.DatabaseStartup;
 import dev.claudemesh.broker.netty.startup.Preflight;
 import dev.claudemesh.broker.netty.startup.StartupException;
@@ -160,7 +161,9 @@ public final class BrokerServer implements AutoCloseable {
             AtomicReference<MembershipAdmin> wiredMembership = new AtomicReference<>(membership);
             // the mesh services' blocking store calls run on the blocking pool (one serial lane per mesh in front)
             Broker broker = new Broker(config.settings(), clock, EventLoopMeshLoop.provider(workers), directory,
-                    durable, metrics, blocking, MeshServices.all(database.dataSource(), config, wiredMembership::get));
+                    durable, metrics, blocking, MeshServices.all(database.dataSource(), config, wiredMembership::get))
+                    // a routed DM's nonce and ciphertext in the sockets' pool, off the heap (PooledPayloads)
+                    .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT, metrics.payloadBuffers));
             PgRecoveryStore recovery = new PgRecoveryStore(database.dataSource());
             List<StoredMessage> pending = recovery.loadUndelivered(clock.millis());
             broker.restore(pending);

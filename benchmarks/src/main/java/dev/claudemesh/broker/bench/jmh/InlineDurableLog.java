@@ -7,8 +7,9 @@ import dev.claudemesh.broker.core.port.WriterStats;
 
 /**
  * The durable log of the mesh-loop benchmarks: does what {@code PgDurableLog.submit} does on the caller's thread
- * (checks the op; an audit event's canonical JSON is the writer thread's), then "commits" at once, running the callback. Remembers the last enqueued DM's
- * id (for a {@code client_ack}) and counts the ops. Keeps nothing else.
+ * (checks the op; an audit event's canonical JSON is the writer thread's), then "commits" at once, releasing an
+ * enqueued DM's payload and running the callback. Remembers the last enqueued DM's id (for a {@code client_ack})
+ * and counts the ops. Keeps nothing else.
  */
 public final class InlineDurableLog implements DurableLog {
 
@@ -20,6 +21,8 @@ public final class InlineDurableLog implements DurableLog {
         ops++;
         if (op instanceof DurableOp.EnqueueMessage e) {
             lastMessageId = e.message().messageId();
+            // what the real log does once the DM's transaction committed (DurableLog): its payload reference goes
+            e.message().payload().release();
         } else if (op instanceof DurableOp.AppendAudit a) {
             ops += a.event().type().length();
         }

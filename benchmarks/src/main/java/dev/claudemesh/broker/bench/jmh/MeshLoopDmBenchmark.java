@@ -10,6 +10,8 @@ import dev.claudemesh.broker.core.testing.FakeDirectory;
 import dev.claudemesh.broker.core.testing.Identities;
 import dev.claudemesh.broker.core.testing.ManualClock;
 import dev.claudemesh.broker.core.testing.ManualLoop;
+import dev.claudemesh.broker.netty.pipeline.PooledPayloads;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,7 +40,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
+// on the kind of thread the broker's mesh loops are (EventLoopThreads): the pooled payload buffers recycle there
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=dev.claudemesh.broker.bench.jmh.EventLoopThreads"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class MeshLoopDmBenchmark {
@@ -69,8 +73,11 @@ public class MeshLoopDmBenchmark {
         FakeDirectory directory = new FakeDirectory();
         durable = new InlineDurableLog();
         // no send rate limit, as in the load tests (SEND_RATE_LIMIT_PER_MIN=0): every DM is routed, none refused
+        BrokerMetrics metrics = new BrokerMetrics();
         Broker broker = new Broker(BrokerSettings.defaults().withSendRate(0, 1), clock, loop, directory, durable,
-                new BrokerMetrics());
+                metrics)
+                // as the server runs it: nonce and ciphertext in the pool, off the heap
+                .usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT, metrics.payloadBuffers));
         Identities.MemberKeys a = member(directory, "X0000000000000000000000000000001", "alice");
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();

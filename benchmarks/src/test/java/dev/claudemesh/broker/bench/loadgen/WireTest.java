@@ -34,8 +34,8 @@ class WireTest {
         assertThat(in.clientMessageId).isEqualTo("run1-1234");
         assertThat(in.targetSpec).isEqualTo(TARGET);
         assertThat(in.badBase64Field).isNull();
-        assertThat(in.ciphertext).hasSize(344);
-        assertThat(in.nonce).hasSize(32);
+        assertThat(in.ciphertextBytes()).hasSize(344);
+        assertThat(in.nonceBytes()).hasSize(32);
     }
 
     @Test

@@ -74,8 +74,8 @@ public final class BinaryClientCodec {
                     w.u8(BinaryWire.TARGET_TEXT).str(t);
                 }
                 w.u8(in.priority == null ? 0 : code(BinaryWire.PRIORITIES, in.priority));
-                w.raw(Base64.getDecoder().decode(need(in.nonce)));
-                w.raw(Base64.getDecoder().decode(need(in.ciphertext)));
+                w.raw(Base64.getDecoder().decode(need(in.nonceBytes())));
+                w.raw(Base64.getDecoder().decode(need(in.ciphertextBytes())));
             }
             case CLIENT_ACK -> {
                 if (in.clientMessageId != null) {

@@ -105,7 +105,7 @@ public final class BinaryDecoder {
 
     /** A binary send to a topic as the JSON frame it stands for, for {@link Inbound#body()}. */
     private static byte[] sendAsJson(Inbound in) {
-        JsonOut o = new JsonOut(128 + in.nonce.length + in.ciphertext.length).beginObject().field("type", "send");
+        JsonOut o = new JsonOut(128 + in.nonceLen + in.ciphertextLen).beginObject().field("type", "send");
         if (in.hasId) {
             o.field("id", in.id);
         }
@@ -119,7 +119,8 @@ public final class BinaryDecoder {
         if (in.priority != null) {
             o.field("priority", in.priority);
         }
-        o.name("nonce").asciiStringValue(in.nonce).name("ciphertext").asciiStringValue(in.ciphertext);
+        o.name("nonce").asciiStringValue(in.nonceSrc, in.nonceOff, in.nonceLen)
+                .name("ciphertext").asciiStringValue(in.ciphertextSrc, in.ciphertextOff, in.ciphertextLen);
         return o.endObject().toBytes();
     }
 
@@ -209,8 +210,8 @@ public final class BinaryDecoder {
         }
         int priority = r.u8("priority");
         in.priority = priority == 0 ? null : name(BinaryWire.PRIORITIES, priority);
-        in.nonce = r.bytesAsBase64("nonce");
-        in.ciphertext = r.bytesAsBase64("ciphertext");
+        in.nonce(r.bytesAsBase64("nonce"));
+        in.ciphertext(r.bytesAsBase64("ciphertext"));
         if (in.targetSpec.startsWith("#")) {
             // the topic service reads the send from its JSON body (Inbound.body()); Part II fields need 0x7F
             in.frame = sendAsJson(in);

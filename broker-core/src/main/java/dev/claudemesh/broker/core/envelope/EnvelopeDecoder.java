@@ -231,8 +231,8 @@ public final class EnvelopeDecoder {
                 case "request_fingerprint" -> in.requestFingerprint = str(p, v, in, field);
                 case "targetSpec" -> in.targetSpec = str(p, v, in, field);
                 case "priority" -> in.priority = str(p, v, in, field);
-                case "nonce" -> in.nonce = base64(p, v, in, field);
-                case "ciphertext" -> in.ciphertext = base64(p, v, in, field);
+                case "nonce" -> in.nonce(base64(p, v, in, field));
+                case "ciphertext" -> in.ciphertext(base64(p, v, in, field));
                 case "clientMessageId" -> in.clientMessageId = str(p, v, in, field);
                 case "brokerMessageId" -> in.brokerMessageId = str(p, v, in, field);
                 case "status" -> in.status = str(p, v, in, field);

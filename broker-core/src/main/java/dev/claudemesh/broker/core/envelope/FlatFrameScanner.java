@@ -205,8 +205,8 @@ final class FlatFrameScanner {
                 in.hasId = true;
                 in.idNumeric = false;
             }
-            case NONCE -> in.nonce = base64(b, s, n, in, "nonce");
-            case CIPHERTEXT -> in.ciphertext = base64(b, s, n, in, "ciphertext");
+            case NONCE -> base64Field(b, s, n, in, true);
+            case CIPHERTEXT -> base64Field(b, s, n, in, false);
             case SUMMARY -> {
                 in.hasSummary = true;
                 in.summary = ascii(b, s, n);
@@ -279,16 +279,24 @@ final class FlatFrameScanner {
         }
     }
 
+    /** Nonce or ciphertext: valid base64 stays a range of the frame itself (no copy: Inbound's rules). */
+    private static void base64Field(byte[] b, int s, int n, Inbound in, boolean nonce) {
+        boolean fast = isPaddedBase64(b, s, n);
+        byte[] src = fast ? b : base64(b, s, n, in, nonce ? "nonce" : "ciphertext");
+        if (nonce) {
+            in.nonce(src, fast ? s : 0, n);
+        } else {
+            in.ciphertext(src, fast ? s : 0, n);
+        }
+    }
+
     /**
-     * Nonce and ciphertext: the ASCII bytes as they are, flagged when they are not padded standard base64. Byte for
-     * byte what Jackson's path stores, which stops copying at the first byte that is not base64 (the rest stays zero;
-     * such a send is refused anyway).
+     * Nonce and ciphertext that failed the fast check ({@link #isPaddedBase64}): the ASCII bytes as they are, flagged
+     * when they are not padded standard base64. Byte for byte what Jackson's path stores, which stops copying at the
+     * first byte that is not base64 (the rest stays zero; such a send is refused anyway).
      */
     private static byte[] base64(byte[] b, int s, int n, Inbound in, String field) {
         byte[] out = Arrays.copyOfRange(b, s, s + n);
-        if (isPaddedBase64(out, n)) {
-            return out;
-        }
         boolean ok = (n % 4) == 0;
         int copied = ok ? n : 0;
         int pad = 0;
@@ -320,15 +328,15 @@ final class FlatFrameScanner {
      * alphabet byte except at most two trailing {@code '='}. False sends the caller to the exact, byte-by-byte
      * path above, which also decides what to keep of a bad value.
      */
-    private static boolean isPaddedBase64(byte[] v, int n) {
+    private static boolean isPaddedBase64(byte[] v, int s, int n) {
         if ((n & 3) != 0) {
             return false;
         }
-        int body = n;
-        if (n > 0 && v[n - 1] == '=') {
-            body = v[n - 2] == '=' ? n - 2 : n - 1;
+        int end = s + n;
+        if (n > 0 && v[end - 1] == '=') {
+            end = v[end - 2] == '=' ? end - 2 : end - 1;
         }
-        for (int i = 0; i < body; i++) {
+        for (int i = s; i < end; i++) {
             if (!BASE64_ALPHABET[v[i] & 0xff]) {
                 return false;
             }

@@ -131,7 +131,7 @@ public final class Frames {
         JsonOut o = JsonOut.scratch();
         o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
                 .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
-                .name("nonce").asciiStringValue(m.nonce()).name("ciphertext").asciiStringValue(m.ciphertext());
+                .name("nonce").payloadValue(m.payload(), true).name("ciphertext").payloadValue(m.payload(), false);
         isoMillisField(o, "createdAt", m.createdAtMs());
         if (m.clientMessageId() != null) {
             o.field("client_message_id", m.clientMessageId());

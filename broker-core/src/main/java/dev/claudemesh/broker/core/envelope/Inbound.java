@@ -2,13 +2,15 @@ package dev.claudemesh.broker.core.envelope;
 
 import dev.claudemesh.broker.core.model.GroupRole;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One decoded client frame. A single flat class for every message type: only the fields of {@link #type}
  * are set, the rest stay null. Fields with a wrong JSON type are left null (and {@link #wrongTypeField}
  * names the first such field), so each handler can answer with the protocol's error for a missing value.
- * {@code nonce} and {@code ciphertext} are kept as ASCII bytes, never as Strings.
+ * {@code nonce} and {@code ciphertext} are kept as ASCII bytes, never as Strings: a range of an array, which for a
+ * lent Inbound is the frame being read itself (valid only during the call; {@link #copy()} copies the ranges out).
  *
  * <p>Created by {@link EnvelopeDecoder} on the socket's thread, then handed (read-only) to the mesh's thread. A
  * socket's {@link EnvelopeReader} reuses one Inbound for its frames: it lends it only to a handler that runs on the
@@ -97,8 +99,14 @@ public final class Inbound {
     public String requestFingerprint;
     public String targetSpec;
     public String priority;
-    public byte[] nonce;
-    public byte[] ciphertext;
+    /** The nonce text is {@code nonceSrc[nonceOff, nonceOff + nonceLen)}; {@code nonceSrc} null: no nonce. */
+    public byte[] nonceSrc;
+    public int nonceOff;
+    public int nonceLen;
+    /** The ciphertext text is {@code ciphertextSrc[ciphertextOff, ciphertextOff + ciphertextLen)}; null: none. */
+    public byte[] ciphertextSrc;
+    public int ciphertextOff;
+    public int ciphertextLen;
     /** Set when nonce/ciphertext were present but not standard base64 text: names the field. */
     public String badBase64Field;
 
@@ -133,9 +141,45 @@ public final class Inbound {
         return body;
     }
 
+    /** Sets the nonce text to the range {@code [off, off + len)} of {@code src} (null: none). */
+    public void nonce(byte[] src, int off, int len) {
+        nonceSrc = src;
+        nonceOff = off;
+        nonceLen = len;
+    }
+
+    /** Sets the nonce text to all of {@code text} (null: none). */
+    public void nonce(byte[] text) {
+        nonce(text, 0, text == null ? 0 : text.length);
+    }
+
+    /** Sets the ciphertext text to the range {@code [off, off + len)} of {@code src} (null: none). */
+    public void ciphertext(byte[] src, int off, int len) {
+        ciphertextSrc = src;
+        ciphertextOff = off;
+        ciphertextLen = len;
+    }
+
+    /** Sets the ciphertext text to all of {@code text} (null: none). */
+    public void ciphertext(byte[] text) {
+        ciphertext(text, 0, text == null ? 0 : text.length);
+    }
+
+    /** The nonce text as a new array, or null (cold paths and tests). */
+    public byte[] nonceBytes() {
+        return nonceSrc == null ? null : Arrays.copyOfRange(nonceSrc, nonceOff, nonceOff + nonceLen);
+    }
+
+    /** The ciphertext text as a new array, or null (cold paths and tests). */
+    public byte[] ciphertextBytes() {
+        return ciphertextSrc == null ? null
+                : Arrays.copyOfRange(ciphertextSrc, ciphertextOff, ciphertextOff + ciphertextLen);
+    }
+
     /**
      * A new Inbound with every field of this one (the values themselves are shared: Strings, and arrays and lists
-     * that no one writes to after decoding). Used when a reused Inbound ({@link EnvelopeReader}) is handed to code
+     * that no one writes to after decoding; nonce and ciphertext, which may be ranges of the frame, are copied).
+     * Used when a reused Inbound ({@link EnvelopeReader}) is handed to code
      * that may keep it past the call.
      */
     public Inbound copy() {
@@ -176,8 +220,12 @@ public final class Inbound {
         c.requestFingerprint = requestFingerprint;
         c.targetSpec = targetSpec;
         c.priority = priority;
-        c.nonce = nonce;
-        c.ciphertext = ciphertext;
+        if (nonceSrc != null) {
+            c.nonce(Arrays.copyOfRange(nonceSrc, nonceOff, nonceOff + nonceLen));
+        }
+        if (ciphertextSrc != null) {
+            c.ciphertext(Arrays.copyOfRange(ciphertextSrc, ciphertextOff, ciphertextOff + ciphertextLen));
+        }
         c.badBase64Field = badBase64Field;
         c.brokerMessageId = brokerMessageId;
         c.status = status;
@@ -227,8 +275,8 @@ public final class Inbound {
         requestFingerprint = null;
         targetSpec = null;
         priority = null;
-        nonce = null;
-        ciphertext = null;
+        nonce(null, 0, 0);
+        ciphertext(null, 0, 0);
         badBase64Field = null;
         brokerMessageId = null;
         status = null;

@@ -1,5 +1,7 @@
 package dev.claudemesh.broker.core.envelope;
 
+import dev.claudemesh.broker.core.model.Payload;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -156,6 +158,26 @@ public final class JsonOut {
         buf[len++] = '"';
         System.arraycopy(ascii, offset, buf, len, length);
         len += length;
+        buf[len++] = '"';
+        needComma = true;
+        return this;
+    }
+
+    /**
+     * A string value from a DM's nonce ({@code nonce} true) or ciphertext text, copied straight from its
+     * {@link Payload} (base64: nothing to escape).
+     */
+    public JsonOut payloadValue(Payload p, boolean nonce) {
+        comma();
+        int n = nonce ? p.nonceLength() : p.ciphertextLength();
+        ensure(n + 2);
+        buf[len++] = '"';
+        if (nonce) {
+            p.getNonce(buf, len);
+        } else {
+            p.getCiphertext(buf, len);
+        }
+        len += n;
         buf[len++] = '"';
         needComma = true;
         return this;

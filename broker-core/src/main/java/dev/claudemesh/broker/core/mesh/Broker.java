@@ -9,6 +9,7 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableLog;
 import dev.claudemesh.broker.core.port.LoopProvider;
 import dev.claudemesh.broker.core.port.MemberDirectory;
+import dev.claudemesh.broker.core.port.PayloadAllocator;
 import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ public final class Broker {
     final HandlerRegistry registry;
     final Executor storage;
     final UnknownTypes unknownTypes;
+    /** Where a routed DM's nonce and ciphertext live ({@link #usePayloads}); the heap unless the transport pools. */
+    private volatile PayloadAllocator payloads = PayloadAllocator.HEAP;
     private final ConcurrentHashMap<String, MeshState> meshes = new ConcurrentHashMap<>();
     /** Meshes the operator deleted while this broker ran (ids are never reused): their hellos are refused. */
     private final Set<String> deletedMeshes = ConcurrentHashMap.newKeySet();
@@ -91,6 +94,20 @@ public final class Broker {
 
     public BrokerSettings settings() {
         return settings;
+    }
+
+    /**
+     * Makes routed DMs keep their nonce and ciphertext in {@code allocator}'s payloads (a pool off the heap); call
+     * before the first peer connects. The durable log must then release an {@code EnqueueMessage}'s payload once
+     * done with it ({@link dev.claudemesh.broker.core.port.DurableLog}).
+     */
+    public Broker usePayloads(PayloadAllocator allocator) {
+        this.payloads = Objects.requireNonNull(allocator, "allocator");
+        return this;
+    }
+
+    PayloadAllocator payloads() {
+        return payloads;
     }
 
     public BrokerMetrics metrics() {

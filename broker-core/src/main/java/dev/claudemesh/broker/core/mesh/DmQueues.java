@@ -82,6 +82,9 @@ final class DmQueues {
     /** Forgets every DM (the mesh was deleted with its rows), keeping the depth gauge right. */
     void clear() {
         metrics.queueDepth.addAndGet(-dmById.size());
+        for (QueuedDm dm : dmById.values()) {
+            dm.message.payload().release();
+        }
         dmById.clear();
         queueByTarget.clear();
         claimed.clear();
@@ -107,6 +110,8 @@ final class DmQueues {
         }
         claimed.remove(id);
         metrics.queueDepth.decrementAndGet();
+        // the queue's reference (Payload): nothing here reads the DM's bytes again
+        dm.message.payload().release();
     }
 
     /** Pushes {@code dm} to the live lease {@code lease} and claims it for that lease's current socket. */

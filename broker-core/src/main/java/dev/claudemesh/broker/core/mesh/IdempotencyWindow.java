@@ -24,6 +24,12 @@ final class IdempotencyWindow {
 
     /** Most entries kept per mesh. */
     static final int MAX_ENTRIES = 100_000;
+    /**
+     * Entries that left the window are dropped at most this often (and whenever the bound is passed): a sweep walks
+     * the map with an iterator, an object per send when done on every one. {@link #lookup} checks the age itself, so
+     * an entry kept a little longer is never found.
+     */
+    static final long SWEEP_EVERY_MS = 1_000;
 
     /** The outcome of a remembered send. Loop-confined. */
     static final class Entry {
@@ -50,6 +56,7 @@ final class IdempotencyWindow {
     private final ConcurrentLinkedQueue<Entry> committedElsewhere = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainCommitted;
+    private long nextSweepAtMs = Long.MIN_VALUE;
 
     IdempotencyWindow(MeshLoop loop, long windowMs) {
         this.loop = loop;
@@ -87,6 +94,10 @@ final class IdempotencyWindow {
         }
         Entry e = new Entry(messageId, createdAtMs);
         byKey.put(key, e);
+        if (byKey.size() <= MAX_ENTRIES && nowMs < nextSweepAtMs) {
+            return e;
+        }
+        nextSweepAtMs = nowMs + SWEEP_EVERY_MS;
         Iterator<Entry> it = byKey.values().iterator();
         while (it.hasNext()) {
             Entry old = it.next();

@@ -9,6 +9,7 @@ import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.Fanout;
 import dev.claudemesh.broker.core.port.MeshLoop;
+import dev.claudemesh.broker.core.port.PayloadAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ final class MeshCore implements MeshContext {
     private final BrokerMetrics metrics;
     private final Clock clock;
     private final SerialExecutor storage;
+    private final Broker broker;
     /** The façade, for the hand-over of topic sends to their service. */
     private final MeshState mesh;
 
@@ -50,6 +52,7 @@ final class MeshCore implements MeshContext {
 
     MeshCore(Broker broker, MeshState mesh, String meshId, MeshLoop loop) {
         this.meshId = meshId;
+        this.broker = broker;
         this.mesh = mesh;
         this.loop = loop;
         this.settings = broker.settings;
@@ -63,6 +66,11 @@ final class MeshCore implements MeshContext {
         this.journal = new Journal(meshId, broker.durable);
         this.lifecycle = new LeaseLifecycle(mesh, loop, settings.graceMs(), settings.maxConnectionsPerMesh(), metrics,
                 broker.hooks, leases, queues, journal);
+    }
+
+    /** Where a routed DM's payload goes (the broker's allocator). */
+    PayloadAllocator payloads() {
+        return broker.payloads();
     }
 
     /** Hands a checked {@code #} send to the topic service; false when none serves topics. */
@@ -177,8 +185,8 @@ final class MeshCore implements MeshContext {
         in.id = send.messageId();
         in.targetSpec = send.targetSpec();
         in.priority = send.priority().wire();
-        in.nonce = new byte[0];
-        in.ciphertext = send.ciphertext();
+        in.nonce(new byte[0]);
+        in.ciphertext(send.ciphertext());
         SendHandler.send(this, null, sender, in,
                 new SendHandler.OnBehalf(send.messageId(), send.subtype(), send.toOwnMember(), outcome));
     }

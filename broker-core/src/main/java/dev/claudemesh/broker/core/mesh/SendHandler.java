@@ -7,6 +7,7 @@ import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.Member;
+import dev.claudemesh.broker.core.model.Payload;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.Fanout;
 
@@ -26,7 +27,6 @@ import java.util.List;
  */
 final class SendHandler implements MessageHandler<MeshCore> {
 
-    private static final byte[] NO_BYTES = new byte[0];
 
     /** What a send made on a member's behalf adds: its message id, subtype and target rule, and who hears the end. */
     record OnBehalf(String messageId, String subtype, boolean toOwnMember, SendOutcome outcome) {
@@ -145,8 +145,11 @@ final class SendHandler implements MessageHandler<MeshCore> {
             return;
         }
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
+        // one reference for the queue (released when the DM leaves it), one for the durable log (after the commit)
+        Payload payload = mesh.payloads().copy(in.nonceSrc, in.nonceOff, in.nonceLen,
+                in.ciphertextSrc, in.ciphertextOff, in.ciphertextLen).retain();
         StoredMessage msg = new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
-                l.routingKey(), l.displayName, target, priority.wire(), in.nonce, in.ciphertext, in.clientMessageId,
+                l.routingKey(), l.displayName, target, priority.wire(), payload, in.clientMessageId,
                 in.requestFingerprint, now, now + mesh.settings().dmExpiryMs(),
                 onBehalf == null ? null : onBehalf.subtype());
         QueuedDm dm = new QueuedDm(msg);
@@ -212,8 +215,8 @@ final class SendHandler implements MessageHandler<MeshCore> {
             if (r.session.conn.format() == WireFormat.BINARY) {
                 if (binaryFrame == null) {
                     binaryFrame = BinaryFrames.multicastPush(messageId, mesh.meshId(), l.routingKey(),
-                            priority.wire(), in.nonce, in.ciphertext, now, in.clientMessageId, in.requestFingerprint,
-                            l.member.pubkey(), l.member.id(), l.displayName,
+                            priority.wire(), in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId,
+                            in.requestFingerprint, l.member.pubkey(), l.member.id(), l.displayName,
                             onBehalf == null ? null : onBehalf.subtype());
                 }
                 out.sendEncoded(r.session.conn, binaryFrame);
@@ -221,9 +224,9 @@ final class SendHandler implements MessageHandler<MeshCore> {
                 continue;
             }
             if (frame == null) {
-                frame = Frames.multicastPush(messageId, mesh.meshId(), l.routingKey(), priority.wire(), in.nonce,
-                        in.ciphertext, now, in.clientMessageId, in.requestFingerprint, l.member.pubkey(),
-                        l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
+                frame = Frames.multicastPush(messageId, mesh.meshId(), l.routingKey(), priority.wire(),
+                        in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId, in.requestFingerprint,
+                        l.member.pubkey(), l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
             out.send(r.session.conn, frame);
             pushes++;
@@ -233,7 +236,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
         mesh.metrics().messageRouted(priority.wire());
         // the record for message_status: delivered in the same batch (the writer folds the mark into the insert)
         mesh.journal.enqueue(new StoredMessage(messageId, mesh.meshId(), l.member.id(), l.member.pubkey(),
-                l.routingKey(), l.displayName, target, priority.wire(), NO_BYTES, NO_BYTES, in.clientMessageId,
+                l.routingKey(), l.displayName, target, priority.wire(), Payload.EMPTY, in.clientMessageId,
                 in.requestFingerprint, now, now, onBehalf == null ? null : onBehalf.subtype()), null);
         mesh.journal.delivered(messageId, now);
         if (onBehalf != null) {

@@ -37,7 +37,7 @@ final class SendPolicy {
 
     /** The counted size: UTF-8 bytes of nonce + ciphertext + targetSpec. */
     static int payloadBytes(Inbound in) {
-        return (in.nonce == null ? 0 : in.nonce.length) + (in.ciphertext == null ? 0 : in.ciphertext.length)
+        return (in.nonceSrc == null ? 0 : in.nonceLen) + (in.ciphertextSrc == null ? 0 : in.ciphertextLen)
                 + (in.targetSpec == null ? 0 : utf8Length(in.targetSpec));
     }
 
@@ -60,10 +60,10 @@ final class SendPolicy {
         if (in.wrongTypeField != null && !"summary".equals(in.wrongTypeField)) {
             return in.wrongTypeField + " has the wrong type";
         }
-        if (in.nonce == null) {
+        if (in.nonceSrc == null) {
             return "missing nonce";
         }
-        if (in.ciphertext == null) {
+        if (in.ciphertextSrc == null) {
             return "missing ciphertext";
         }
         if (in.badBase64Field != null) {

@@ -10,6 +10,10 @@ package dev.claudemesh.broker.core.port;
  * commit that made the op durable; they must be short, must not block, and must not touch mesh state (hop onto the
  * mesh's loop with {@link MeshLoop#execute} for that). Ops of one mesh are committed, and their callbacks run, in
  * submission order.</p>
+ *
+ * <p>An {@link DurableOp.EnqueueMessage} hands over one reference to its message's
+ * {@link dev.claudemesh.broker.core.model.Payload}: the log releases it once it no longer needs the bytes, after the
+ * transaction that wrote them committed (a retried batch reads them again).</p>
  */
 public interface DurableLog {
 

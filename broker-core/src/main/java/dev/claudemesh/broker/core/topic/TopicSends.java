@@ -52,7 +52,8 @@ final class TopicSends {
                 }
             }
         }
-        String ciphertext = new String(in.ciphertext, StandardCharsets.US_ASCII);
+        String ciphertext = new String(in.ciphertextSrc, in.ciphertextOff, in.ciphertextLen,
+                StandardCharsets.US_ASCII);
         // the WebSocket path scans the body for @names even when it is v2 ciphertext, as the original does
         List<String> tokens = Mentions.tokens(given, ciphertext, true);
         Lease l = send.sender();
@@ -60,7 +61,8 @@ final class TopicSends {
         // the id the core chose (for a scheduled fire: the one the scheduler recorded; history and queue row share it)
         TopicStore.NewMessage message = new TopicStore.NewMessage(send.messageId(), t.mesh.meshId(), topicId,
                 l.member().id(), l.sessionPubkey(), l.routingKey(), send.priority().wire(),
-                new String(in.nonce, StandardCharsets.US_ASCII), ciphertext, bodyVersion, replyToId,
+                new String(in.nonceSrc, in.nonceOff, in.nonceLen, StandardCharsets.US_ASCII), ciphertext, bodyVersion,
+                replyToId,
                 in.clientMessageId, tokens, send.nowMs());
         t.store(message, (posted, failure) -> {
             if (failure != null) {

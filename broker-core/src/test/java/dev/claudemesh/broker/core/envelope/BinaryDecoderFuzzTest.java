@@ -96,8 +96,8 @@ class BinaryDecoderFuzzTest {
     /** A rough upper bound of the bytes an Inbound holds: its byte arrays and strings. */
     private static long retainedBytes(Inbound in) {
         long n = 0;
-        n += in.nonce == null ? 0 : in.nonce.length;
-        n += in.ciphertext == null ? 0 : in.ciphertext.length;
+        n += in.nonceSrc == null ? 0 : in.nonceLen;
+        n += in.ciphertextSrc == null ? 0 : in.ciphertextLen;
         for (String s : new String[] {in.meshId, in.memberId, in.pubkey, in.sessionPubkey, in.displayName,
                 in.targetSpec, in.id, in.clientMessageId, in.summary, in.name, in.signature}) {
             n += s == null ? 0 : s.length();

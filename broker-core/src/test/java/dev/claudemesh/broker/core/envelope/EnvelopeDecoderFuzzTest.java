@@ -339,8 +339,8 @@ class EnvelopeDecoderFuzzTest {
         assertThat(in.requestFingerprint).isEqualTo(fingerprint);
         assertThat(in.targetSpec).isEqualTo(target);
         assertThat(in.priority).isEqualTo(priority);
-        assertThat(new String(in.nonce, StandardCharsets.US_ASCII)).isEqualTo(nonceB64);
-        assertThat(new String(in.ciphertext, StandardCharsets.US_ASCII)).isEqualTo(ctB64);
+        assertThat(new String(in.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo(nonceB64);
+        assertThat(new String(in.ciphertextBytes(), StandardCharsets.US_ASCII)).isEqualTo(ctB64);
         assertThat(in.badBase64Field).isNull();
         assertThat(in.wrongTypeField).isNull();
         assertThat(in.reqId).isEqualTo(reqId);

@@ -39,7 +39,7 @@ class EnvelopeReaderTest {
         FlatFrameScannerTest.assertSameFields(second, EnvelopeDecoder.decode(utf8(FlatFrameScannerTest.CLIENT_ACK)),
                 utf8(FlatFrameScannerTest.CLIENT_ACK));
         assertThat(second.targetSpec).isNull();
-        assertThat(second.nonce).isNull();
+        assertThat(second.nonceSrc).isNull();
         assertThat(second.reqId).isNull();
         assertThat(second.reqIdNumeric).isFalse();
         assertThat(second.hasId).isFalse();
@@ -69,16 +69,34 @@ class EnvelopeReaderTest {
         Inbound in = read(r, FlatFrameScannerTest.DM_SEND);
         String target = in.targetSpec;
         String id = in.clientMessageId;
-        byte[] nonce = in.nonce;
-        byte[] ciphertext = in.ciphertext;
+        Inbound kept = in.copy();
 
         read(r, FlatFrameScannerTest.DM_SEND.replace("bm9uY2U=", "QUFBQQ==").replace("c-1", "c-2"));
         r.clear();
 
         assertThat(target).isEqualTo("ab".repeat(32));
         assertThat(id).isEqualTo("c-1");
-        assertThat(new String(nonce, StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
-        assertThat(new String(ciphertext, StandardCharsets.US_ASCII)).isEqualTo("Y2lwaGVydGV4dA==");
+        assertThat(new String(kept.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
+        assertThat(new String(kept.ciphertextBytes(), StandardCharsets.US_ASCII)).isEqualTo("Y2lwaGVydGV4dA==");
+    }
+
+    @Test
+    void shouldReadNonceAndCiphertextInPlaceAndCopyThemOutOfAReusedFrame() {
+        EnvelopeReader r = new EnvelopeReader();
+        byte[] frame = utf8(FlatFrameScannerTest.DM_SEND);
+        Inbound in = r.read(frame, 0, frame.length);
+        // valid base64 is not copied: the Inbound points into the frame (lent only during the call)
+        assertThat(in.nonceSrc).isSameAs(frame);
+        assertThat(in.ciphertextSrc).isSameAs(frame);
+        Inbound kept = in.copy();
+
+        java.util.Arrays.fill(frame, (byte) 'x'); // the transport reuses its scratch array for the next frame
+        r.clear();
+
+        assertThat(kept.nonceSrc).isNotSameAs(frame);
+        assertThat(new String(kept.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
+        assertThat(new String(kept.ciphertextBytes(), StandardCharsets.US_ASCII)).isEqualTo("Y2lwaGVydGV4dA==");
+        assertThat(kept.nonceLen).isEqualTo(8);
     }
 
     @Test
@@ -103,14 +121,20 @@ class EnvelopeReaderTest {
         }
         Inbound copy = in.copy();
         for (Field f : fields) {
+            if (f.getName().startsWith("nonce") || f.getName().startsWith("ciphertext")) {
+                continue; // ranges that may point into the frame: copied out, checked below
+            }
             assertThat(f.get(copy)).as(f.getName()).isSameAs(f.get(in));
         }
+        assertThat(copy.nonceBytes()).isEqualTo(in.nonceBytes()).hasSize(1);
+        assertThat(copy.ciphertextBytes()).isEqualTo(in.ciphertextBytes()).hasSize(1);
+        assertThat(copy.nonceSrc).isNotSameAs(in.nonceSrc);
         in.clear();
         Inbound fresh = new Inbound();
         for (Field f : fields) {
             assertThat(f.get(in)).as(f.getName()).isEqualTo(f.get(fresh));
         }
-        assertThat(f("ciphertext").get(copy)).isNotNull(); // the copy is untouched by the clear
+        assertThat(f("ciphertextSrc").get(copy)).isNotNull(); // the copy is untouched by the clear
     }
 
     private static Field f(String name) {
@@ -133,6 +157,8 @@ class EnvelopeReaderTest {
         Class<?> t = f.getType();
         if (t == boolean.class) {
             return true;
+        } else if (t == int.class) {
+            return 1; // offsets and lengths: one byte of the sample array
         } else if (t == String.class) {
             return "v-" + f.getName();
         } else if (t == Long.class) {

@@ -28,6 +28,11 @@ public final class FakeDurableLog implements DurableLog {
     public void commitAll() {
         List<Runnable> run;
         synchronized (this) {
+            for (DurableOp op : pending) {
+                if (op instanceof DurableOp.EnqueueMessage e) {
+                    e.message().payload().release(); // the log's reference, as the real one does (DurableLog)
+                }
+            }
             committed.addAll(pending);
             pending.clear();
             run = new ArrayList<>(callbacks);

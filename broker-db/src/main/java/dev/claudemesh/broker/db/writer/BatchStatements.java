@@ -291,8 +291,13 @@ final class BatchStatements {
             copy.text(Rows.clean(m.senderName()));
             copy.text(Rows.clean(m.targetKey()));
             copy.text(Rows.clean(m.priority()));
-            copy.bytes(bornDelivered ? NO_BYTES : m.nonce());
-            copy.bytes(bornDelivered ? NO_BYTES : m.ciphertext());
+            if (bornDelivered) {
+                copy.bytes(NO_BYTES);
+                copy.bytes(NO_BYTES);
+            } else {
+                copy.payload(m.payload(), true);
+                copy.payload(m.payload(), false);
+            }
             copy.text(Rows.clean(m.clientMessageId()));
             copy.text(Rows.clean(m.requestFingerprint()));
             copy.text(m.subtype());

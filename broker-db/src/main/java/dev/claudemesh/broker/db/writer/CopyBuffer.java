@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.db.writer;
 
 import dev.claudemesh.broker.core.audit.Utf8Encoder;
+import dev.claudemesh.broker.core.model.Payload;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -94,6 +95,19 @@ final class CopyBuffer {
         ensure(4 + n);
         putInt(n);
         System.arraycopy(utf8, from, buf, len, n);
+        len += n;
+    }
+
+    /** A DM's nonce ({@code nonce} true) or ciphertext text as a text column, copied from its payload. */
+    void payload(Payload p, boolean nonce) {
+        int n = nonce ? p.nonceLength() : p.ciphertextLength();
+        ensure(4 + n);
+        putInt(n);
+        if (nonce) {
+            p.getNonce(buf, len);
+        } else {
+            p.getCiphertext(buf, len);
+        }
         len += n;
     }
 

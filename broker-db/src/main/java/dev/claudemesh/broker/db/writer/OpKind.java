@@ -85,8 +85,6 @@ enum OpKind {
                 Objects.requireNonNull(m.meshId(), "meshId");
                 Objects.requireNonNull(m.targetKey(), "targetKey");
                 Objects.requireNonNull(m.priority(), "priority");
-                Objects.requireNonNull(m.nonce(), "nonce");
-                Objects.requireNonNull(m.ciphertext(), "ciphertext");
             }
             case MARK_DELIVERED -> {
                 DurableOp.MarkDelivered m = (DurableOp.MarkDelivered) op;

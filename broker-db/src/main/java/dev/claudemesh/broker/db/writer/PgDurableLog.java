@@ -335,6 +335,10 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
             updatePressure();
         }
         for (Pending p : batch) {
+            if (p.op() instanceof DurableOp.EnqueueMessage e) {
+                // the log's reference to the DM's nonce and ciphertext (DurableLog): committed, never read again
+                e.message().payload().release();
+            }
             Runnable cb = p.callback();
             if (cb == null) {
                 continue;

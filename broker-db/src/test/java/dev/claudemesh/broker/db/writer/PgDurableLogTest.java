@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.db.writer;
 
+import dev.claudemesh.broker.core.model.Payload;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,73 @@ class PgDurableLogTest {
         assertThat(log.databaseHealthy()).isTrue();
         assertThat(log.stats().failedAttempts()).isEqualTo(4);
         assertThat(db.committedIds()).as("each held op committed once").hasSize(3).doesNotHaveDuplicates();
+    }
+
+    /** A payload that counts its references; a release past zero is recorded, not swallowed. */
+    static final class CountedPayload extends Payload {
+        final AtomicInteger refs = new AtomicInteger(1);
+        final AtomicInteger overReleased = new AtomicInteger();
+
+        @Override
+        public int nonceLength() {
+            return 0;
+        }
+
+        @Override
+        public int ciphertextLength() {
+            return 0;
+        }
+
+        @Override
+        public void getNonce(byte[] dst, int at) {
+        }
+
+        @Override
+        public void getCiphertext(byte[] dst, int at) {
+        }
+
+        @Override
+        public Payload retain() {
+            refs.incrementAndGet();
+            return this;
+        }
+
+        @Override
+        public void release() {
+            if (refs.decrementAndGet() < 0) {
+                overReleased.incrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void shouldReleaseADmsPayloadOnceAfterItsCommitAndNotWhileItsBatchIsRetried() throws Exception {
+        start(WriterConfig.builder().retry(20, 80));
+        db.down(true);
+        List<CountedPayload> payloads = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            StoredMessage base = TestOps.dm("mesh");
+            CountedPayload p = new CountedPayload();
+            payloads.add(p);
+            log.submit(new DurableOp.EnqueueMessage(new StoredMessage(base.messageId(), base.meshId(),
+                    base.senderMemberId(), base.senderMemberPubkey(), base.senderPubkey(), base.senderName(),
+                    base.targetKey(), base.priority(), p, null, null, base.createdAtMs(), base.expiresAtMs(), null)));
+        }
+        for (int failures = 1; failures <= 2; failures++) {
+            sleeper.awaitRequest(WAIT);
+            // failed attempts keep the reference: the retry writes the same bytes again
+            assertThat(payloads).allSatisfy(p -> assertThat(p.refs).hasValue(1));
+            if (failures == 2) {
+                db.down(false);
+            }
+            sleeper.step();
+        }
+
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+        assertThat(payloads).allSatisfy(p -> {
+            assertThat(p.refs).hasValue(0);
+            assertThat(p.overReleased).hasValue(0);
+        });
     }
 
     @Test

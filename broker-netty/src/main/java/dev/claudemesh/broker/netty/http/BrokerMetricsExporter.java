@@ -76,6 +76,8 @@ public final class BrokerMetricsExporter {
                 "Recipients skipped because the sender lacked a capability", "cap", GRANT_CAPS,
                 metrics.droppedByGrant());
         gauge("broker_queue_depth", "Undelivered DMs held in memory", metrics.queueDepth::get);
+        gauge("broker_dm_payload_buffers", "DM payloads held in pooled off-heap buffers (not yet acked or committed)",
+                metrics.payloadBuffers::sum);
         counter("broker_ttl_sweeps_total", "Status TTL sweeps run", metrics.ttlSweepsTotal::sum);
         counter("broker_hook_requests_total", "POST /hook/set-status requests", metrics.hookRequestsTotal::sum);
         counter("broker_hook_requests_rate_limited_total", "Hook requests answered 429",

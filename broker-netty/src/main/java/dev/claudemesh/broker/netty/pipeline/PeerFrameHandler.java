@@ -99,18 +99,26 @@ public final class PeerFrameHandler extends ChannelInboundHandlerAdapter {
                 int len = content.readableBytes();
                 byte[] bytes;
                 int off;
+                byte[] borrowed = null;
                 if (content.hasArray()) {
                     bytes = content.array();
                     off = content.arrayOffset() + content.readerIndex();
                 } else {
-                    bytes = new byte[len];
+                    // the pool's frames are direct: copied into this thread's scratch array, not a new one per frame
+                    // (the session keeps nothing of the bytes past the call: PeerSession.onFrame)
+                    borrowed = FrameScratch.borrow(len);
+                    bytes = borrowed;
                     off = 0;
-                    content.getBytes(content.readerIndex(), bytes);
+                    content.getBytes(content.readerIndex(), bytes, 0, len);
                 }
-                if (format == WireFormat.BINARY) {
-                    session.onBinaryFrame(bytes, off, len);
-                } else {
-                    session.onFrame(bytes, off, len);
+                try {
+                    if (format == WireFormat.BINARY) {
+                        session.onBinaryFrame(bytes, off, len);
+                    } else {
+                        session.onFrame(bytes, off, len);
+                    }
+                } finally {
+                    FrameScratch.giveBack(borrowed);
                 }
             } else if (msg instanceof PingWebSocketFrame ping) {
                 // A ping flood from a peer that does not read would queue pongs without bound. RFC 6455 §5.5.3 lets

@@ -47,6 +47,7 @@ class MetricsIT {
             "broker_messages_dropped_by_grant_total{cap=\"dm\"}",
             "broker_messages_dropped_by_grant_total{cap=\"broadcast\"}",
             "broker_queue_depth",
+            "broker_dm_payload_buffers",
             "broker_ttl_sweeps_total",
             "broker_hook_requests_total",
             "broker_hook_requests_rate_limited_total",
@@ -172,6 +173,8 @@ class MetricsIT {
         assertThat(delta(before, during, "broker_messages_dropped_by_grant_total{cap=\"broadcast\"}")).isEqualTo(1);
         // the 5 DMs are pushed but not yet acked by their recipients
         assertThat(delta(before, during, "broker_queue_depth")).isEqualTo(5);
+        // ... their payloads in pooled buffers: the writer let go of its reference at the commit (alice was acked)
+        assertThat(delta(before, during, "broker_dm_payload_buffers")).isEqualTo(5);
         assertThat(delta(before, during, "broker_hook_requests_total")).isEqualTo(4);
         assertThat(delta(before, during, "broker_hook_requests_rate_limited_total")).isEqualTo(1);
         assertThat(delta(before, during, "broker_ttl_sweeps_total")).isPositive();
@@ -197,9 +200,11 @@ class MetricsIT {
         b.ws().close();
         c.ws().close();
         Map<String, Double> after = awaitScrape(m -> delta(before, m, "broker_connections_active") == 0
-                && delta(before, m, "broker_queue_depth") == 0 && delta(during, m, "broker_ttl_sweeps_total") > 0);
+                && delta(before, m, "broker_queue_depth") == 0 && delta(before, m, "broker_dm_payload_buffers") == 0
+                && delta(during, m, "broker_ttl_sweeps_total") > 0);
         assertThat(delta(before, after, "broker_connections_active")).isZero();
         assertThat(delta(before, after, "broker_queue_depth")).isZero();
+        assertThat(delta(before, after, "broker_dm_payload_buffers")).as("every payload freed").isZero();
         assertThat(delta(before, after, "broker_connections_total")).isEqualTo(3);
         assertThat(delta(before, after, "broker_messages_routed_total{priority=\"next\"}")).isEqualTo(4);
         assertThat(delta(during, after, "broker_ttl_sweeps_total")).isPositive();
