@@ -3,7 +3,7 @@
 # variant's DDL, then one psql session COPYs the batches of gen.py (binary, like BatchStatements: per batch
 # message_queue, audit_log, message_delivery, in one transaction, committed with fsync on). Prints the backend's CPU
 # (its /proc/self/stat), the whole server's CPU (postmaster + children, reaped ones included: autovacuum, WAL
-# writer, ...) and the wall time, in µs per DM.
+# writer, ...) and the wall time, in µs per DM, and the WAL written per DM.
 # Usage: PORT=55915 DATA=/tmp/i15pg/data-text BDATA=/tmp/i15pg/data-bytea run.sh VARIANT... (from the repo root)
 set -eu
 PORT=${PORT:-55915}; DATA=${DATA:-/tmp/i15pg/data-text}; BDATA=${BDATA:-/tmp/i15pg/data-bytea}
@@ -58,11 +58,12 @@ SQL
   done
   echo "select (string_to_array(pg_read_file('/proc/self/stat'), ' '))[14]::int + (string_to_array(pg_read_file('/proc/self/stat'), ' '))[15]::int;" >> "$script"
   "${PSQL[@]}" -d $db -c CHECKPOINT
-  dms=$("${PSQL[@]}" -d $db -c "select 0"); before=$(server_ticks); t0=$(date +%s.%N)
+  lsn0=$("${PSQL[@]}" -d $db -c "select pg_current_wal_lsn()"); before=$(server_ticks); t0=$(date +%s.%N)
   backend=$("${PSQL[@]}" -d $db -f "$script")
   t1=$(date +%s.%N); sleep 3; after=$(server_ticks)
+  wal=$("${PSQL[@]}" -d $db -c "select pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0')")
   rows=$("${PSQL[@]}" -d $db -c "select count(*) from mesh.message_queue")
   size=$("${PSQL[@]}" -d $db -c "select pg_size_pretty(pg_total_relation_size('mesh.audit_log')) || ' audit, ' || pg_size_pretty(pg_total_relation_size('mesh.message_queue')) || ' queue'")
-  awk -v v="$v" -v r="$rows" -v b="$backend" -v s="$((after - before))" -v t0="$t0" -v t1="$t1" -v hz="$tck" -v sz="$size" \
-    'BEGIN { printf "%-22s rows=%d backend_us_per_dm=%.2f server_us_per_dm=%.2f wall_us_per_dm=%.2f (%s)\n", v, r, b/hz*1e6/r, s/hz*1e6/r, (t1-t0)*1e6/r, sz }'
+  awk -v v="$v" -v r="$rows" -v b="$backend" -v s="$((after - before))" -v t0="$t0" -v t1="$t1" -v hz="$tck" -v sz="$size" -v wal="$wal" \
+    'BEGIN { printf "%-22s rows=%d backend_us_per_dm=%.2f server_us_per_dm=%.2f wall_us_per_dm=%.2f wal_bytes_per_dm=%.0f (%s)\n", v, r, b/hz*1e6/r, s/hz*1e6/r, (t1-t0)*1e6/r, wal/r, sz }'
 done
