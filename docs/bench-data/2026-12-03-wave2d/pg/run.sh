@@ -4,9 +4,10 @@
 # message_queue, audit_log, message_delivery, in one transaction, committed with fsync on). Prints the backend's CPU
 # (its /proc/self/stat), the whole server's CPU (postmaster + children, reaped ones included: autovacuum, WAL
 # writer, ...) and the wall time, in µs per DM, and the WAL written per DM.
-# Usage: PORT=55915 DATA=/tmp/i15pg/data-text BDATA=/tmp/i15pg/data-bytea run.sh VARIANT... (from the repo root)
+# Usage: [UPTO=11] PORT=55915 DATA=/tmp/i15pg/data-text BDATA=/tmp/i15pg/data-bytea run.sh VARIANT... (from the repo root)
 set -eu
 PORT=${PORT:-55915}; DATA=${DATA:-/tmp/i15pg/data-text}; BDATA=${BDATA:-/tmp/i15pg/data-bytea}
+UPTO=${UPTO:-11}                                 # the variants' DDL starts from V11 (base: as before V12)
 PSQL=(psql -h localhost -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -qAt)
 PM=$("${PSQL[@]}" -d postgres -c "select pid from pg_stat_activity where backend_type='checkpointer'" | head -1)
 PM=$(awk '{print $4}' /proc/$PM/stat)            # the postmaster: the checkpointer's parent
@@ -41,7 +42,8 @@ ddl() { # VARIANT: DDL on top of V11
 for v in "$@"; do
   db=b_${v//-/_}; dir=$DATA; [[ $v == bytea ]] && dir=$BDATA
   "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-  for f in sql/V*.sql; do echo "$f"; done | sort -t V -k2 -n | while read -r f; do "${PSQL[@]}" -d $db -f "$f"; done
+  for f in sql/V*.sql; do v=${f#sql/V}; (( ${v%%__*} <= UPTO )) && echo "$f"; done | sort -t V -k2 -n |
+    while read -r f; do "${PSQL[@]}" -d $db -f "$f"; done
   "${PSQL[@]}" -d $db -c "$(ddl "$v")"
   script=/tmp/i15pg/$db.sql; : > "$script"
   ids=""; audits=n; if [[ $v == *nextval-free* ]]; then ids="id, "; audits=a; fi
