@@ -150,7 +150,8 @@ class PgCopyIT {
         List<String> indexes = new ArrayList<>();
         try (Connection c = db.dataSource().getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT indexdef FROM pg_indexes WHERE schemaname = 'mesh' "
-                     + "AND tablename IN ('audit_log', 'message_queue', 'message_delivery') ORDER BY indexdef COLLATE \"C\"");
+                     + "AND tablename IN ('audit_log', 'message_queue', 'message_delivery') "
+                     + "ORDER BY indexdef COLLATE \"C\"");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 indexes.add(rs.getString(1));
