@@ -8,10 +8,10 @@
 -- order is still the id order within a mesh.
 --
 -- Measured on the embedded PostgreSQL 18 (docs/bench-data/2026-12-03-wave2d/pg, interleaved.sql: 200 000 rows COPYed
--- in binary batches of 200, one transaction each, into candidate tables alternately in one backend, five runs): an
--- audit row cost 5.7-12.7 µs with two indexes, 4.9-9.5 µs with this one (-24 % median), -7.8 % (median; -6.7 to
--- -8.0 %, one run 0 %) of a DM's queue + audit + delivery-mark rows (17.7-39.6 µs per DM in those runs, depending on
--- the load of the shared machine); WAL per DM 1 563-1 643 -> 1 493 bytes (run.sh).
+-- in binary batches of 200, one transaction each, into candidate tables alternately in one backend, eight runs): an
+-- audit row costs 24 % less with this one index (median), and a DM's queue + audit + delivery-mark rows 7.9 % less
+-- (median; -4.8 to -11.5 %, one run 0 %; 17.7-39.6 µs per DM before, with the load of the shared machine). WAL per
+-- DM: 1 563-1 643 -> 1 493 bytes (run.sh).
 --
 -- Building the new key reads the whole table once, under an exclusive lock: a few seconds per million audit rows,
 -- once, at the upgrade's boot.
