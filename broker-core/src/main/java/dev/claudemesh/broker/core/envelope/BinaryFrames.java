@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.core.envelope;
 
+import dev.claudemesh.broker.core.model.Payload;
 import dev.claudemesh.broker.core.model.StoredMessage;
 
 /**
@@ -11,6 +12,11 @@ import dev.claudemesh.broker.core.model.StoredMessage;
  * Stateless and thread-safe.
  */
 public final class BinaryFrames {
+
+    /** This thread's work array for a stored DM's base64 text while its binary push is encoded. */
+    private static final ThreadLocal<byte[]> PAYLOAD_TEXT = ThreadLocal.withInitial(() -> new byte[1024]);
+    /** A work array grown past this (a DM near MAX_MESSAGE_BYTES) is not kept. */
+    private static final int KEEP_TEXT_AT_MOST = 64 * 1024;
 
     private BinaryFrames() {
     }
@@ -64,7 +70,20 @@ public final class BinaryFrames {
 
     /** A DM push ({@link Frames#dmPush} in binary). */
     public static byte[] dmPush(StoredMessage m) {
-        byte[] out = push(m.messageId(), m.meshId(), m.senderPubkey(), m.priority(), m.nonce(), m.ciphertext(),
+        // the payload's text in this thread's work array (no array per push), decoded from there into the frame
+        Payload p = m.payload();
+        int nl = p.nonceLength();
+        int cl = p.ciphertextLength();
+        byte[] text = PAYLOAD_TEXT.get();
+        if (text.length < nl + cl) {
+            text = new byte[nl + cl];
+            if (text.length <= KEEP_TEXT_AT_MOST) {
+                PAYLOAD_TEXT.set(text);
+            }
+        }
+        p.getNonce(text, 0);
+        p.getCiphertext(text, nl);
+        byte[] out = push(m.messageId(), m.meshId(), m.senderPubkey(), m.priority(), text, 0, nl, text, nl, cl,
                 m.createdAtMs(), m.clientMessageId(), m.requestFingerprint(), null, null, m.senderName(),
                 m.subtype());
         return out != null ? out : json(Frames.dmPush(m));
@@ -75,20 +94,22 @@ public final class BinaryFrames {
                                        byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
                                        String requestFingerprint, String senderMemberPubkey, String senderMemberId,
                                        String senderName, String subtype) {
-        byte[] out = push(messageId, meshId, senderPubkey, priority, nonce, ciphertext, createdAtMs, clientMessageId,
-                requestFingerprint, senderMemberPubkey, senderMemberId, senderName, subtype);
+        byte[] out = push(messageId, meshId, senderPubkey, priority, nonce, 0, nonce.length, ciphertext, 0,
+                ciphertext.length, createdAtMs, clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId,
+                senderName, subtype);
         return out != null ? out : json(Frames.multicastPush(messageId, meshId, senderPubkey, priority, nonce,
                 ciphertext, createdAtMs, clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId,
                 senderName, subtype));
     }
 
     /** The push, or null when its values do not fit the binary form exactly. */
-    static byte[] push(String messageId, String meshId, String senderPubkey, String priority, byte[] nonce,
-                       byte[] ciphertext, long createdAtMs, String clientMessageId, String requestFingerprint,
-                       String senderMemberPubkey, String senderMemberId, String senderName, String subtype) {
+    static byte[] push(String messageId, String meshId, String senderPubkey, String priority, byte[] nonce, int nOff,
+                       int nLen, byte[] ciphertext, int cOff, int cLen, long createdAtMs, String clientMessageId,
+                       String requestFingerprint, String senderMemberPubkey, String senderMemberId, String senderName,
+                       String subtype) {
         int priorityCode = BinaryWire.code(BinaryWire.PRIORITIES, priority);
-        int nonceLength = BinaryWire.base64DecodedLength(nonce);
-        int ciphertextLength = BinaryWire.base64DecodedLength(ciphertext);
+        int nonceLength = BinaryWire.base64DecodedLength(nonce, nOff, nLen);
+        int ciphertextLength = BinaryWire.base64DecodedLength(ciphertext, cOff, cLen);
         boolean multicast = senderMemberPubkey != null || senderMemberId != null;
         if (priorityCode < 0 || nonceLength < 0 || ciphertextLength < 0
                 || !BinaryWire.isHex(senderPubkey, BinaryWire.KEY_BYTES)
@@ -98,7 +119,7 @@ public final class BinaryFrames {
         }
         BinaryWriter w = new BinaryWriter(BinaryWire.PUSH, 160 + nonceLength + ciphertextLength);
         w.str(messageId).str(meshId).hex(senderPubkey).u8(priorityCode).i64(createdAtMs)
-                .base64AsRaw(nonce, nonceLength).base64AsRaw(ciphertext, ciphertextLength);
+                .base64AsRaw(nonce, nOff, nLen, nonceLength).base64AsRaw(ciphertext, cOff, cLen, ciphertextLength);
         int flags = 0;
         if (clientMessageId != null) {
             flags |= 1;

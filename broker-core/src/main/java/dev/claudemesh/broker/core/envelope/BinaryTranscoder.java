@@ -139,8 +139,10 @@ public final class BinaryTranscoder {
 
     private static byte[] push(ObjectNode o) {
         onlyKeys(o, PUSH_KEYS);
+        byte[] nonce = ascii(required(o, "nonce"));
+        byte[] ciphertext = ascii(required(o, "ciphertext"));
         byte[] out = BinaryFrames.push(required(o, "messageId"), required(o, "meshId"), required(o, "senderPubkey"),
-                required(o, "priority"), ascii(required(o, "nonce")), ascii(required(o, "ciphertext")),
+                required(o, "priority"), nonce, 0, nonce.length, ciphertext, 0, ciphertext.length,
                 time(o, "createdAt"), str(o, "client_message_id"), str(o, "request_fingerprint"),
                 str(o, "senderMemberPubkey"), str(o, "senderMemberId"), str(o, "senderName"), str(o, "subtype"));
         if (out == null) {

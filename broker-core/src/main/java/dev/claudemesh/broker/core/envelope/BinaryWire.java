@@ -114,19 +114,18 @@ public final class BinaryWire {
      * The decoded length of base64 ASCII {@code b64} (standard alphabet, padded, as the JSON decoder accepts it), or -1
      * when it is not such text.
      */
-    static int base64DecodedLength(byte[] b64) {
-        int n = b64.length;
+    static int base64DecodedLength(byte[] b64, int off, int n) {
         if (n % 4 != 0) {
             return -1;
         }
         int pad = 0;
-        if (n > 0 && b64[n - 1] == '=') {
+        if (n > 0 && b64[off + n - 1] == '=') {
             pad++;
-            if (b64[n - 2] == '=') {
+            if (b64[off + n - 2] == '=') {
                 pad++;
             }
         }
-        for (int i = 0; i < n - pad; i++) {
+        for (int i = off; i < off + n - pad; i++) {
             int c = b64[i];
             if (c < 0 || B64_VALUE[c] < 0) {
                 return -1;
@@ -135,11 +134,13 @@ public final class BinaryWire {
         return n / 4 * 3 - pad;
     }
 
-    /** Decodes base64 ASCII {@code b64} (checked with {@link #base64DecodedLength}) into {@code out} at {@code off}. */
-    static void base64Decode(byte[] b64, byte[] out, int off) {
-        int n = b64.length;
-        int o = off;
-        for (int i = 0; i < n; i += 4) {
+    /**
+     * Decodes the {@code n} base64 ASCII bytes of {@code b64} at {@code off} (checked with
+     * {@link #base64DecodedLength}) into {@code out} at {@code outOff}.
+     */
+    static void base64Decode(byte[] b64, int off, int n, byte[] out, int outOff) {
+        int o = outOff;
+        for (int i = off; i < off + n; i += 4) {
             int c2 = b64[i + 2];
             int c3 = b64[i + 3];
             int bits = (B64_VALUE[b64[i]] << 18) | (B64_VALUE[b64[i + 1]] << 12)

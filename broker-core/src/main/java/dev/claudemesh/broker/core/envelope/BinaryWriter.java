@@ -89,10 +89,10 @@ final class BinaryWriter {
     }
 
     /** Base64 ASCII (checked by the caller with {@link BinaryWire#base64DecodedLength}) written as raw bytes. */
-    BinaryWriter base64AsRaw(byte[] b64, int decodedLength) {
+    BinaryWriter base64AsRaw(byte[] b64, int off, int n, int decodedLength) {
         len(decodedLength);
         ensure(decodedLength);
-        BinaryWire.base64Decode(b64, b, pos);
+        BinaryWire.base64Decode(b64, off, n, b, pos);
         pos += decodedLength;
         return this;
     }

@@ -8,9 +8,10 @@ package dev.claudemesh.broker.core.envelope;
  *
  * <p><b>Ownership.</b> The Inbound {@link #read} returns is this reader's: valid until the next {@link #read} or
  * {@link #clear}. Code that may keep it longer (another thread, a queued callback, a frame buffered during a hello)
- * must get {@link Inbound#copy()}. The values in it (Strings, the nonce and ciphertext arrays, the group list) are
- * new for every frame and never written afterwards, so they may be kept by anyone. <b>Thread:</b> one thread at a
- * time, the socket's.</p>
+ * must get {@link Inbound#copy()}. The values in it (Strings, the group list) are new for every frame and never
+ * written afterwards, so they may be kept by anyone; nonce and ciphertext are ranges of the frame's own bytes, which
+ * the transport reuses after the call: kept only through {@link Inbound#copy()} (which copies them out) or a
+ * {@link dev.claudemesh.broker.core.model.Payload}. <b>Thread:</b> one thread at a time, the socket's.</p>
  */
 public final class EnvelopeReader {
 

@@ -15,9 +15,10 @@ import static dev.claudemesh.broker.db.jooq.mesh.Tables.MEMBER;
 
 /**
  * {@code audit_query} and {@code audit_verify} over {@code audit_log} (PROTOCOL-MESH §14). A page is read newest first
- * through {@code audit_log_mesh_id_idx (mesh_id, id)}; an {@code eventType} filter reads the same index (there is no
- * index per event type: every DM appends an audit row, and each index costs every one of them). {@code actor} is the
- * actor member's current display name, else the stored actor id, else {@code "system"} (the table stores no names).
+ * through the primary key {@code audit_log_pk (mesh_id, id)} (V12, the table's only index); an {@code eventType}
+ * filter reads the same index (there is no index per event type: every DM appends an audit row, and each index costs
+ * every one of them). {@code actor} is the actor member's current display name, else the stored actor id, else
+ * {@code "system"} (the table stores no names).
  * Verification re-walks the whole chain ({@link AdminRepository#verifyAudit}).
  *
  * <p>Blocking JDBC; thread-safe; does not own the {@link DataSource}.</p>

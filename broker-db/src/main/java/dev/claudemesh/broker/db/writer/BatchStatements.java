@@ -330,7 +330,7 @@ final class BatchStatements {
         copy.copyIn(c, COPY_AUDITS, sender);
     }
 
-    /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_mesh_id_idx). */
+    /** The stored hash of the mesh's last audit row, or null when it has none (via audit_log_pk (mesh_id, id), V12). */
     static String chainHead(DSLContext dsl, String meshId) {
         return dsl.select(AUDIT_LOG.HASH).from(AUDIT_LOG)
                 .where(AUDIT_LOG.MESH_ID.eq(meshId))

@@ -150,6 +150,27 @@ class PgCopyIT {
                 "message_queue_status.mesh_id", "message_queue_status.target_key");
     }
 
+    @Test
+    void shouldGiveTheTablesEveryDmWritesOnlyTheIndexesTheirReadersNeed() throws SQLException {
+        List<String> indexes = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT indexdef FROM pg_indexes WHERE schemaname = 'mesh' "
+                     + "AND tablename IN ('audit_log', 'message_queue', 'message_delivery') "
+                     + "ORDER BY indexdef COLLATE \"C\"");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                indexes.add(rs.getString(1));
+            }
+        }
+        // V12: audit_log's one index is its key (mesh_id, id), the order of every reader (one mesh's chain by id)
+        assertThat(indexes).containsExactly(
+                "CREATE INDEX message_delivery_id_idx ON mesh.message_delivery USING btree (id)",
+                "CREATE INDEX message_queue_undelivered_idx ON mesh.message_queue USING btree (mesh_id, target_key, "
+                        + "created_at) WHERE (delivered_at IS NULL)",
+                "CREATE UNIQUE INDEX audit_log_pk ON mesh.audit_log USING btree (mesh_id, id)",
+                "CREATE UNIQUE INDEX message_queue_pk ON mesh.message_queue USING btree (id)");
+    }
+
     private static long count(String sql, String meshId) throws SQLException {
         try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, meshId);
