@@ -12,6 +12,8 @@ import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.MemberDirectory;
 import dev.claudemesh.broker.core.port.MeshLoop;
 import dev.claudemesh.broker.core.testing.InlineLoop;
+import dev.claudemesh.broker.netty.pipeline.PooledPayloads;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * {@code client_ack} that dequeues it), a {@code @group} multicast (one lease in ten holds the group) and a
  * {@code *} broadcast (to every other lease). The ports are no-ops except the durable log, which does on the
  * caller's thread what {@code PgDurableLog.submit} does there (the audit event's canonical JSON) and then runs the
- * commit callback at once. No sockets, no Netty.
+ * commit callback at once. No sockets; a DM's nonce and ciphertext go to Netty's pool as in the server
+ * ({@code PooledPayloads}), and the benchmark runs on Netty's thread kind ({@code EventLoopThreads}), where the pool's
+ * buffer objects are recycled.
  *
  * <p>Lives in {@code dev.claudemesh.broker.core.mesh} (a split package, on the class path only) because the
  * mesh state is package-private; nothing in broker-core was opened up for it.</p>
@@ -44,7 +48,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=dev.claudemesh.broker.bench.jmh.EventLoopThreads"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class RoutingBenchmark {
@@ -69,8 +74,9 @@ public class RoutingBenchmark {
         }
         BrokerSettings settings = BrokerSettings.defaults().withMaxConnectionsPerMesh(leases + 1).withSendRate(0, 10);
         InlineLoop loop = new InlineLoop();
+        BrokerMetrics metrics = new BrokerMetrics();
         Broker broker = new Broker(settings, () -> Samples.NOW_MS, meshId -> loop, new NoDirectory(), durable,
-                new BrokerMetrics());
+                metrics).usePayloads(new PooledPayloads(PooledByteBufAllocator.DEFAULT, metrics.payloadBuffers));
         mesh = broker.mesh(Samples.MESH_ID);
         sessions = new PeerSession[leases];
         sessionKeys = new String[leases];
