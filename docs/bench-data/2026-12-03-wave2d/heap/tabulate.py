@@ -8,11 +8,11 @@ for f in sorted(glob.glob("*-alloc.txt.gz")):
     first, last = {}, {}
     for ev in txt.split("jdk.ThreadAllocationStatistics")[1:]:
         a = re.search(r"allocated = ([\d.]+) (\w+)", ev)
-        t = re.search(r'javaName = "([^"]+)"', ev)
+        t = re.search(r'thread = "([^"]+)"', ev)
         if not a or not t:
             continue
         v = float(a.group(1)) * {"bytes": 1, "byte": 1, "kB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}[a.group(2)]
-        first.setdefault(t.group(1), v)
+        first.setdefault(t.group(1), v)  # the recording's start, then its end (10 s apart)
         last[t.group(1)] = v
     groups = collections.Counter()
     for t, v in last.items():

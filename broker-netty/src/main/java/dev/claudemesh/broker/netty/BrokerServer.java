@@ -49,6 +49,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,7 +148,9 @@ public final class BrokerServer implements AutoCloseable {
             durable = ShardedDurableLog.start(database.dataSource(),
                     WriterConfig.builder().maxBatchOps(config.writerBatchSize()).pipelineDepth(config.writerPipeline())
                             .lingerMicros(config.writerLingerMicros())
-                            .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps()).build(),
+                            .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps())
+                            // Netty's thread kind: they free DM payloads and allocate acks in the pool (WriterConfig)
+                            .threadFactory(FastThreadLocalThread::new).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
             blocking = Executors.newFixedThreadPool(config.blockingThreads(),

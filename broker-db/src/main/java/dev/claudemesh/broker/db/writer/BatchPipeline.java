@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -100,7 +101,7 @@ final class BatchPipeline {
      */
     BatchPipeline(BatchExecutor executor, BatchRunner runner, WriterStatus status, LongSupplier nanoClock,
                   BooleanSupplier abandoned, Consumer<List<Pending>> afterCommit, Runnable wake, int depth,
-                  String threadName) {
+                  String threadName, ThreadFactory threads) {
         if (depth < 2) {
             throw new IllegalArgumentException("depth: " + depth + " (expected: >= 2)");
         }
@@ -112,7 +113,8 @@ final class BatchPipeline {
         this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
         this.wake = Objects.requireNonNull(wake, "wake");
         this.openTransactions = new Semaphore(depth);
-        this.committer = new Thread(this::commitLoop, Objects.requireNonNull(threadName, "threadName"));
+        this.committer = threads.newThread(this::commitLoop);
+        this.committer.setName(Objects.requireNonNull(threadName, "threadName"));
         this.committer.setDaemon(true);
     }
 

@@ -59,11 +59,12 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.runner = new BatchRunner(executor, RetryPolicy.of(config, sleeper), status, nanoClock, () -> abandon,
                 backlog::get);
-        this.thread = new Thread(this::run, config.threadName());
+        this.thread = config.threadFactory().newThread(this::run);
+        this.thread.setName(config.threadName());
         this.thread.setDaemon(true);
         this.pipeline = config.pipelineDepth() == 1 ? null : new BatchPipeline(executor, runner, status, nanoClock,
                 () -> abandon, this::afterCommit, () -> queue.add(Pending.WAKE), config.pipelineDepth(),
-                config.threadName() + "-commit");
+                config.threadName() + "-commit", config.threadFactory());
     }
 
     /** Creates the writer over {@code dataSource} and starts its thread; it waits between retries in real time. */

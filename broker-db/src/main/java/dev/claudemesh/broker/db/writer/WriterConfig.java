@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.db.writer;
 
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * The durable writer's settings. Immutable; made with {@link #builder()} (or {@link #toBuilder()}) and validated once,
@@ -21,6 +22,7 @@ public final class WriterConfig {
     private final long healthProbeIntervalMs;
     private final long closeTimeoutMs;
     private final String threadName;
+    private final ThreadFactory threadFactory;
 
     private WriterConfig(Builder b) {
         this.maxBatchOps = b.maxBatchOps;
@@ -33,6 +35,7 @@ public final class WriterConfig {
         this.healthProbeIntervalMs = b.healthProbeIntervalMs;
         this.closeTimeoutMs = b.closeTimeoutMs;
         this.threadName = b.threadName;
+        this.threadFactory = b.threadFactory;
     }
 
     /**
@@ -58,7 +61,8 @@ public final class WriterConfig {
                 .retry(retryInitialMs, retryMaxMs)
                 .healthProbeIntervalMs(healthProbeIntervalMs)
                 .closeTimeoutMs(closeTimeoutMs)
-                .threadName(threadName);
+                .threadName(threadName)
+                .threadFactory(threadFactory);
     }
 
     /** Most ops applied in one transaction. */
@@ -125,6 +129,16 @@ public final class WriterConfig {
         return threadName;
     }
 
+    /**
+     * Makes the writer's threads (the writer and, pipelined, its commit thread), which are then named and made daemon.
+     * The server passes Netty's {@code FastThreadLocalThread}: those threads release DM payloads into Netty's pool and
+     * allocate the acks' pooled buffers, whose thread caches and object recycling work only on such threads (on a
+     * plain thread every call goes through Netty's slow thread-local path). Default: plain threads.
+     */
+    public ThreadFactory threadFactory() {
+        return threadFactory;
+    }
+
     @Override
     public String toString() {
         return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", lingerMicros=" + lingerMicros
@@ -145,6 +159,7 @@ public final class WriterConfig {
         private long healthProbeIntervalMs = 2_000;
         private long closeTimeoutMs = 5_000;
         private String threadName = "broker-db-writer";
+        private ThreadFactory threadFactory = Thread::new;
 
         private Builder() {
         }
@@ -196,6 +211,12 @@ public final class WriterConfig {
         /** See {@link WriterConfig#threadName()}. */
         public Builder threadName(String name) {
             this.threadName = name;
+            return this;
+        }
+
+        /** See {@link WriterConfig#threadFactory()}. */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 

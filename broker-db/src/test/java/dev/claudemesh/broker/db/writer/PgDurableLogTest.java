@@ -128,6 +128,22 @@ class PgDurableLogTest {
         assertThat(db.committedIds()).as("each held op committed once").hasSize(3).doesNotHaveDuplicates();
     }
 
+    @Test
+    void shouldMakeItsThreadsWithTheConfiguredFactoryAndNameThem() {
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        start(WriterConfig.builder().threadName("w-test").threadFactory(r -> {
+            Thread t = new Thread(r);
+            made.add(t);
+            return t;
+        }));
+        log.submit(TestOps.enqueue("mesh"));
+        assertThat(log.flush(WAIT.toMillis())).isTrue();
+
+        List<String> expected = depth() == 1 ? List.of("w-test") : List.of("w-test", "w-test-commit");
+        assertThat(made).extracting(Thread::getName).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(made).allSatisfy(t -> assertThat(t.isDaemon()).isTrue());
+    }
+
     /** A payload that counts its references; a release past zero is recorded, not swallowed. */
     static final class CountedPayload extends Payload {
         final AtomicInteger refs = new AtomicInteger(1);
