@@ -42,9 +42,16 @@ public final class EnvelopeDecoder {
     private EnvelopeDecoder() {
     }
 
-    /** Decodes {@code len} bytes of {@code data} from {@code off} into a new {@link Inbound}. */
+    /**
+     * Decodes {@code len} bytes of {@code data} from {@code off} into a new {@link Inbound}, which owns everything it
+     * holds: it may be kept after {@code data} is reused (a frame buffered during a hello, one that hops to another
+     * loop), so nonce and ciphertext are copied out of the frame (a socket's reused Inbound,
+     * {@link EnvelopeReader}, keeps them as ranges of it instead).
+     */
     public static Inbound decode(byte[] data, int off, int len) {
-        return decode(data, off, len, new Inbound(), null);
+        Inbound in = decode(data, off, len, new Inbound(), null);
+        in.detachFrom(data);
+        return in;
     }
 
     /**

@@ -165,6 +165,16 @@ public final class Inbound {
         ciphertext(text, 0, text == null ? 0 : text.length);
     }
 
+    /** Copies nonce and ciphertext out of {@code frame} if they are ranges of it (so that this may outlive it). */
+    void detachFrom(byte[] frame) {
+        if (nonceSrc == frame && frame != null) {
+            nonce(nonceBytes());
+        }
+        if (ciphertextSrc == frame && frame != null) {
+            ciphertext(ciphertextBytes());
+        }
+    }
+
     /** The nonce text as a new array, or null (cold paths and tests). */
     public byte[] nonceBytes() {
         return nonceSrc == null ? null : Arrays.copyOfRange(nonceSrc, nonceOff, nonceOff + nonceLen);

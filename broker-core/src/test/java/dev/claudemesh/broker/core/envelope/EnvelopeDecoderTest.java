@@ -25,6 +25,32 @@ class EnvelopeDecoderTest {
     }
 
     @Test
+    void shouldGiveANewInboundItsOwnNonceAndCiphertextSoThatItOutlivesTheFrame() {
+        byte[] frame = ("{\"type\":\"send\",\"id\":\"c1\",\"targetSpec\":\"*\",\"nonce\":\"bm9uY2U=\","
+                + "\"ciphertext\":\"Y2lwaGVy\"}").getBytes(StandardCharsets.UTF_8);
+        Inbound in = EnvelopeDecoder.decode(frame, 0, frame.length);
+        java.util.Arrays.fill(frame, (byte) 'x'); // the transport reuses its array for the next frame
+
+        assertThat(in.nonceSrc).isNotSameAs(frame);
+        assertThat(in.ciphertextSrc).isNotSameAs(frame);
+        assertThat(new String(in.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
+        assertThat(new String(in.ciphertextBytes(), StandardCharsets.US_ASCII)).isEqualTo("Y2lwaGVy");
+    }
+
+    @Test
+    void shouldGiveAJsonFrameInsideABinaryOneItsOwnNonceAndCiphertextToo() {
+        byte[] json = ("{\"type\":\"send\",\"id\":\"c1\",\"targetSpec\":\"*\",\"nonce\":\"bm9uY2U=\","
+                + "\"ciphertext\":\"Y2lwaGVy\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] frame = BinaryFrames.json(json); // 0x7F: a JSON frame on a binary connection
+        Inbound in = BinaryDecoder.decode(frame, 0, frame.length);
+        java.util.Arrays.fill(frame, (byte) 'x');
+
+        assertThat(in.type).isEqualTo(Inbound.Type.SEND);
+        assertThat(new String(in.nonceBytes(), StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
+        assertThat(new String(in.ciphertextBytes(), StandardCharsets.US_ASCII)).isEqualTo("Y2lwaGVy");
+    }
+
+    @Test
     void shouldFlagNonBase64Payloads() {
         assertThat(decode("{\"type\":\"send\",\"nonce\":\"abc\"}").badBase64Field).isEqualTo("nonce");
         assertThat(decode("{\"type\":\"send\",\"ciphertext\":\"ab=c\"}").badBase64Field).isEqualTo("ciphertext");
