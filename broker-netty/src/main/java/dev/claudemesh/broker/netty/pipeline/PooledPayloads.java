@@ -42,11 +42,16 @@ public final class PooledPayloads implements PayloadAllocator {
         return new Pooled(buf, nonceLen, live);
     }
 
-    /** One buffer: the nonce text at 0, the ciphertext text right after it. */
+    /**
+     * One buffer: the nonce text at 0, the ciphertext text right after it. Once freed, a read fails instead of reaching
+     * the buffer: the pool hands the same buffer object to its next user, so a read past the rules would otherwise
+     * see another DM's bytes.
+     */
     static final class Pooled extends Payload {
         private final ByteBuf buf;
         private final int nonceLen;
         private final LongAdder live;
+        private volatile boolean freed;
 
         Pooled(ByteBuf buf, int nonceLen, LongAdder live) {
             this.buf = buf;
@@ -61,28 +66,40 @@ public final class PooledPayloads implements PayloadAllocator {
 
         @Override
         public int ciphertextLength() {
+            checkNotFreed();
             return buf.writerIndex() - nonceLen;
         }
 
         @Override
         public void getNonce(byte[] dst, int at) {
+            checkNotFreed();
             buf.getBytes(0, dst, at, nonceLen);
         }
 
         @Override
         public void getCiphertext(byte[] dst, int at) {
+            checkNotFreed();
             buf.getBytes(nonceLen, dst, at, buf.writerIndex() - nonceLen);
+        }
+
+        private void checkNotFreed() {
+            if (freed) {
+                throw new IllegalStateException("DM payload read after its last release");
+            }
         }
 
         @Override
         public Payload retain() {
+            checkNotFreed();
             buf.retain();
             return this;
         }
 
         @Override
         public void release() {
+            checkNotFreed();
             if (buf.release()) {
+                freed = true;
                 live.decrement();
             }
         }
