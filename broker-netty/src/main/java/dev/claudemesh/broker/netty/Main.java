@@ -25,6 +25,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        NettyDefaults.apply(System.getProperties()); // before any Netty class reads them
         System.exit(Cli.run(args, System.getenv(), System.out, System.err, Main::serve));
     }
 
