@@ -98,13 +98,16 @@ public final class AuditChain {
 
     /** Lowercase hex SHA-256 of {@code bytes}. */
     public static String sha256Hex(byte[] bytes) {
-        byte[] d = SHA256.get().digest(bytes);
-        byte[] hex = new byte[64];
+        return hex(SHA256.get().digest(bytes), new byte[64]);
+    }
+
+    /** A 32-byte digest as 64 lowercase hex chars, built in {@code work} (64 bytes, reusable). */
+    static String hex(byte[] digest, byte[] work) {
         for (int i = 0; i < 32; i++) {
-            hex[2 * i] = HEX[(d[i] >> 4) & 0xF];
-            hex[2 * i + 1] = HEX[d[i] & 0xF];
+            work[2 * i] = HEX[(digest[i] >> 4) & 0xF];
+            work[2 * i + 1] = HEX[digest[i] & 0xF];
         }
-        return new String(hex, StandardCharsets.ISO_8859_1);
+        return new String(work, StandardCharsets.ISO_8859_1);
     }
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

@@ -17,7 +17,6 @@ import java.util.Arrays;
  */
 public final class AuditHasher {
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final MessageDigest sha256;
@@ -68,11 +67,7 @@ public final class AuditHasher {
         } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
-        for (int i = 0; i < 32; i++) {
-            hex[2 * i] = HEX[(digest[i] >> 4) & 0xF];
-            hex[2 * i + 1] = HEX[digest[i] & 0xF];
-        }
-        return new String(hex, StandardCharsets.ISO_8859_1);
+        return AuditChain.hex(digest, hex);
     }
 
     /** Appends {@code s}'s UTF-8 bytes, as {@link String#getBytes} encodes them. */

@@ -201,6 +201,9 @@ final class SendHandler implements MessageHandler<MeshCore> {
         String messageId = onBehalf == null ? Ids.newId() : onBehalf.messageId();
         byte[] frame = null;
         byte[] binaryFrame = null; // each encoding at most once, shared by its recipients
+        // the payload text out of the frame once (it may be a range of the socket's reused frame), for both encodings
+        byte[] nonce = in.nonceBytes();
+        byte[] ciphertext = in.ciphertextBytes();
         Fanout out = mesh.loop().fanout(); // one hop per socket thread (ARCHITECTURE "Fan-out batching")
         int pushes = 0;
         for (Lease r : mesh.leases.all()) {
@@ -215,7 +218,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
             if (r.session.conn.format() == WireFormat.BINARY) {
                 if (binaryFrame == null) {
                     binaryFrame = BinaryFrames.multicastPush(messageId, mesh.meshId(), l.routingKey(),
-                            priority.wire(), in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId,
+                            priority.wire(), nonce, ciphertext, now, in.clientMessageId,
                             in.requestFingerprint, l.member.pubkey(), l.member.id(), l.displayName,
                             onBehalf == null ? null : onBehalf.subtype());
                 }
@@ -225,7 +228,7 @@ final class SendHandler implements MessageHandler<MeshCore> {
             }
             if (frame == null) {
                 frame = Frames.multicastPush(messageId, mesh.meshId(), l.routingKey(), priority.wire(),
-                        in.nonceBytes(), in.ciphertextBytes(), now, in.clientMessageId, in.requestFingerprint,
+                        nonce, ciphertext, now, in.clientMessageId, in.requestFingerprint,
                         l.member.pubkey(), l.member.id(), l.displayName, onBehalf == null ? null : onBehalf.subtype());
             }
             out.send(r.session.conn, frame);

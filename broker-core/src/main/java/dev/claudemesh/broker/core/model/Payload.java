@@ -1,7 +1,5 @@
 package dev.claudemesh.broker.core.model;
 
-import java.util.Arrays;
-
 /**
  * A DM's {@code nonce} and {@code ciphertext}: the base64 text bytes exactly as the sender wrote them (US-ASCII),
  * never decoded or inspected. The broker routes them and stores them; it never logs them.
@@ -92,16 +90,6 @@ public abstract class Payload {
         @Override
         public void getCiphertext(byte[] dst, int at) {
             System.arraycopy(ciphertext, 0, dst, at, ciphertext.length);
-        }
-
-        @Override
-        public byte[] nonce() {
-            return Arrays.copyOf(nonce, nonce.length);
-        }
-
-        @Override
-        public byte[] ciphertext() {
-            return Arrays.copyOf(ciphertext, ciphertext.length);
         }
 
         @Override

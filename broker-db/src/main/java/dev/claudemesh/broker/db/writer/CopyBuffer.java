@@ -84,10 +84,7 @@ final class CopyBuffer {
             nul();
             return;
         }
-        ensure(4 + utf8.length);
-        putInt(utf8.length);
-        System.arraycopy(utf8, 0, buf, len, utf8.length);
-        len += utf8.length;
+        utf8(utf8, 0, utf8.length);
     }
 
     /** A text column from {@code utf8[from, from + n)}, bytes that are already valid UTF-8 without NUL. */
