@@ -12,8 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Frames written from a thread that is no event loop (a durable writer's, running the commit callbacks of one batch:
  * the {@code ack}s of its DMs), gathered per destination loop while {@link #batched} runs and handed over at its end
- * (or every {@link #HAND_OVER_EVERY} frames) as ONE task per loop, whose channels that loop's {@link LoopFlusher}
- * flushes once each. Written one by one, each ack
+ * as ONE task per loop, whose channels that loop's {@link LoopFlusher} flushes once each. Written one by one, each ack
  * cost a task (a lambda and a queue entry) on its socket's loop, plus one more for its flush. Outside
  * {@link #batched}, or on an event loop, nothing is gathered: {@link NettyPeerConnection} writes as before.
  *
@@ -30,16 +29,9 @@ public final class ForeignWrites {
         }
     };
 
-    /**
-     * Gathered frames after which they are handed over without waiting for the end of {@link #batched}: a commit of
-     * thousands of DMs runs its callbacks for a millisecond or more, and the first ack should not wait for the last.
-     */
-    static final int HAND_OVER_EVERY = 64;
-
     private EventLoop[] loops = new EventLoop[4];
     private Batch[] batches = new Batch[4];
     private int loopCount;
-    private int gathered;
     private boolean open;
 
     private ForeignWrites() {
@@ -91,9 +83,6 @@ public final class ForeignWrites {
             loopCount++;
         }
         b.add(c, payload);
-        if (++gathered == HAND_OVER_EVERY) {
-            finish();
-        }
     }
 
     private void finish() {
@@ -109,7 +98,6 @@ public final class ForeignWrites {
             }
         }
         loopCount = 0;
-        gathered = 0;
     }
 
     /** The frames for one loop's channels: filled by the gathering thread, then run on that loop. */

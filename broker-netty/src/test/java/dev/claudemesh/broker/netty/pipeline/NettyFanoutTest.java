@@ -53,8 +53,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * loop), each channel is flushed once per batch and once for fan-outs queued together, the slow-consumer cap and the
  * binary conversion hold inside a batch. The server channels carry Netty's frame encoder and the clients decode the
  * bytes with Netty's decoder, so a frame encoded once for several recipients ({@link SharedFrame}) is checked on the
- * wire, and its reference count is checked to reach zero. Also {@link ForeignWrites}, the same batching for the
- * writes of a thread that is no event loop.
+ * wire, and its reference count is checked to reach zero.
  */
 class NettyFanoutTest {
 
@@ -427,34 +426,6 @@ class NettyFanoutTest {
         assertThat(writer.isAlive()).isFalse();
         assertThat(flushedEarly).as("flushed before the batch ended").isEmpty();
         assertEveryChannelGotOneAndTwoInOneFlush(before);
-    }
-
-    @Test
-    void shouldHandGatheredWritesOverEverySoManyWithoutWaitingForTheBatchsEnd() throws Exception {
-        List<NettyPeerConnection> conns = connections(1 << 20);
-        int rounds = ForeignWrites.HAND_OVER_EVERY / CLIENTS + 1; // 70 frames: the first 64 go before the batch ends
-        List<String> early = new CopyOnWriteArrayList<>();
-        Thread writer = new FastThreadLocalThread(() -> ForeignWrites.batched(() -> {
-            for (int r = 0; r < rounds; r++) {
-                for (NettyPeerConnection c : conns) {
-                    c.sendEncoded(json("r" + r));
-                }
-            }
-            try {
-                for (Pair p : pairs) { // the first rounds * CLIENTS - 7 < 64 frames, while the batch still runs
-                    early.addAll(take(p.received, rounds - 1));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }), "writer-test");
-        writer.start();
-        writer.join(30_000);
-        assertThat(writer.isAlive()).isFalse();
-        assertThat(early).hasSize((rounds - 1) * CLIENTS);
-        for (Pair p : pairs) {
-            assertThat(take(p.received, 1)).containsExactly(text("r" + (rounds - 1)));
-        }
     }
 
     @Test
