@@ -23,7 +23,6 @@ import dev.claudemesh.broker.netty.http.HttpApi;
 import dev.claudemesh.broker.netty.pipeline.BrokerChannelInitializer;
 import dev.claudemesh.broker.netty.pipeline.EventLoopLagProbe;
 import dev.claudemesh.broker.netty.pipeline.EventLoopMeshLoop;
-import dev.claudemesh.broker.netty.pipeline.ForeignWrites;
 import dev.claudemesh.broker.netty.pipeline.PeerFrameHandler;
 import dev.claudemesh.broker.netty.pipeline.PipelineLimits;
 import dev.claudemesh.broker.netty.pipeline.PooledPayloads;
@@ -151,9 +150,7 @@ public final class BrokerServer implements AutoCloseable {
                             .lingerMicros(config.writerLingerMicros())
                             .waterMarks(config.writerHighWaterOps(), config.writerLowWaterOps())
                             // Netty's thread kind: they free DM payloads and allocate acks in the pool (WriterConfig)
-                            .threadFactory(FastThreadLocalThread::new)
-                            // the acks of one commit reach each socket loop as one task (ForeignWrites)
-                            .callbackScope(ForeignWrites::batched).build(),
+                            .threadFactory(FastThreadLocalThread::new).build(),
                     config.writerThreads());
             directory = new PgMemberDirectory(database.dataSource(), PgMemberDirectory.Config.defaults());
             blocking = Executors.newFixedThreadPool(config.blockingThreads(),

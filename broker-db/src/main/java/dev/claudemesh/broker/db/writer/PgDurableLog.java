@@ -335,17 +335,7 @@ public final class PgDurableLog implements DurableLog, AutoCloseable {
         if (pressure.on() && left < config.lowWaterOps()) {
             updatePressure();
         }
-        // the ops' callbacks inside the configured scope (the server gathers the acks they write), then the flush()
-        // markers', so that a flush returns only after the batch's writes were handed over
-        config.callbackScope().accept(() -> runCallbacks(batch, false));
-        runCallbacks(batch, true);
-    }
-
-    private void runCallbacks(List<Pending> batch, boolean markers) {
         for (Pending p : batch) {
-            if (p.isMarker() != markers) {
-                continue;
-            }
             if (p.op() instanceof DurableOp.EnqueueMessage e) {
                 // the log's reference to the DM's nonce and ciphertext (DurableLog): committed, never read again
                 e.message().payload().release();

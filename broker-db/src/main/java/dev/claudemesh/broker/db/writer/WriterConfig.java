@@ -2,7 +2,6 @@ package dev.claudemesh.broker.db.writer;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
-import java.util.function.Consumer;
 
 /**
  * The durable writer's settings. Immutable; made with {@link #builder()} (or {@link #toBuilder()}) and validated once,
@@ -24,7 +23,6 @@ public final class WriterConfig {
     private final long closeTimeoutMs;
     private final String threadName;
     private final ThreadFactory threadFactory;
-    private final Consumer<Runnable> callbackScope;
 
     private WriterConfig(Builder b) {
         this.maxBatchOps = b.maxBatchOps;
@@ -38,7 +36,6 @@ public final class WriterConfig {
         this.closeTimeoutMs = b.closeTimeoutMs;
         this.threadName = b.threadName;
         this.threadFactory = b.threadFactory;
-        this.callbackScope = b.callbackScope;
     }
 
     /**
@@ -65,8 +62,7 @@ public final class WriterConfig {
                 .healthProbeIntervalMs(healthProbeIntervalMs)
                 .closeTimeoutMs(closeTimeoutMs)
                 .threadName(threadName)
-                .threadFactory(threadFactory)
-                .callbackScope(callbackScope);
+                .threadFactory(threadFactory);
     }
 
     /** Most ops applied in one transaction. */
@@ -143,16 +139,6 @@ public final class WriterConfig {
         return threadFactory;
     }
 
-    /**
-     * Runs the commit callbacks of one batch (handed as one {@code Runnable}, on the thread that settles the batch):
-     * the server passes Netty's {@code ForeignWrites.batched}, so that the acks those callbacks write reach each socket
-     * loop as one task instead of one task per ack. A {@code flush()} marker's callback runs after this returns, so a
-     * flush sees the batch's writes handed over. Default: runs them as they are.
-     */
-    public Consumer<Runnable> callbackScope() {
-        return callbackScope;
-    }
-
     @Override
     public String toString() {
         return "maxBatchOps=" + maxBatchOps + ", pipelineDepth=" + pipelineDepth + ", lingerMicros=" + lingerMicros
@@ -174,7 +160,6 @@ public final class WriterConfig {
         private long closeTimeoutMs = 5_000;
         private String threadName = "broker-db-writer";
         private ThreadFactory threadFactory = Thread::new;
-        private Consumer<Runnable> callbackScope = Runnable::run;
 
         private Builder() {
         }
@@ -232,12 +217,6 @@ public final class WriterConfig {
         /** See {@link WriterConfig#threadFactory()}. */
         public Builder threadFactory(ThreadFactory factory) {
             this.threadFactory = Objects.requireNonNull(factory, "factory");
-            return this;
-        }
-
-        /** See {@link WriterConfig#callbackScope()}. */
-        public Builder callbackScope(Consumer<Runnable> scope) {
-            this.callbackScope = Objects.requireNonNull(scope, "scope");
             return this;
         }
 

@@ -11,9 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,49 +126,6 @@ class PgDurableLogTest {
         assertThat(log.databaseHealthy()).isTrue();
         assertThat(log.stats().failedAttempts()).isEqualTo(4);
         assertThat(db.committedIds()).as("each held op committed once").hasSize(3).doesNotHaveDuplicates();
-    }
-
-    @Test
-    void shouldRunTheOpsCallbacksInsideTheCallbackScopeAndAFlushOnlyAfterIt() throws Exception {
-        List<String> events = new CopyOnWriteArrayList<>();
-        AtomicBoolean inside = new AtomicBoolean();
-        CountDownLatch flushReturned = new CountDownLatch(1);
-        start(WriterConfig.builder().callbackScope(callbacks -> {
-            inside.set(true);
-            events.add("enter");
-            try {
-                callbacks.run();
-                // a flush whose marker ran in here would have returned by now (bounded: the right order waits)
-                if (awaitQuietly(flushReturned)) {
-                    events.add("flush returned inside the scope");
-                }
-            } finally {
-                events.add("exit");
-                inside.set(false);
-            }
-        }));
-        db.holdNextApply();
-        for (int i = 0; i < 3; i++) {
-            log.submit(TestOps.enqueue("mesh"), () -> events.add(inside.get() ? "callback inside" : "callback outside"));
-        }
-        db.awaitHeld(WAIT);
-        db.release();
-        assertThat(log.flush(WAIT.toMillis())).isTrue();
-        flushReturned.countDown();
-
-        assertThat(events).doesNotContain("callback outside", "flush returned inside the scope")
-                .containsOnly("enter", "callback inside", "exit")
-                .filteredOn("callback inside"::equals).hasSize(3);
-        assertThat(events.get(events.size() - 1)).isEqualTo("exit");
-    }
-
-    private static boolean awaitQuietly(CountDownLatch latch) {
-        try {
-            return latch.await(200, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     @Test

@@ -95,11 +95,6 @@ public final class NettyPeerConnection implements PeerConnection {
         }
         if (channel.eventLoop().inEventLoop()) {
             write(frame);
-            return;
-        }
-        ForeignWrites gathering = ForeignWrites.current();
-        if (gathering != null) {
-            gathering.add(this, Unpooled.wrappedBuffer(frame));
         } else {
             channel.eventLoop().execute(() -> write(frame));
         }
@@ -115,11 +110,6 @@ public final class NettyPeerConnection implements PeerConnection {
         payload.writeBytes(frame, offset, length);
         if (channel.eventLoop().inEventLoop()) {
             write(payload);
-            return;
-        }
-        ForeignWrites gathering = ForeignWrites.current();
-        if (gathering != null) {
-            gathering.add(this, payload); // a durable writer's commit callbacks: one task per loop for all of them
         } else {
             try {
                 channel.eventLoop().execute(() -> write(payload));
@@ -196,14 +186,6 @@ public final class NettyPeerConnection implements PeerConnection {
         // a duplicate: its own reader index, since each channel's outbound buffer consumes what it writes
         channel.write(frame.duplicate(), channel.voidPromise());
         if (!batchFlushPending) {
-            batchFlushPending = true;
-            LoopFlusher.current().add(this);
-        }
-    }
-
-    /** Writes a payload gathered by {@link ForeignWrites} (owned: written or released), as the others above. */
-    void writeInBatchOwned(ByteBuf payload) {
-        if (writeUnflushed(payload, null) && !batchFlushPending) {
             batchFlushPending = true;
             LoopFlusher.current().add(this);
         }

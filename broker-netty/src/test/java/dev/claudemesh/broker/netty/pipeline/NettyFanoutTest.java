@@ -21,7 +21,6 @@ import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.FastThreadLocalThread;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -396,47 +394,6 @@ class NettyFanoutTest {
         assertThat(gone.sharedWrites).isEmpty();
         assertThat(distinctRoots()).hasSize(1);
         assertEverySharedFrameReleased(); // the closed channel's reference included
-    }
-
-    @Test
-    void shouldHandAThreadsGatheredWritesOverAsOneTaskPerLoopWhenItsBatchEnds() throws Exception {
-        List<NettyPeerConnection> conns = connections(1 << 20);
-        int[] before = pairs.stream().mapToInt(p -> p.flushes.get()).toArray();
-        List<String> flushedEarly = new CopyOnWriteArrayList<>();
-        // a durable writer's thread (no event loop) running one commit's callbacks
-        Thread writer = new FastThreadLocalThread(() -> ForeignWrites.batched(() -> {
-            byte[] one = json("one");
-            for (NettyPeerConnection c : conns) {
-                c.sendEncodedCopy(one, 0, one.length); // the JSON ack path
-            }
-            ForeignWrites.batched(() -> conns.forEach(c -> c.sendEncoded(json("two")))); // nested: the outer hands over
-            try {
-                settle(); // written one by one, both frames would be out and flushed by now
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            for (int i = 0; i < pairs.size(); i++) {
-                if (pairs.get(i).flushes.get() != before[i]) {
-                    flushedEarly.add("channel " + i);
-                }
-            }
-        }), "writer-test");
-        writer.start();
-        writer.join(10_000);
-        assertThat(writer.isAlive()).isFalse();
-        assertThat(flushedEarly).as("flushed before the batch ended").isEmpty();
-        assertEveryChannelGotOneAndTwoInOneFlush(before);
-    }
-
-    @Test
-    void shouldWriteAtOnceFromAThreadOutsideABatch() throws Exception {
-        List<NettyPeerConnection> conns = connections(1 << 20);
-        Thread other = new FastThreadLocalThread(() -> conns.forEach(c -> c.sendEncoded(json("alone"))), "other");
-        other.start();
-        other.join(10_000);
-        for (Pair p : pairs) {
-            assertThat(take(p.received, 1)).containsExactly(text("alone"));
-        }
     }
 
     /** Runs a no-op on every loop: what the loops were doing when the clients got their frames (releases) is done. */
