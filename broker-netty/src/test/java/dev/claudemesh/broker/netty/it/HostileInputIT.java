@@ -784,7 +784,10 @@ class HostileInputIT {
             assertThat(last.opcode()).isEqualTo(RawWs.PONG);
             assertThat(last.text()).isEqualTo("still");
         }
-        assertThat(peak - baseline).as("direct memory growth during the flood (bytes)").isLessThan(8L << 20);
+        // Unbounded, the owed pongs alone would hold ~25 MB. The pool grows by whole 4 MiB chunks, and where the bounded
+        // backlog (~4.7 MB of pongs at most) lands decides whether it takes one or two of them (both seen), so the bound
+        // is three chunks: still far below the unbounded case.
+        assertThat(peak - baseline).as("direct memory growth during the flood (bytes)").isLessThan(12L << 20);
     }
 
     private static long directMemoryUsed() {
