@@ -132,8 +132,8 @@ public final class WriterConfig {
     /**
      * Makes the writer's threads (the writer and, pipelined, its commit thread), which are then named and made daemon.
      * The server passes Netty's {@code FastThreadLocalThread}: those threads release DM payloads into Netty's pool and
-     * allocate the acks' pooled buffers, whose thread caches and object recycling work only on such threads (on a
-     * plain thread every call goes through Netty's slow thread-local path). Default: plain threads.
+     * allocate the acks' pooled buffers, whose thread caches work only on such threads (on a plain thread every call
+     * goes through Netty's slow thread-local path). Default: plain threads.
      */
     public ThreadFactory threadFactory() {
         return threadFactory;
