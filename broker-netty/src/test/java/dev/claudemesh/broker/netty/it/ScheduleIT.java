@@ -147,8 +147,9 @@ class ScheduleIT {
                 .containsEntry("meshId", mesh).doesNotContainKey("subtype");
         assertThat(AuditChain.isoMillis(at).compareTo((String) p.get("createdAt"))).isLessThanOrEqualTo(0);
         Sql.await(broker.databaseUrl(), "select count(*) from mesh.scheduled_message where id = '" + id + "'", 0);
-        assertThat(Sql.string(broker.databaseUrl(), "select sender_member_id from mesh.message_queue where id = '"
-                + p.get("messageId") + "'")).isEqualTo(alice.memberId());
+        // a DM is pushed before its batch commits: wait for its row
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '" + p.get("messageId")
+                + "' and sender_member_id = '" + alice.memberId() + "'", 1);
         Sql.await(broker.databaseUrl(), "select count(*) from mesh.audit_log where mesh_id = '" + mesh
                 + "' and event_type = 'message_sent' and actor_id = '" + alice.memberId() + "'", 1);
         assertThat(count(broker, "select count(*) from mesh.audit_log where mesh_id = '" + mesh
@@ -267,8 +268,9 @@ class ScheduleIT {
         assertThat(push).endsWith(",\"senderName\":\"dave\",\"subtype\":\"reminder\"}");
         assertThat(Json.object(push)).containsEntry("senderPubkey", dave.pubkey())
                 .containsEntry("ciphertext", b64("stand up and stretch"));
-        assertThat(Sql.string(broker.databaseUrl(), "select subtype || ' ' || target_key from mesh.message_queue "
-                + "where id = '" + jsonField(push, "messageId") + "'")).isEqualTo("reminder " + dave.pubkey());
+        // a DM is pushed before its batch commits (the first run of this assertion read the row too early): wait
+        Sql.await(broker.databaseUrl(), "select count(*) from mesh.message_queue where id = '"
+                + jsonField(push, "messageId") + "' and subtype = 'reminder' and target_key = '" + dave.pubkey() + "'", 1);
         daemon.close();
     }
 
