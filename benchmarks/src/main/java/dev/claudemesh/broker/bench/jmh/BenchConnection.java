@@ -1,5 +1,6 @@
 package dev.claudemesh.broker.bench.jmh;
 
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.PeerConnection;
 
 /**
@@ -20,6 +21,22 @@ public final class BenchConnection implements PeerConnection {
     private byte[] copyBuffer = new byte[1024];
     /** The code of a close the broker asked for, or null. */
     public Integer closedWith;
+    private final WireFormat format;
+
+    /** A socket of the JSON protocol. */
+    public BenchConnection() {
+        this(WireFormat.JSON);
+    }
+
+    /** A socket of {@code format} (its frames are kept as the broker encodes them). */
+    public BenchConnection(WireFormat format) {
+        this.format = format;
+    }
+
+    @Override
+    public WireFormat format() {
+        return format;
+    }
 
     @Override
     public long id() {

@@ -3,6 +3,9 @@ package dev.claudemesh.broker.bench.jmh;
 import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.envelope.BinaryClientCodec;
+import dev.claudemesh.broker.core.envelope.JsonOut;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.mesh.Broker;
 import dev.claudemesh.broker.core.mesh.PeerSession;
 import dev.claudemesh.broker.core.model.Member;
@@ -18,6 +21,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -35,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * {@link BenchConnection}s that keep the last frame (no copy); the durable log ({@link InlineDurableLog}) does what the
  * real one does on the caller's thread and "commits" at once. With {@code -prof gc}
  * its {@code gc.alloc.rate.norm} is the heap allocated per DM on the mesh loop (issue 15's ≤ 1 KB goal), harness
- * included (it allocates nothing per op but the clock's step every 1 024 DMs).
+ * included (it allocates nothing per op but the clock's step every 1 024 DMs). {@code protocol=binary}: both peers
+ * speak the binary subprotocol ({@code docs/BINARY-PROTOCOL.md}), the same DM in its binary frames.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +55,13 @@ public class MeshLoopDmBenchmark {
     private static final String MESH = "M0000000000000000000000000000001";
     private static final byte[] MESSAGE_ID = "\"messageId\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final int COUNTER_DIGITS = 12;
+    /** Where a binary push's messageId starts: the 4-byte header, then its 1-byte length (BINARY-PROTOCOL §2.2). */
+    static final int BINARY_PUSH_MESSAGE_ID_AT = 5;
+
+    /** {@code json}: the text protocol; {@code binary}: the binary subprotocol, both peers. */
+    @Param({"json", "binary"})
+    public String protocol = "json";
+    private boolean binary;
 
     private ManualClock clock;
     private ManualLoop loop;
@@ -82,8 +94,10 @@ public class MeshLoopDmBenchmark {
         Identities.MemberKeys b = member(directory, "X0000000000000000000000000000002", "bob");
         Ed25519.KeyPair aliceSession = Ed25519.generate();
         Ed25519.KeyPair bobSession = Ed25519.generate();
-        aliceConn = new BenchConnection();
-        bobConn = new BenchConnection();
+        binary = protocol.equals("binary");
+        WireFormat format = binary ? WireFormat.BINARY : WireFormat.JSON;
+        aliceConn = new BenchConnection(format);
+        bobConn = new BenchConnection(format);
         alice = broker.open(aliceConn);
         bob = broker.open(bobConn);
         frame(alice, Identities.sessionHello(a, aliceSession, "s-alice", clock.millis(), 86_400_000, "alice", null));
@@ -96,14 +110,15 @@ public class MeshLoopDmBenchmark {
         String sendJson = "{\"type\":\"send\",\"id\":\"c-" + counter + "\",\"client_message_id\":\"c-" + counter
                 + "\",\"targetSpec\":\"" + bobSession.publicKeyHex() + "\",\"priority\":\"now\",\"nonce\":\"" + nonce
                 + "\",\"ciphertext\":\"" + ct + "\"}";
-        send = sendJson.getBytes(StandardCharsets.UTF_8);
-        sendCounterAt = sendJson.indexOf("c-" + counter) + 2;
-        sendClientIdAt = sendJson.lastIndexOf("c-" + counter) + 2;
+        send = binary ? BinaryClientCodec.encode(sendJson) : sendJson.getBytes(StandardCharsets.UTF_8);
+        byte[] counterText = ("c-" + counter).getBytes(StandardCharsets.US_ASCII);
+        sendCounterAt = indexOf(send, counterText, 0) + 2;
+        sendClientIdAt = indexOf(send, counterText, sendCounterAt) + 2;
         String ackJson = "{\"type\":\"client_ack\",\"clientMessageId\":\"c-" + counter + "\",\"brokerMessageId\":\""
                 + "x".repeat(32) + "\"}";
-        ack = ackJson.getBytes(StandardCharsets.UTF_8);
-        ackCounterAt = ackJson.indexOf("c-" + counter) + 2;
-        ackIdAt = ackJson.indexOf("x".repeat(32));
+        ack = binary ? BinaryClientCodec.encode(ackJson) : ackJson.getBytes(StandardCharsets.UTF_8);
+        ackCounterAt = indexOf(ack, counterText, 0) + 2;
+        ackIdAt = indexOf(ack, "x".repeat(32).getBytes(StandardCharsets.US_ASCII), 0);
     }
 
     @Benchmark
@@ -111,13 +126,21 @@ public class MeshLoopDmBenchmark {
         long id = ++n;
         writeCounter(send, sendCounterAt, id);
         writeCounter(send, sendClientIdAt, id);
-        alice.onFrame(send, 0, send.length); // the queue row and audit event "commit" at once: alice is acked
+        if (binary) {
+            alice.onBinaryFrame(send, 0, send.length);
+        } else {
+            alice.onFrame(send, 0, send.length); // the queue row and audit event "commit" at once: alice is acked
+        }
         loop.runAll();
         byte[] push = bobConn.last;
-        int at = indexOf(push, MESSAGE_ID) + MESSAGE_ID.length;
+        int at = binary ? BINARY_PUSH_MESSAGE_ID_AT : indexOf(push, MESSAGE_ID, 0) + MESSAGE_ID.length;
         System.arraycopy(push, at, ack, ackIdAt, 32);
         writeCounter(ack, ackCounterAt, id);
-        bob.onFrame(ack, 0, ack.length);
+        if (binary) {
+            bob.onBinaryFrame(ack, 0, ack.length);
+        } else {
+            bob.onFrame(ack, 0, ack.length);
+        }
         loop.runAll();
         if ((id & 1023) == 0) {
             loop.advance(10_000); // lets the idempotency window and timers age as they would at ~100 DMs/s per mesh
@@ -125,13 +148,19 @@ public class MeshLoopDmBenchmark {
         return aliceConn.lastLength + durable.ops;
     }
 
-    /** The last frame alice's and bob's sockets got (for the smoke test). */
+    /** The last frame alice's and bob's sockets got, as JSON (a binary one decoded; for the smoke test). */
     String lastToAlice() {
-        return new String(aliceConn.last, 0, aliceConn.lastLength, StandardCharsets.UTF_8);
+        return lastAsJson(aliceConn);
     }
 
     String lastToBob() {
-        return new String(bobConn.last, 0, bobConn.lastLength, StandardCharsets.UTF_8);
+        return lastAsJson(bobConn);
+    }
+
+    private String lastAsJson(BenchConnection c) {
+        byte[] frame = java.util.Arrays.copyOf(c.last, c.lastLength);
+        return binary ? new JsonOut().value(BinaryClientCodec.decode(frame)).toString()
+                : new String(frame, StandardCharsets.UTF_8);
     }
 
     boolean anyClosed() {
@@ -148,9 +177,14 @@ public class MeshLoopDmBenchmark {
         return new Identities.MemberKeys(MESH, id, kp);
     }
 
-    private static void frame(PeerSession s, String json) {
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        s.onFrame(b, 0, b.length);
+    private void frame(PeerSession s, String json) {
+        if (binary) {
+            byte[] b = BinaryClientCodec.encode(json);
+            s.onBinaryFrame(b, 0, b.length);
+        } else {
+            byte[] b = json.getBytes(StandardCharsets.UTF_8);
+            s.onFrame(b, 0, b.length);
+        }
     }
 
     private static void writeCounter(byte[] buf, int at, long v) {
@@ -160,9 +194,9 @@ public class MeshLoopDmBenchmark {
         }
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
         outer:
-        for (int i = 0; i <= hay.length - needle.length; i++) {
+        for (int i = from; i <= hay.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;
@@ -170,6 +204,6 @@ public class MeshLoopDmBenchmark {
             }
             return i;
         }
-        throw new IllegalStateException("no messageId in the push");
+        throw new IllegalStateException("not in the frame: " + new String(needle, StandardCharsets.US_ASCII));
     }
 }

@@ -2,14 +2,20 @@ package dev.claudemesh.broker.bench.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link MeshLoopDmBenchmark} measures a real DM: alice is acked, bob is pushed each time, ops reach the log. */
+/**
+ * {@link MeshLoopDmBenchmark} measures a real DM: alice is acked, bob is pushed each time, ops reach the log; in both
+ * encodings.
+ */
 class MeshLoopDmBenchmarkTest {
 
-    @Test
-    void shouldAckAlicePushBobAndSubmitOpsOnEveryIteration() {
+    @ParameterizedTest
+    @ValueSource(strings = {"json", "binary"})
+    void shouldAckAlicePushBobAndSubmitOpsOnEveryIteration(String protocol) {
         MeshLoopDmBenchmark b = new MeshLoopDmBenchmark();
+        b.protocol = protocol;
         b.setUp();
         int before = b.opsSubmitted();
         String previousPush = null;

@@ -10,6 +10,11 @@ import dev.claudemesh.broker.core.envelope.BinaryReader.Malformed;
  * strings. A frame of type {@code 0x7F} is handed to the JSON decoder. Anything malformed yields
  * {@link Inbound.Type#MALFORMED} (answered {@code bad_request}), never an exception; nothing is allocated beyond the
  * frame's own size. Stateless and thread-safe.
+ *
+ * <p>A socket's {@link EnvelopeReader} decodes into its reused Inbound ({@link EnvelopeReader#readBinary}): then a
+ * {@code send}'s nonce and ciphertext are base64-encoded into this thread's work array (valid until the thread decodes
+ * its next frame, so {@link Inbound#copy()} or a payload copies them out, as they do the JSON frame's ranges), and its
+ * target key's hex text is the reader's from the frame before when the key is the same.</p>
  */
 public final class BinaryDecoder {
 
@@ -25,6 +30,11 @@ public final class BinaryDecoder {
         }
     }
 
+    /** This thread's work array for a send's base64 nonce and ciphertext (decoding into a reader's Inbound). */
+    private static final ThreadLocal<byte[]> PAYLOAD_TEXT = ThreadLocal.withInitial(() -> new byte[1024]);
+    /** A work array grown past this (a DM near MAX_MESSAGE_BYTES) is not kept. */
+    private static final int KEEP_TEXT_AT_MOST = 64 * 1024;
+
     private BinaryDecoder() {
     }
 
@@ -32,8 +42,19 @@ public final class BinaryDecoder {
         return decode(data, 0, data.length);
     }
 
-    /** Decodes {@code len} bytes of {@code data} from {@code off}. */
+    /** Decodes {@code len} bytes of {@code data} from {@code off} into a new Inbound (owning all it holds). */
     public static Inbound decode(byte[] data, int off, int len) {
+        return decode(data, off, len, new Inbound(), null);
+    }
+
+    /**
+     * Decodes into {@code in}, which is cleared first; returns it, or another Inbound (a malformed frame, a {@code 0x7F}
+     * JSON frame) that owns all it holds.
+     *
+     * @param reader the socket's reader (the thread's work array for nonce and ciphertext, its last target key), or null
+     */
+    static Inbound decode(byte[] data, int off, int len, Inbound in, EnvelopeReader reader) {
+        in.clear();
         BinaryReader r = new BinaryReader(data, off, len);
         String reqId = null;
         try {
@@ -52,13 +73,12 @@ public final class BinaryDecoder {
                 }
                 return EnvelopeDecoder.decode(data, r.position(), r.remaining());
             }
-            Inbound in = new Inbound();
             in.reqId = reqId;
             int f = flags & ~BinaryWire.F_REQ_ID;
             switch (type) {
                 case BinaryWire.HELLO -> hello(r, f, in);
                 case BinaryWire.SESSION_HELLO -> sessionHello(r, f, in);
-                case BinaryWire.SEND -> send(r, f, in);
+                case BinaryWire.SEND -> send(r, f, in, reader);
                 case BinaryWire.CLIENT_ACK -> {
                     allowed(f, 0x3);
                     in.type = Inbound.Type.CLIENT_ACK;
@@ -101,6 +121,48 @@ public final class BinaryDecoder {
         } catch (Malformed e) {
             return malformed(e.getMessage(), reqId);
         }
+    }
+
+    /** The target key as hex: the reader's String from the frame before when the raw key is the same. */
+    private static String targetKey(BinaryReader r, EnvelopeReader reader) {
+        if (reader == null) {
+            return r.key("target");
+        }
+        if (reader.lastTargetSpec != null && r.nextKeyEquals(reader.lastTargetKey)) {
+            r.skip(BinaryWire.KEY_BYTES);
+            return reader.lastTargetSpec;
+        }
+        String hex = r.key("target"); // throws on a truncated key, before the reader's pair changes
+        if (reader.lastTargetKey == null) {
+            reader.lastTargetKey = new byte[BinaryWire.KEY_BYTES];
+        }
+        r.lastKeyInto(reader.lastTargetKey);
+        reader.lastTargetSpec = hex;
+        return hex;
+    }
+
+    /** Nonce and ciphertext as base64 text in this thread's work array (one array for both, reused). */
+    private static void payloadIntoWorkArray(BinaryReader r, Inbound in) {
+        int nonceLen = r.len("nonce");
+        int nonceAt = r.position();
+        r.skip(nonceLen);
+        int ciphertextLen = r.len("ciphertext");
+        int ciphertextAt = r.position();
+        r.skip(ciphertextLen);
+        int nonceText = BinaryWire.base64EncodedLength(nonceLen);
+        int ciphertextText = BinaryWire.base64EncodedLength(ciphertextLen);
+        byte[] text = PAYLOAD_TEXT.get();
+        if (text.length < nonceText + ciphertextText) {
+            text = new byte[nonceText + ciphertextText];
+            if (text.length <= KEEP_TEXT_AT_MOST) {
+                PAYLOAD_TEXT.set(text);
+            }
+        }
+        byte[] frame = r.array();
+        BinaryWire.base64Encode(frame, nonceAt, nonceLen, text, 0);
+        BinaryWire.base64Encode(frame, ciphertextAt, ciphertextLen, text, nonceText);
+        in.nonce(text, 0, nonceText);
+        in.ciphertext(text, nonceText, ciphertextText);
     }
 
     /** A binary send to a topic as the JSON frame it stands for, for {@link Inbound#body()}. */
@@ -191,18 +253,20 @@ public final class BinaryDecoder {
         in.groups = (f & 0x200) != 0 ? r.groups("groups") : null;
     }
 
-    private static void send(BinaryReader r, int f, Inbound in) {
+    private static void send(BinaryReader r, int f, Inbound in, EnvelopeReader reader) {
         allowed(f, 0x7);
         in.type = Inbound.Type.SEND;
         if ((f & 1) != 0) {
             in.id = r.str("id");
             in.hasId = true;
         }
-        in.clientMessageId = (f & 2) != 0 ? r.str("client_message_id") : null;
+        if ((f & 2) != 0) {
+            in.clientMessageId = r.strOr(in.id, "client_message_id"); // the id's String when equal
+        }
         in.requestFingerprint = (f & 4) != 0 ? r.str("request_fingerprint") : null;
         int kind = r.u8("target");
         if (kind == BinaryWire.TARGET_KEY) {
-            in.targetSpec = r.key("target");
+            in.targetSpec = targetKey(r, reader);
         } else if (kind == BinaryWire.TARGET_TEXT) {
             in.targetSpec = r.str("target");
         } else {
@@ -210,8 +274,12 @@ public final class BinaryDecoder {
         }
         int priority = r.u8("priority");
         in.priority = priority == 0 ? null : name(BinaryWire.PRIORITIES, priority);
-        in.nonce(r.bytesAsBase64("nonce"));
-        in.ciphertext(r.bytesAsBase64("ciphertext"));
+        if (reader == null) {
+            in.nonce(r.bytesAsBase64("nonce"));
+            in.ciphertext(r.bytesAsBase64("ciphertext"));
+        } else {
+            payloadIntoWorkArray(r, in);
+        }
         if (in.targetSpec.startsWith("#")) {
             // the topic service reads the send from its JSON body (Inbound.body()); Part II fields need 0x7F
             in.frame = sendAsJson(in);

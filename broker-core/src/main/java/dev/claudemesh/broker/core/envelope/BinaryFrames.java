@@ -3,6 +3,8 @@ package dev.claudemesh.broker.core.envelope;
 import dev.claudemesh.broker.core.model.Payload;
 import dev.claudemesh.broker.core.model.StoredMessage;
 
+import java.util.Arrays;
+
 /**
  * Encoders of the broker's hot frames in the binary subprotocol ({@code docs/BINARY-PROTOCOL.md} §2.2): acks and
  * pushes written straight from the message's data (keys as raw bytes, nonce and ciphertext base64-decoded once),
@@ -42,34 +44,54 @@ public final class BinaryFrames {
 
     /** Successful send ack. */
     public static byte[] ackQueued(Inbound send, String messageId) {
-        return ack(send, messageId, null);
+        return ack(new BinaryWriter(BinaryWire.ACK, 64), send.hasId, send.id, send.clientMessageId, messageId, null)
+                .toBytes();
+    }
+
+    /**
+     * {@link #ackQueued} from the send's fields (taken before its Inbound was reused), in this thread's
+     * {@linkplain BinaryWriter#scratch scratch writer}: copy it out before the thread encodes another frame.
+     */
+    public static BinaryWriter ackQueuedScratch(boolean hasId, String id, String clientMessageId, String messageId) {
+        return ack(BinaryWriter.scratch(BinaryWire.ACK), hasId, id, clientMessageId, messageId, null);
     }
 
     /** Failed send ack. */
     public static byte[] ackFailed(Inbound send, String error) {
-        return ack(send, "", error);
+        return ack(new BinaryWriter(BinaryWire.ACK, 64 + error.length()), send.hasId, send.id, send.clientMessageId,
+                "", error).toBytes();
     }
 
-    private static byte[] ack(Inbound send, String messageId, String error) {
+    private static BinaryWriter ack(BinaryWriter w, boolean hasId, String id, String clientMessageId, String messageId,
+                                    String error) {
         int flags = 0;
-        BinaryWriter w = new BinaryWriter(BinaryWire.ACK, 64 + (error == null ? 0 : error.length()));
-        if (send.hasId) {
+        if (hasId) {
             flags |= 1;
-            w.str(send.id);
+            w.str(id);
         }
-        if (send.clientMessageId != null) {
+        if (clientMessageId != null) {
             flags |= 2;
-            w.str(send.clientMessageId);
+            w.str(clientMessageId);
         }
         if (error != null) {
             flags |= 4;
             w.str(error);
         }
-        return w.str(messageId).u8(error == null ? 1 : 0).flags(flags).toBytes();
+        return w.str(messageId).u8(error == null ? 1 : 0).flags(flags);
     }
 
     /** A DM push ({@link Frames#dmPush} in binary). */
     public static byte[] dmPush(StoredMessage m) {
+        BinaryWriter w = dmPushScratch(m);
+        return w != null ? Arrays.copyOf(w.array(), w.size()) : json(Frames.dmPush(m));
+    }
+
+    /**
+     * {@link #dmPush} in this thread's {@linkplain BinaryWriter#scratch scratch writer} (copy it out before the thread
+     * encodes another frame), or null when the DM's values do not fit the binary form exactly: then send
+     * {@link #dmPush}'s {@code 0x7F} frame.
+     */
+    public static BinaryWriter dmPushScratch(StoredMessage m) {
         // the payload's text in this thread's work array (no array per push), decoded from there into the frame
         Payload p = m.payload();
         int nl = p.nonceLength();
@@ -83,10 +105,9 @@ public final class BinaryFrames {
         }
         p.getNonce(text, 0);
         p.getCiphertext(text, nl);
-        byte[] out = push(m.messageId(), m.meshId(), m.senderPubkey(), m.priority(), text, 0, nl, text, nl, cl,
-                m.createdAtMs(), m.clientMessageId(), m.requestFingerprint(), null, null, m.senderName(),
-                m.subtype());
-        return out != null ? out : json(Frames.dmPush(m));
+        return push(BinaryWriter.scratch(BinaryWire.PUSH), m.messageId(), m.meshId(), m.senderPubkey(), m.priority(),
+                text, 0, nl, text, nl, cl, m.createdAtMs(), m.clientMessageId(), m.requestFingerprint(), null, null,
+                m.senderName(), m.subtype());
     }
 
     /** A multicast push ({@link Frames#multicastPush} in binary), encoded once for all binary recipients. */
@@ -94,16 +115,19 @@ public final class BinaryFrames {
                                        byte[] nonce, byte[] ciphertext, long createdAtMs, String clientMessageId,
                                        String requestFingerprint, String senderMemberPubkey, String senderMemberId,
                                        String senderName, String subtype) {
-        byte[] out = push(messageId, meshId, senderPubkey, priority, nonce, 0, nonce.length, ciphertext, 0,
+        BinaryWriter w = push(null, messageId, meshId, senderPubkey, priority, nonce, 0, nonce.length, ciphertext, 0,
                 ciphertext.length, createdAtMs, clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId,
                 senderName, subtype);
-        return out != null ? out : json(Frames.multicastPush(messageId, meshId, senderPubkey, priority, nonce,
+        return w != null ? w.toBytes() : json(Frames.multicastPush(messageId, meshId, senderPubkey, priority, nonce,
                 ciphertext, createdAtMs, clientMessageId, requestFingerprint, senderMemberPubkey, senderMemberId,
                 senderName, subtype));
     }
 
-    /** The push, or null when its values do not fit the binary form exactly. */
-    static byte[] push(String messageId, String meshId, String senderPubkey, String priority, byte[] nonce, int nOff,
+    /**
+     * The push in {@code w} (null: a new writer of the frame's size), or null when its values do not fit the binary
+     * form exactly.
+     */
+    static BinaryWriter push(BinaryWriter w, String messageId, String meshId, String senderPubkey, String priority, byte[] nonce, int nOff,
                        int nLen, byte[] ciphertext, int cOff, int cLen, long createdAtMs, String clientMessageId,
                        String requestFingerprint, String senderMemberPubkey, String senderMemberId, String senderName,
                        String subtype) {
@@ -117,7 +141,9 @@ public final class BinaryFrames {
                 || !BinaryWire.isHex(senderMemberPubkey, BinaryWire.KEY_BYTES)))) {
             return null;
         }
-        BinaryWriter w = new BinaryWriter(BinaryWire.PUSH, 160 + nonceLength + ciphertextLength);
+        if (w == null) {
+            w = new BinaryWriter(BinaryWire.PUSH, 160 + nonceLength + ciphertextLength);
+        }
         w.str(messageId).str(meshId).hex(senderPubkey).u8(priorityCode).i64(createdAtMs)
                 .base64AsRaw(nonce, nOff, nLen, nonceLength).base64AsRaw(ciphertext, cOff, cLen, ciphertextLength);
         int flags = 0;
@@ -141,6 +167,6 @@ public final class BinaryFrames {
             flags |= 16;
             w.str(subtype);
         }
-        return w.flags(flags).toBytes();
+        return w.flags(flags);
     }
 }

@@ -1,9 +1,7 @@
 package dev.claudemesh.broker.core.envelope;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import dev.claudemesh.broker.core.model.GroupRole;
@@ -85,7 +83,20 @@ final class BinaryReader {
     }
 
     String str(String field) {
+        return strOfLength(len(field), field);
+    }
+
+    /** A str field, or {@code earlier} itself when the field's bytes are that (ASCII) String's: no new String. */
+    String strOr(String earlier, String field) {
         int n = len(field);
+        if (nextEquals(earlier, n)) {
+            pos += n;
+            return earlier;
+        }
+        return strOfLength(n, field);
+    }
+
+    private String strOfLength(int n, String field) {
         if (!EnvelopeDecoder.isValidUtf8(b, pos, n)) {
             throw new Malformed("binary: invalid UTF-8 in " + field);
         }
@@ -97,9 +108,44 @@ final class BinaryReader {
     /** Raw bytes, returned as base64 ASCII: the broker's internal form of nonce and ciphertext. */
     byte[] bytesAsBase64(String field) {
         int n = len(field);
-        ByteBuffer enc = Base64.getEncoder().encode(ByteBuffer.wrap(b, pos, n));
+        byte[] out = new byte[BinaryWire.base64EncodedLength(n)];
+        BinaryWire.base64Encode(b, pos, n, out, 0);
         pos += n;
-        return enc.array();
+        return out;
+    }
+
+    /** Moves past {@code n} bytes (a length the caller read with {@link #len}, so within the frame). */
+    void skip(int n) {
+        pos += n;
+    }
+
+    /** True when the next {@code n} bytes are the characters of ASCII string {@code s} (no allocation). */
+    private boolean nextEquals(String s, int n) {
+        if (s == null || s.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (b[pos + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when the next 32 bytes are {@code key}'s. */
+    boolean nextKeyEquals(byte[] key) {
+        return key != null && remaining() >= BinaryWire.KEY_BYTES
+                && java.util.Arrays.equals(b, pos, pos + BinaryWire.KEY_BYTES, key, 0, BinaryWire.KEY_BYTES);
+    }
+
+    /** Copies the 32 bytes just read (a {@link #key}) into {@code key}. */
+    void lastKeyInto(byte[] key) {
+        System.arraycopy(b, pos - BinaryWire.KEY_BYTES, key, 0, BinaryWire.KEY_BYTES);
+    }
+
+    /** The frame's array (for a caller that reads a range it was given by {@link #position()}). */
+    byte[] array() {
+        return b;
     }
 
     /** Raw bytes, copied. */

@@ -47,6 +47,9 @@ public final class BinaryWire {
     static final String[] PEER_ROLES = {null, "control-plane", "session"};
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] B64_ALPHABET =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] B64_VALUE = new byte[128];
 
     /** The value of a hex digit (either case) by ASCII code, -1 for anything else. */
@@ -132,6 +135,36 @@ public final class BinaryWire {
             }
         }
         return n / 4 * 3 - pad;
+    }
+
+    /** The length of the padded base64 text of {@code n} raw bytes. */
+    static int base64EncodedLength(int n) {
+        return (n + 2) / 3 * 4;
+    }
+
+    /**
+     * Writes the padded standard base64 text of the {@code n} raw bytes of {@code raw} at {@code off} into {@code out}
+     * at {@code outOff} ({@link #base64EncodedLength} bytes; what {@link java.util.Base64#getEncoder()} writes).
+     */
+    static void base64Encode(byte[] raw, int off, int n, byte[] out, int outOff) {
+        int o = outOff;
+        int end = off + n - n % 3;
+        for (int i = off; i < end; i += 3) {
+            int bits = ((raw[i] & 0xFF) << 16) | ((raw[i + 1] & 0xFF) << 8) | (raw[i + 2] & 0xFF);
+            out[o] = B64_ALPHABET[bits >>> 18];
+            out[o + 1] = B64_ALPHABET[(bits >>> 12) & 0x3F];
+            out[o + 2] = B64_ALPHABET[(bits >>> 6) & 0x3F];
+            out[o + 3] = B64_ALPHABET[bits & 0x3F];
+            o += 4;
+        }
+        int left = n % 3;
+        if (left > 0) {
+            int bits = (raw[end] & 0xFF) << 16 | (left == 2 ? (raw[end + 1] & 0xFF) << 8 : 0);
+            out[o] = B64_ALPHABET[bits >>> 18];
+            out[o + 1] = B64_ALPHABET[(bits >>> 12) & 0x3F];
+            out[o + 2] = left == 2 ? B64_ALPHABET[(bits >>> 6) & 0x3F] : (byte) '=';
+            out[o + 3] = '=';
+        }
     }
 
     /**

@@ -8,18 +8,53 @@ import dev.claudemesh.broker.core.model.GroupRole;
 
 /**
  * Writes one binary frame ({@code docs/BINARY-PROTOCOL.md} §2) into a growing array. The header's flags are
- * written last ({@link #flags}), so optional fields can be decided while writing. One instance per frame, one thread.
+ * written last ({@link #flags}), so optional fields can be decided while writing. One instance per frame, one thread;
+ * or this thread's {@link #scratch}, whose frame is read ({@link #array()}, {@link #size()}) and copied out before the
+ * thread writes another.
  */
-final class BinaryWriter {
+public final class BinaryWriter {
+
+    /** A scratch writer grown past this (a frame near MAX_MESSAGE_BYTES) is not kept. */
+    static final int SCRATCH_KEEP_BYTES = 16 * 1024;
+    private static final ThreadLocal<BinaryWriter> SCRATCH = ThreadLocal.withInitial(() -> new BinaryWriter(0, 1024));
 
     private byte[] b;
     private int pos;
 
     BinaryWriter(int type, int sizeHint) {
         b = new byte[Math.max(16, sizeHint)];
+        start(type);
+    }
+
+    private void start(int type) {
         b[0] = (byte) BinaryWire.VERSION;
         b[1] = (byte) type;
+        b[2] = 0;
+        b[3] = 0;
         pos = BinaryWire.HEADER_BYTES;
+    }
+
+    /**
+     * This thread's scratch writer, started on a frame of {@code type}: no array per frame. Only for leaf encoders whose
+     * caller copies the frame out before anything on the thread could encode another.
+     */
+    static BinaryWriter scratch(int type) {
+        BinaryWriter w = SCRATCH.get();
+        if (w.b.length > SCRATCH_KEEP_BYTES) {
+            w.b = new byte[1024];
+        }
+        w.start(type);
+        return w;
+    }
+
+    /** The frame's bytes: the first {@link #size()} of this array (the writer's own; not to be kept). */
+    public byte[] array() {
+        return b;
+    }
+
+    /** The frame's length so far. */
+    public int size() {
+        return pos;
     }
 
     private void ensure(int n) {

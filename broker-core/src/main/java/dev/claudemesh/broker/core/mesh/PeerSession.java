@@ -79,6 +79,14 @@ public final class PeerSession {
         conn.sendEncoded(frame);
     }
 
+    /**
+     * Writes the first {@code length} bytes of {@code frame}, a reply encoded in this socket's {@link #format()} in a
+     * scratch writer (free again when this returns): copied out by the transport. Any thread.
+     */
+    public void replyEncodedCopy(byte[] frame, int length) {
+        conn.sendEncodedCopy(frame, 0, length);
+    }
+
     /** The encoding of this socket. */
     public WireFormat format() {
         return conn.format();
@@ -119,9 +127,36 @@ public final class PeerSession {
         }
     }
 
-    /** One inbound frame of the binary subprotocol; called on the socket's thread in arrival order. */
+    /**
+     * One inbound frame of the binary subprotocol; called on the socket's thread in arrival order. Decoded into the
+     * reader's reused Inbound and lent or copied exactly as {@link #onFrame} does.
+     */
     public void onBinaryFrame(byte[] data, int off, int len) {
-        onEnvelope(BinaryDecoder.decode(data, off, len));
+        if (lending) {
+            onEnvelope(BinaryDecoder.decode(data, off, len));
+            return;
+        }
+        Inbound in = reader.readBinary(data, off, len);
+        MeshState m = mesh;
+        if (!reader.owns(in)) {
+            // a malformed or 0x7F JSON frame comes in an Inbound of its own
+            reader.clear();
+            onEnvelope(in);
+            return;
+        }
+        if (state != State.AUTHENTICATED || !m.loop.inLoop() || !m.lendable(in)) {
+            Inbound own = in.copy();
+            reader.clear();
+            onEnvelope(own);
+            return;
+        }
+        lending = true;
+        try {
+            onEnvelope(in);
+        } finally {
+            lending = false;
+            reader.clear();
+        }
     }
 
     /** A frame that cannot be read at all (e.g. a text frame on a binary connection): answered {@code bad_request}. */

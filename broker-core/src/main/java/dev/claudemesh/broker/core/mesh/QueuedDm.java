@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.envelope.BinaryFrames;
+import dev.claudemesh.broker.core.envelope.BinaryWriter;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.JsonOut;
 import dev.claudemesh.broker.core.envelope.WireFormat;
@@ -13,7 +14,6 @@ final class QueuedDm {
     final StoredMessage message;
     /** The message's priority (a reloaded row with an unknown one counts as {@code next}, the default). */
     final Priority priority;
-    private byte[] binaryPushFrame;
     /** The lease it was pushed to, or null when unclaimed. */
     Lease claimedBy;
     PeerSession claimedSession;
@@ -26,9 +26,9 @@ final class QueuedDm {
     }
 
     /**
-     * Pushes the DM to {@code conn}: a JSON socket gets it encoded in the thread's scratch writer and copied out by the
-     * transport (no array per push on the heap; a redelivery encodes again), a binary socket the binary form, encoded
-     * at most once and kept for a redelivery.
+     * Pushes the DM to {@code conn} in its encoding, encoded in the thread's scratch writer and copied out by the
+     * transport (no array per push on the heap; a redelivery encodes again). A DM whose values the binary form cannot
+     * carry goes to a binary socket as its JSON push in a {@code 0x7F} frame.
      */
     void push(PeerConnection conn) {
         if (conn.format() == WireFormat.JSON) {
@@ -36,9 +36,11 @@ final class QueuedDm {
             conn.sendEncodedCopy(o.array(), 0, o.size());
             return;
         }
-        if (binaryPushFrame == null) {
-            binaryPushFrame = BinaryFrames.dmPush(message);
+        BinaryWriter w = BinaryFrames.dmPushScratch(message);
+        if (w != null) {
+            conn.sendEncodedCopy(w.array(), 0, w.size());
+        } else {
+            conn.sendEncoded(BinaryFrames.json(Frames.dmPush(message)));
         }
-        conn.sendEncoded(binaryPushFrame);
     }
 }

@@ -3,6 +3,7 @@ package dev.claudemesh.broker.core.mesh;
 import dev.claudemesh.broker.core.Ids;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.envelope.BinaryFrames;
+import dev.claudemesh.broker.core.envelope.BinaryWriter;
 import dev.claudemesh.broker.core.envelope.Frames;
 import dev.claudemesh.broker.core.envelope.Inbound;
 import dev.claudemesh.broker.core.envelope.WireFormat;
@@ -166,21 +167,21 @@ final class SendHandler implements MessageHandler<MeshCore> {
         } else {
             IdempotencyWindow.Entry idem = mesh.idempotency.remember(idemKey, messageId, now, now);
             // on the writer thread, after the commit: the ack needs no mesh state; the window is told on the loop
+            // encoded there, in that thread's scratch writer, from the (immutable) fields it needs: the socket's
+            // Inbound is reused by the next frame, and no ack array is kept while the batch commits
+            boolean hasId = in.hasId;
+            String id = in.id;
+            String clientMessageId = in.clientMessageId;
             if (from.format() == WireFormat.JSON) {
-                // encoded there, in that thread's scratch writer, from the (immutable) fields it needs: the socket's
-                // Inbound is reused by the next frame, and no ack array is kept while the batch commits
-                boolean hasId = in.hasId;
                 boolean idNumeric = in.idNumeric;
-                String id = in.id;
-                String clientMessageId = in.clientMessageId;
                 mesh.journal.enqueue(msg, () -> {
                     from.reply(Frames.ackQueuedScratch(hasId, idNumeric, id, clientMessageId, messageId));
                     mesh.idempotency.committedOnWriter(idem);
                 });
             } else {
-                byte[] ack = BinaryFrames.ackQueued(in, messageId);
                 mesh.journal.enqueue(msg, () -> {
-                    from.replyEncoded(ack);
+                    BinaryWriter ack = BinaryFrames.ackQueuedScratch(hasId, id, clientMessageId, messageId);
+                    from.replyEncodedCopy(ack.array(), ack.size());
                     mesh.idempotency.committedOnWriter(idem);
                 });
             }

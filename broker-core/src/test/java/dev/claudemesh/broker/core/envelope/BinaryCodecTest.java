@@ -5,6 +5,7 @@ import dev.claudemesh.broker.core.model.StoredMessage;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +155,16 @@ class BinaryCodecTest {
         assertThat(BinaryFrames.dmPush(dm(null))).isEqualTo(BinaryTranscoder.toBinary(Frames.dmPush(dm(null))));
         byte[] push = BinaryFrames.dmPush(dm(null));
         assertThat(push.length).isLessThan(Frames.dmPush(dm(null)).length / 2);
+        // the scratch writers of the hot path: the same bytes, whatever the thread's writer held before
+        BinaryWriter w = BinaryFrames.dmPushScratch(dm(null));
+        assertThat(Arrays.copyOf(w.array(), w.size())).isEqualTo(push);
+        Inbound both = EnvelopeDecoder.decode(("{\"type\":\"send\",\"id\":\"c1\",\"client_message_id\":\"c1\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        w = BinaryFrames.ackQueuedScratch(false, null, null, "m1");
+        assertThat(Arrays.copyOf(w.array(), w.size())).isEqualTo(BinaryFrames.ackQueued(new Inbound(), "m1"));
+        w = BinaryFrames.ackQueuedScratch(true, "c1", "c1", "m2");
+        assertThat(Arrays.copyOf(w.array(), w.size())).isEqualTo(BinaryFrames.ackQueued(both, "m2"))
+                .isEqualTo(BinaryTranscoder.toBinary(Frames.ackQueued(both, "m2")));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.claudemesh.broker.core.mesh;
 
 import dev.claudemesh.broker.core.envelope.Inbound;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.StoredMessage;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.testing.Identities;
@@ -121,5 +122,51 @@ class InboundLendingTest {
         assertThat(a.conn().framesContaining("\"type\":\"ack\"")).hasSize(2)
                 .allSatisfy(ack -> assertThat(ack).contains("\"queued\":true"));
         assertThat(a.conn().framesContaining("\"id\":\"c1\"")).hasSize(1);
+    }
+
+    @Test
+    void shouldKeepEveryValueOfABinaryDmAfterTheSenderReadsItsNextFrames() {
+        // binary alice to binary bob and to JSON carol; JSON dave to binary bob: converted once at the edge
+        MeshHarness.Peer a = h.session(h.member("alice"), "s-a", WireFormat.BINARY);
+        MeshHarness.Peer b = h.session(h.member("bob"), "s-b", WireFormat.BINARY);
+        MeshHarness.Peer c = h.session(h.member("carol"), "s-c");
+        MeshHarness.Peer d = h.session(h.member("dave"), "s-d");
+        a.send("{\"type\":\"send\",\"id\":\"c1\",\"client_message_id\":\"c1\",\"request_fingerprint\":\"fp1\","
+                + "\"targetSpec\":\"" + b.key() + "\",\"priority\":\"now\",\"nonce\":\"bm9uY2U=\","
+                + "\"ciphertext\":\"Zmlyc3Q=\"}");
+        a.send("{\"type\":\"send\",\"id\":\"c2\",\"client_message_id\":\"c2\",\"targetSpec\":\"" + c.key()
+                + "\",\"priority\":\"next\",\"nonce\":\"QUFBQQ==\",\"ciphertext\":\"c2Vjb25k\"}");
+        a.send("{\"type\":\"client_ack\",\"clientMessageId\":\"zz\",\"brokerMessageId\":\"nope\"}");
+        d.send("{\"type\":\"send\",\"id\":\"d1\",\"client_message_id\":\"d1\",\"targetSpec\":\"" + b.key()
+                + "\",\"priority\":\"low\",\"nonce\":\"ZGRkZA==\",\"ciphertext\":\"dGhpcmQ=\"}");
+        h.loop.runAll();
+        h.durable.commitAll();
+
+        List<StoredMessage> stored = h.durable.committed.stream()
+                .filter(op -> op instanceof DurableOp.EnqueueMessage)
+                .map(op -> ((DurableOp.EnqueueMessage) op).message()).toList();
+        assertThat(stored).hasSize(3);
+        StoredMessage first = stored.get(0);
+        assertThat(first.clientMessageId()).isEqualTo("c1");
+        assertThat(first.requestFingerprint()).isEqualTo("fp1");
+        assertThat(first.targetKey()).isEqualTo(b.key());
+        assertThat(new String(first.nonce(), StandardCharsets.US_ASCII)).isEqualTo("bm9uY2U=");
+        assertThat(new String(first.ciphertext(), StandardCharsets.US_ASCII)).isEqualTo("Zmlyc3Q=");
+        assertThat(new String(stored.get(1).ciphertext(), StandardCharsets.US_ASCII)).isEqualTo("c2Vjb25k");
+        assertThat(stored.get(1).requestFingerprint()).isNull();
+        // bob's pushes are binary frames (decoded by the fake), carol's JSON
+        assertThat(b.pushes()).hasSize(2);
+        assertThat(b.pushes().get(0)).contains("\"ciphertext\":\"Zmlyc3Q=\"", "\"client_message_id\":\"c1\"",
+                "\"request_fingerprint\":\"fp1\"", "\"priority\":\"now\"");
+        assertThat(b.pushes().get(1)).contains("\"ciphertext\":\"dGhpcmQ=\"", "\"senderPubkey\":\"" + d.key() + "\"",
+                "\"priority\":\"low\"").doesNotContain("fp1");
+        assertThat(c.pushes()).singleElement().asString().contains("\"ciphertext\":\"c2Vjb25k\"",
+                "\"nonce\":\"QUFBQQ==\"", "\"senderPubkey\":\"" + a.key() + "\"");
+        List<String> acks = a.conn().framesContaining("\"type\":\"ack\"");
+        assertThat(acks).hasSize(2).allSatisfy(ack -> assertThat(ack).contains("\"queued\":true"));
+        assertThat(acks.get(0)).contains("\"id\":\"c1\"", "\"messageId\":\"" + first.messageId() + "\"");
+        assertThat(acks.get(1)).contains("\"id\":\"c2\"", "\"messageId\":\"" + stored.get(1).messageId() + "\"");
+        assertThat(d.conn().framesContaining("\"type\":\"ack\"")).singleElement().asString()
+                .contains("\"queued\":true");
     }
 }

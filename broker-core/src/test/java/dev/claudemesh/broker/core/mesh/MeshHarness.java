@@ -4,6 +4,8 @@ import dev.claudemesh.broker.core.BrokerMetrics;
 import dev.claudemesh.broker.core.BrokerSettings;
 import dev.claudemesh.broker.core.audit.AuditEvent;
 import dev.claudemesh.broker.core.crypto.Ed25519;
+import dev.claudemesh.broker.core.envelope.BinaryClientCodec;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.model.Member;
 import dev.claudemesh.broker.core.port.DurableOp;
 import dev.claudemesh.broker.core.testing.FakeConnection;
@@ -71,7 +73,13 @@ final class MeshHarness {
             return field(conn.frames.get(0), "presenceId");
         }
 
+        /** A frame written as JSON; a peer of the binary subprotocol sends its binary form. */
         void send(String json) {
+            if (conn.format() == WireFormat.BINARY) {
+                byte[] b = BinaryClientCodec.encode(json);
+                session.onBinaryFrame(b, 0, b.length);
+                return;
+            }
             byte[] b = json.getBytes(StandardCharsets.UTF_8);
             session.onFrame(b, 0, b.length);
         }
@@ -87,7 +95,16 @@ final class MeshHarness {
     }
 
     Peer session(Identities.MemberKeys m, Ed25519.KeyPair keys, String sessionId) {
-        FakeConnection c = new FakeConnection(loop);
+        return session(m, keys, sessionId, WireFormat.JSON);
+    }
+
+    /** A peer with a session key that speaks {@code format}. */
+    Peer session(Identities.MemberKeys m, String sessionId, WireFormat format) {
+        return session(m, Ed25519.generate(), sessionId, format);
+    }
+
+    Peer session(Identities.MemberKeys m, Ed25519.KeyPair keys, String sessionId, WireFormat format) {
+        FakeConnection c = new FakeConnection(loop, format);
         PeerSession s = broker.open(c);
         Peer p = new Peer(c, s, keys);
         p.send(Identities.sessionHello(m, keys, sessionId, clock.millis(), 3_600_000, "n-" + sessionId, null));

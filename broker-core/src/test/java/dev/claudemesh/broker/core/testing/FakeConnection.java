@@ -1,12 +1,20 @@
 package dev.claudemesh.broker.core.testing;
 
+import dev.claudemesh.broker.core.envelope.BinaryClientCodec;
+import dev.claudemesh.broker.core.envelope.BinaryTranscoder;
+import dev.claudemesh.broker.core.envelope.JsonOut;
+import dev.claudemesh.broker.core.envelope.WireFormat;
 import dev.claudemesh.broker.core.port.PeerConnection;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A connection that records frames and closes; its "own thread" is the test's {@link ManualLoop}. */
+/**
+ * A connection that records frames and closes; its "own thread" is the test's {@link ManualLoop}. A connection of the
+ * binary subprotocol records each frame as the JSON its binary form decodes to ({@link BinaryClientCodec#decode}),
+ * converting a JSON frame at the edge first as the transport does ({@link BinaryTranscoder#toBinary}).
+ */
 public final class FakeConnection implements PeerConnection {
 
     private static long nextId = 1;
@@ -16,8 +24,29 @@ public final class FakeConnection implements PeerConnection {
     public Integer closeCode;
     public String closeReason;
 
+    private final WireFormat format;
+
     public FakeConnection(ManualLoop loop) {
+        this(loop, WireFormat.JSON);
+    }
+
+    public FakeConnection(ManualLoop loop, WireFormat format) {
         this.loop = loop;
+        this.format = format;
+    }
+
+    @Override
+    public WireFormat format() {
+        return format;
+    }
+
+    @Override
+    public synchronized void sendEncoded(byte[] frame) {
+        if (format == WireFormat.JSON) {
+            send(frame);
+        } else if (closeCode == null) {
+            frames.add(new JsonOut().value(BinaryClientCodec.decode(frame)).toString());
+        }
     }
 
     @Override
@@ -32,7 +61,9 @@ public final class FakeConnection implements PeerConnection {
 
     @Override
     public synchronized void send(byte[] utf8Json) {
-        if (closeCode == null) {
+        if (format == WireFormat.BINARY) {
+            sendEncoded(BinaryTranscoder.toBinary(utf8Json));
+        } else if (closeCode == null) {
             frames.add(new String(utf8Json, StandardCharsets.UTF_8));
         }
     }
