@@ -12,6 +12,24 @@ public final class Frames {
     private Frames() {
     }
 
+    // the names and constant values of the frames written per DM (the push, the ack), encoded once
+    private static final JsonOut.Encoded TYPE = JsonOut.Encoded.name("type");
+    private static final JsonOut.Encoded PUSH = JsonOut.Encoded.string("push");
+    private static final JsonOut.Encoded ACK = JsonOut.Encoded.string("ack");
+    private static final JsonOut.Encoded ID = JsonOut.Encoded.name("id");
+    private static final JsonOut.Encoded CLIENT_MESSAGE_ID = JsonOut.Encoded.name("client_message_id");
+    private static final JsonOut.Encoded MESSAGE_ID = JsonOut.Encoded.name("messageId");
+    private static final JsonOut.Encoded QUEUED = JsonOut.Encoded.name("queued");
+    private static final JsonOut.Encoded MESH_ID = JsonOut.Encoded.name("meshId");
+    private static final JsonOut.Encoded SENDER_PUBKEY = JsonOut.Encoded.name("senderPubkey");
+    private static final JsonOut.Encoded PRIORITY = JsonOut.Encoded.name("priority");
+    private static final JsonOut.Encoded NONCE = JsonOut.Encoded.name("nonce");
+    private static final JsonOut.Encoded CIPHERTEXT = JsonOut.Encoded.name("ciphertext");
+    private static final JsonOut.Encoded REQUEST_FINGERPRINT = JsonOut.Encoded.name("request_fingerprint");
+    private static final JsonOut.Encoded SENDER_NAME = JsonOut.Encoded.name("senderName");
+    private static final JsonOut.Encoded SUBTYPE = JsonOut.Encoded.name("subtype");
+    private static final JsonOut.Encoded CREATED_AT = JsonOut.Encoded.name("createdAt");
+
     /** {@code {"type":"error","code":…,"message":…[,"_reqId":…]}}. */
     public static byte[] error(String code, String message, Inbound req) {
         JsonOut o = JsonOut.scratch().beginObject().field("type", "error").field("code", code).field("message", message);
@@ -52,9 +70,9 @@ public final class Frames {
     /** {@link #ackQueuedScratch(Inbound, String)} from the send's fields, taken before its Inbound was reused. */
     public static JsonOut ackQueuedScratch(boolean hasId, boolean idNumeric, String id, String clientMessageId,
                                            String messageId) {
-        JsonOut o = JsonOut.scratch().beginObject().field("type", "ack");
+        JsonOut o = JsonOut.scratch().beginObject().name(TYPE).value(ACK);
         ackId(o, hasId, idNumeric, id, clientMessageId);
-        return o.field("messageId", messageId).field("queued", true).endObject();
+        return o.field(MESSAGE_ID, messageId).name(QUEUED).value(true).endObject();
     }
 
     /** Failed send ack. */
@@ -69,7 +87,7 @@ public final class Frames {
     }
 
     private static void ackId(JsonOut o, boolean hasId, boolean idNumeric, String id, String clientMessageId) {
-        o.name("id");
+        o.name(ID);
         if (hasId && idNumeric) {
             o.value(Long.parseLong(id));
         } else if (hasId) {
@@ -78,7 +96,7 @@ public final class Frames {
             o.nullValue();
         }
         if (clientMessageId != null) {
-            o.field("client_message_id", clientMessageId);
+            o.field(CLIENT_MESSAGE_ID, clientMessageId);
         }
     }
 
@@ -129,19 +147,24 @@ public final class Frames {
     /** {@link #dmPush} in this thread's scratch writer ({@link JsonOut#scratch()}), not copied out. */
     public static JsonOut dmPushScratch(StoredMessage m) {
         JsonOut o = JsonOut.scratch();
-        o.beginObject().field("type", "push").field("messageId", m.messageId()).field("meshId", m.meshId())
-                .field("senderPubkey", m.senderPubkey()).field("priority", m.priority())
-                .name("nonce").payloadValue(m.payload(), true).name("ciphertext").payloadValue(m.payload(), false);
-        isoMillisField(o, "createdAt", m.createdAtMs());
+        o.beginObject().name(TYPE).value(PUSH).field(MESSAGE_ID, m.messageId()).field(MESH_ID, m.meshId())
+                .field(SENDER_PUBKEY, m.senderPubkey()).field(PRIORITY, m.priority())
+                .name(NONCE).payloadValue(m.payload(), true).name(CIPHERTEXT).payloadValue(m.payload(), false);
+        byte[] iso = ISO.get();
+        if (AuditChain.isoMillisInto(m.createdAtMs(), iso, 0)) {
+            o.name(CREATED_AT).asciiStringValue(iso, 0, AuditChain.ISO_MILLIS_LENGTH);
+        } else {
+            o.field("createdAt", AuditChain.isoMillis(m.createdAtMs()));
+        }
         if (m.clientMessageId() != null) {
-            o.field("client_message_id", m.clientMessageId());
+            o.field(CLIENT_MESSAGE_ID, m.clientMessageId());
         }
         if (m.requestFingerprint() != null) {
-            o.field("request_fingerprint", m.requestFingerprint());
+            o.field(REQUEST_FINGERPRINT, m.requestFingerprint());
         }
-        o.field("senderName", m.senderName());
+        o.field(SENDER_NAME, m.senderName());
         if (m.subtype() != null) {
-            o.field("subtype", m.subtype());
+            o.field(SUBTYPE, m.subtype());
         }
         return o.endObject();
     }

@@ -100,6 +100,60 @@ public final class JsonOut {
         return this;
     }
 
+    /**
+     * A field name or string value encoded once ({@code "name":} or {@code "value"}), for the frames written per DM:
+     * copied, not escaped again.
+     */
+    public static final class Encoded {
+        final byte[] bytes;
+
+        private Encoded(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        /** {@code "name":}. */
+        public static Encoded name(String name) {
+            JsonOut o = new JsonOut(name.length() + 8);
+            o.writeString(name);
+            o.raw((byte) ':');
+            return new Encoded(o.toBytes());
+        }
+
+        /** {@code "value"}. */
+        public static Encoded string(String value) {
+            JsonOut o = new JsonOut(value.length() + 8);
+            o.writeString(value);
+            return new Encoded(o.toBytes());
+        }
+    }
+
+    /** A name encoded with {@link Encoded#name}: the same bytes as {@link #name(String)}. */
+    public JsonOut name(Encoded name) {
+        comma();
+        copy(name.bytes);
+        needComma = false;
+        return this;
+    }
+
+    /** A string value encoded with {@link Encoded#string}: the same bytes as {@link #value(String)}. */
+    public JsonOut value(Encoded value) {
+        comma();
+        copy(value.bytes);
+        needComma = true;
+        return this;
+    }
+
+    /** {@code name} then {@code value}. */
+    public JsonOut field(Encoded name, String value) {
+        return name(name).value(value);
+    }
+
+    private void copy(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+    }
+
     public JsonOut value(String s) {
         comma();
         if (s == null) {

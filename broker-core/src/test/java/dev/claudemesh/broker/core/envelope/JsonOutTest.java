@@ -25,4 +25,15 @@ class JsonOutTest {
         Inbound in = EnvelopeDecoder.decode(bytes);
         assertThat(in.summary).isEqualTo("line\n\"x\"");
     }
+
+    @Test
+    void shouldWriteEncodedNamesAndValuesAsTheirStringsAre() {
+        JsonOut.Encoded name = JsonOut.Encoded.name("q\"é");
+        JsonOut.Encoded value = JsonOut.Encoded.string("v\n€");
+        String encoded = new JsonOut().beginObject().name(name).value(value).field(name, "x").name("a")
+                .value(value).endObject().toString();
+        String plain = new JsonOut().beginObject().name("q\"é").value("v\n€").field("q\"é", "x").name("a")
+                .value("v\n€").endObject().toString();
+        assertThat(encoded).isEqualTo(plain).isEqualTo("{\"q\\\"é\":\"v\\n€\",\"q\\\"é\":\"x\",\"a\":\"v\\n€\"}");
+    }
 }
