@@ -48,10 +48,11 @@ public final class BinaryDecoder {
     }
 
     /**
-     * Decodes into {@code in}, which is cleared first; returns it, or another Inbound (a malformed frame, a {@code 0x7F}
-     * JSON frame) that owns all it holds.
+     * Decodes into {@code in}, which is cleared first; returns it, or another Inbound (a malformed frame, a
+     * {@code 0x7F} JSON frame) that owns all it holds.
      *
-     * @param reader the socket's reader (the thread's work array for nonce and ciphertext, its last target key), or null
+     * @param reader the socket's reader (then nonce and ciphertext go to the thread's work array, and the reader's last
+     *               target key is reused), or null
      */
     static Inbound decode(byte[] data, int off, int len, Inbound in, EnvelopeReader reader) {
         in.clear();

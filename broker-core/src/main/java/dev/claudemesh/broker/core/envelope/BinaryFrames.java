@@ -127,10 +127,10 @@ public final class BinaryFrames {
      * The push in {@code w} (null: a new writer of the frame's size), or null when its values do not fit the binary
      * form exactly.
      */
-    static BinaryWriter push(BinaryWriter w, String messageId, String meshId, String senderPubkey, String priority, byte[] nonce, int nOff,
-                       int nLen, byte[] ciphertext, int cOff, int cLen, long createdAtMs, String clientMessageId,
-                       String requestFingerprint, String senderMemberPubkey, String senderMemberId, String senderName,
-                       String subtype) {
+    static BinaryWriter push(BinaryWriter w, String messageId, String meshId, String senderPubkey, String priority,
+                             byte[] nonce, int nOff, int nLen, byte[] ciphertext, int cOff, int cLen, long createdAtMs,
+                             String clientMessageId, String requestFingerprint, String senderMemberPubkey,
+                             String senderMemberId, String senderName, String subtype) {
         int priorityCode = BinaryWire.code(BinaryWire.PRIORITIES, priority);
         int nonceLength = BinaryWire.base64DecodedLength(nonce, nOff, nLen);
         int ciphertextLength = BinaryWire.base64DecodedLength(ciphertext, cOff, cLen);

@@ -141,7 +141,8 @@ public final class BinaryTranscoder {
         onlyKeys(o, PUSH_KEYS);
         byte[] nonce = ascii(required(o, "nonce"));
         byte[] ciphertext = ascii(required(o, "ciphertext"));
-        BinaryWriter out = BinaryFrames.push(null, required(o, "messageId"), required(o, "meshId"), required(o, "senderPubkey"),
+        BinaryWriter out = BinaryFrames.push(null, required(o, "messageId"), required(o, "meshId"),
+                required(o, "senderPubkey"),
                 required(o, "priority"), nonce, 0, nonce.length, ciphertext, 0, ciphertext.length,
                 time(o, "createdAt"), str(o, "client_message_id"), str(o, "request_fingerprint"),
                 str(o, "senderMemberPubkey"), str(o, "senderMemberId"), str(o, "senderName"), str(o, "subtype"));

@@ -35,8 +35,8 @@ public final class BinaryWriter {
     }
 
     /**
-     * This thread's scratch writer, started on a frame of {@code type}: no array per frame. Only for leaf encoders whose
-     * caller copies the frame out before anything on the thread could encode another.
+     * This thread's scratch writer, started on a frame of {@code type}: no array per frame. Only for leaf encoders
+     * whose caller copies the frame out before anything on the thread could encode another.
      */
     static BinaryWriter scratch(int type) {
         BinaryWriter w = SCRATCH.get();

@@ -28,7 +28,7 @@ public final class EnvelopeReader {
         return EnvelopeDecoder.decode(data, off, len, in, this);
     }
 
-    /** Decodes one frame of the binary subprotocol into this reader's Inbound (or another one: {@link BinaryDecoder}). */
+    /** Decodes a frame of the binary subprotocol into this reader's Inbound (or another: {@link BinaryDecoder}). */
     public Inbound readBinary(byte[] data, int off, int len) {
         return BinaryDecoder.decode(data, off, len, in, this);
     }

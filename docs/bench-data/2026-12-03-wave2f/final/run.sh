@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The sitting's closing series: the bare relay, before (65ae7e6) and after (b2dcc69: the binary socket's reused Inbound and
+# scratch writers, the encoded JSON names) with JSON peers, after with binary peers, alternated; generator c74b61b.
+# Usage: ROUNDS=3 run.sh   (from the repository root)
+set -u
+OUT=docs/bench-data/2026-12-03-wave2f/final
+J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+JOPTS=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+PORT=17900
+run() { # NAME JAR PROTOCOL
+  local data=/tmp/steady-data; rm -rf $data
+  BROKER_PORT=$PORT BROKER_BIND=127.0.0.1 BROKER_ADMIN_TOKEN=t SEND_RATE_LIMIT_PER_MIN=0 MAX_CONNECTIONS_PER_MESH=1000 \
+    BROKER_WRITER_BATCH_SIZE=4096 BROKER_DATA_DIR=$data "$J" "${JOPTS[@]}" -jar "$2" > /tmp/steady-broker.log 2>&1 &
+  local bp=$!
+  for _ in $(seq 1 90); do curl -sf http://127.0.0.1:$PORT/health > /dev/null 2>&1 && break; sleep 1; done
+  local db; db=$(head -1 $data/postgres/postmaster.pid)
+  "$J" "${JOPTS[@]}" -jar /work/bench/loadgen-fast.jar --url ws://127.0.0.1:$PORT/ws --admin-url http://127.0.0.1:$PORT \
+    --admin-token t --broker-pid $bp --db-pid $db --protocol "$3" --scenario dm --peers 100 --size 256 \
+    --duration 15s --warmup 20s --json "$OUT/$1.json" > "$OUT/$1.txt" 2>&1
+  kill $bp; wait $bp 2>/dev/null
+  for _ in $(seq 1 30); do kill -0 $db 2>/dev/null || break; sleep 1; done
+}
+relay() { # NAME: the bare relay (benchmarks' RelayServer) under the relay scenario, as bench.sh runs it
+  "$J" "${JOPTS[@]}" -jar /work/bench/loadgen-fast.jar relay-server --port 17901 > /tmp/relay.log 2>&1 &
+  local rp=$!
+  sleep 3
+  "$J" "${JOPTS[@]}" -jar /work/bench/loadgen-fast.jar --url ws://127.0.0.1:17901/ws --scenario relay --peers 100 \
+    --size 256 --duration 15s --warmup 6s --json "$OUT/$1.json" > "$OUT/$1.txt" 2>&1
+  kill $rp; wait $rp 2>/dev/null
+}
+for r in $(seq 1 "${ROUNDS:-3}"); do
+  relay relay-r$r
+  run before-r$r /work/bench/broker-before.jar json
+  run after-r$r /work/bench/broker-after2.jar json
+  run binary-r$r /work/bench/broker-after2.jar binary
+done
