@@ -799,11 +799,18 @@ class HostileInputIT {
         return PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
     }
 
-    /** Bytes of the shared pool's direct chunks in use (allocated pages, thread caches included) over all arenas. */
+    /**
+     * Bytes of the shared pool's direct chunks in use (a chunk's size less its free bytes: allocated pages and subpages,
+     * thread caches included) over all arenas. Not {@code PoolArenaMetric.numActiveBytes()}: that counts whole chunks.
+     */
     private static long directBytesInUse() {
         long sum = 0;
         for (io.netty.buffer.PoolArenaMetric a : PooledByteBufAllocator.DEFAULT.metric().directArenas()) {
-            sum += a.numActiveBytes();
+            for (io.netty.buffer.PoolChunkListMetric list : a.chunkLists()) {
+                for (io.netty.buffer.PoolChunkMetric c : list) {
+                    sum += c.chunkSize() - c.freeBytes();
+                }
+            }
         }
         return sum;
     }
