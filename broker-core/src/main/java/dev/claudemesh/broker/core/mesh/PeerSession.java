@@ -110,21 +110,7 @@ public final class PeerSession {
             onEnvelope(EnvelopeDecoder.decode(data, off, len));
             return;
         }
-        Inbound in = reader.read(data, off, len);
-        MeshState m = mesh;
-        if (state != State.AUTHENTICATED || !m.loop.inLoop() || !m.lendable(in)) {
-            Inbound own = in.copy();
-            reader.clear();
-            onEnvelope(own);
-            return;
-        }
-        lending = true;
-        try {
-            onEnvelope(in);
-        } finally {
-            lending = false;
-            reader.clear();
-        }
+        lendOrCopy(reader.read(data, off, len));
     }
 
     /**
@@ -136,14 +122,18 @@ public final class PeerSession {
             onEnvelope(BinaryDecoder.decode(data, off, len));
             return;
         }
-        Inbound in = reader.readBinary(data, off, len);
-        MeshState m = mesh;
+        lendOrCopy(reader.readBinary(data, off, len));
+    }
+
+    /** Hands a frame the reader decoded to the mesh: lent for the call where {@link #onFrame} says, else copied. */
+    private void lendOrCopy(Inbound in) {
         if (!reader.owns(in)) {
-            // a malformed or 0x7F JSON frame comes in an Inbound of its own
+            // a binary frame that is malformed or 0x7F JSON comes in an Inbound of its own
             reader.clear();
             onEnvelope(in);
             return;
         }
+        MeshState m = mesh;
         if (state != State.AUTHENTICATED || !m.loop.inLoop() || !m.lendable(in)) {
             Inbound own = in.copy();
             reader.clear();

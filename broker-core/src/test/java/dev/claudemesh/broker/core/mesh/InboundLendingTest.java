@@ -102,9 +102,7 @@ class InboundLendingTest {
         h.loop.runAll();
         h.durable.commitAll();
 
-        List<StoredMessage> stored = h.durable.committed.stream()
-                .filter(op -> op instanceof DurableOp.EnqueueMessage)
-                .map(op -> ((DurableOp.EnqueueMessage) op).message()).toList();
+        List<StoredMessage> stored = committedDms();
         assertThat(stored).hasSize(2);
         StoredMessage first = stored.get(0);
         assertThat(first.clientMessageId()).isEqualTo("c1");
@@ -142,9 +140,7 @@ class InboundLendingTest {
         h.loop.runAll();
         h.durable.commitAll();
 
-        List<StoredMessage> stored = h.durable.committed.stream()
-                .filter(op -> op instanceof DurableOp.EnqueueMessage)
-                .map(op -> ((DurableOp.EnqueueMessage) op).message()).toList();
+        List<StoredMessage> stored = committedDms();
         assertThat(stored).hasSize(3);
         StoredMessage first = stored.get(0);
         assertThat(first.clientMessageId()).isEqualTo("c1");
@@ -168,5 +164,11 @@ class InboundLendingTest {
         assertThat(acks.get(1)).contains("\"id\":\"c2\"", "\"messageId\":\"" + stored.get(1).messageId() + "\"");
         assertThat(d.conn().framesContaining("\"type\":\"ack\"")).singleElement().asString()
                 .contains("\"queued\":true");
+    }
+
+    private List<StoredMessage> committedDms() {
+        return h.durable.committed.stream()
+                .filter(op -> op instanceof DurableOp.EnqueueMessage)
+                .map(op -> ((DurableOp.EnqueueMessage) op).message()).toList();
     }
 }
