@@ -90,86 +90,51 @@ final class ProtocolEdge extends ChannelDuplexHandler {
         }
         int type = f[1] & 0xFF;
         int flags = ((f[2] & 0xFF) << 8) | (f[3] & 0xFF);
-        if ((flags & (BinaryWire.F_REQ_ID | BinaryWire.F_EXTRA)) != 0) {
-            return null;
+        if ((flags & (BinaryWire.F_REQ_ID | BinaryWire.F_EXTRA)) != 0 || (flags & 1) == 0) {
+            return null; // the run loop needs the push's client_message_id, the ack's id (flag 1 of both)
         }
-        int pos = BinaryWire.HEADER_BYTES;
+        // a str that runs past the frame is -1, and so is every field read after it: one check at the end
         if (type == BinaryWire.PUSH) {
-            // messageId, meshId, senderPubkey(32), priority u8, createdAt i64, nonce, ciphertext, then by flag 1 the
-            // client_message_id
-            if ((flags & 1) == 0) {
-                return null;
-            }
-            long messageId = str(f, pos);
-            if (messageId < 0) {
-                return null;
-            }
-            pos = end(messageId);
-            long meshId = str(f, pos);
-            if (meshId < 0) {
-                return null;
-            }
-            pos = end(meshId) + BinaryWire.KEY_BYTES + 1 + 8;
-            long nonce = str(f, pos);
-            if (nonce < 0) {
-                return null;
-            }
-            long ciphertext = str(f, end(nonce));
-            if (ciphertext < 0) {
-                return null;
-            }
-            long cmid = str(f, end(ciphertext));
-            if (cmid < 0 || !plain(f, messageId) || !plain(f, cmid) || !pushEndsAt(f, end(cmid), flags)) {
+            // messageId, meshId, senderPubkey (32), priority (u8), createdAt (i64), nonce, ciphertext, then by flag 1
+            // the client_message_id and by the others the fields pushEndsAt reads
+            long messageId = str(f, BinaryWire.HEADER_BYTES);
+            long meshId = str(f, after(messageId, 0));
+            long nonce = str(f, after(meshId, BinaryWire.KEY_BYTES + 1 + 8));
+            long ciphertext = str(f, after(nonce, 0));
+            long cmid = str(f, after(ciphertext, 0));
+            if (cmid < 0 || !plain(f, messageId) || !plain(f, cmid) || !pushEndsAt(f, after(cmid, 0), flags)) {
                 return null;
             }
             ByteBuf out = alloc.buffer(Wire.PUSH.length + 80 + len(cmid));
-            out.writeBytes(Wire.PUSH);
-            out.writeBytes(f, start(messageId), len(messageId));
-            out.writeBytes(PUSH_CMID);
-            out.writeBytes(f, start(cmid), len(cmid));
+            out.writeBytes(Wire.PUSH).writeBytes(f, start(messageId), len(messageId));
+            out.writeBytes(PUSH_CMID).writeBytes(f, start(cmid), len(cmid));
             return out.writeBytes(END);
         }
         if (type == BinaryWire.ACK) {
-            // by flag 1 the id, 2 the client_message_id, 4 the error; then messageId and queued u8
-            if ((flags & 1) == 0) {
-                return null;
-            }
-            long id = str(f, pos);
-            if (id < 0) {
-                return null;
-            }
-            pos = end(id);
+            // by flag 1 the id, 2 the client_message_id, 4 the error; then messageId and queued (u8)
+            long id = str(f, BinaryWire.HEADER_BYTES);
+            int pos = after(id, 0);
             if ((flags & 2) != 0) {
-                long cmid = str(f, pos);
-                if (cmid < 0) {
-                    return null;
-                }
-                pos = end(cmid);
+                pos = after(str(f, pos), 0);
             }
-            long error = -1;
-            if ((flags & 4) != 0) {
-                error = str(f, pos);
-                if (error < 0) {
-                    return null;
-                }
-                pos = end(error);
+            boolean hasError = (flags & 4) != 0;
+            long error = hasError ? str(f, pos) : 0;
+            if (hasError) {
+                pos = after(error, 0);
             }
             long messageId = str(f, pos);
-            if (messageId < 0 || end(messageId) + 1 != f.length || !plain(f, id) || !plain(f, messageId)
-                    || (error >= 0 && !plain(f, error))) {
+            if (messageId < 0 || after(messageId, 1) != f.length || !plain(f, id) || !plain(f, messageId)
+                    || (hasError && !plain(f, error))) {
                 return null;
             }
-            boolean queued = f[end(messageId)] == 1;
-            ByteBuf out = alloc.buffer(Wire.ACK.length + 96 + (error >= 0 ? len(error) : 0));
-            out.writeBytes(Wire.ACK);
-            out.writeBytes(f, start(id), len(id));
-            out.writeBytes(ACK_MESSAGE_ID);
-            out.writeBytes(f, start(messageId), len(messageId));
-            if (queued) {
+            ByteBuf out = alloc.buffer(Wire.ACK.length + 96 + (hasError ? len(error) : 0));
+            out.writeBytes(Wire.ACK).writeBytes(f, start(id), len(id));
+            out.writeBytes(ACK_MESSAGE_ID).writeBytes(f, start(messageId), len(messageId));
+            if (f[after(messageId, 0)] == 1) {
                 return out.writeBytes(QUEUED_TRUE_END);
             }
             out.writeBytes(QUEUED_FALSE_ERROR);
-            if (error >= 0) {
+            if (hasError) {
                 out.writeBytes(f, start(error), len(error));
             }
             return out.writeBytes(END);
@@ -186,23 +151,21 @@ final class ProtocolEdge extends ChannelDuplexHandler {
             return false;
         }
         for (int bit = 2; bit <= 16; bit <<= 1) {
-            if ((flags & bit) == 0) {
-                continue;
+            if ((flags & bit) != 0) {
+                pos = after(str(f, bit == 8 && pos >= 0 ? pos + BinaryWire.KEY_BYTES : pos), 0);
             }
-            if (bit == 8) {
-                pos += BinaryWire.KEY_BYTES;
-            }
-            long field = pos <= f.length ? str(f, pos) : -1;
-            if (field < 0) {
-                return false;
-            }
-            pos = end(field);
         }
         return pos == f.length;
     }
 
-    /** The str at {@code pos} (a LEB128 length of at most 4 bytes, then the bytes) as start << 32 | length, or -1. */
+    /**
+     * The str at {@code pos} (a LEB128 length of at most 4 bytes, then the bytes) as start << 32 | length; -1 when it
+     * runs past the frame or {@code pos} is -1.
+     */
     private static long str(byte[] f, int pos) {
+        if (pos < 0) {
+            return -1;
+        }
         int n = 0;
         for (int shift = 0; shift < 28; shift += 7) {
             if (pos >= f.length) {
@@ -217,6 +180,11 @@ final class ProtocolEdge extends ChannelDuplexHandler {
         return -1;
     }
 
+    /** Where the bytes {@code skip} after {@code str} begin; -1 after a str that was -1. */
+    private static int after(long str, int skip) {
+        return str < 0 ? -1 : start(str) + len(str) + skip;
+    }
+
     private static int start(long str) {
         return (int) (str >>> 32);
     }
@@ -225,13 +193,9 @@ final class ProtocolEdge extends ChannelDuplexHandler {
         return (int) str;
     }
 
-    private static int end(long str) {
-        return start(str) + len(str);
-    }
-
     /** True when every byte of the str is printable ASCII other than a quote or a backslash (no JSON escape). */
     private static boolean plain(byte[] f, long str) {
-        for (int i = start(str); i < end(str); i++) {
+        for (int i = start(str); i < after(str, 0); i++) {
             byte c = f[i];
             if (c < 0x20 || c == '"' || c == '\\' || c == 0x7F) {
                 return false;

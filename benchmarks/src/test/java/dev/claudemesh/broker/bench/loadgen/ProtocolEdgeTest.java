@@ -121,5 +121,17 @@ class ProtocolEdgeTest {
         byte[] cut = java.util.Arrays.copyOf(push, push.length - 3);
         assertThat(ProtocolEdge.matcherJson(cut, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)).isNull();
         assertThat(through(cut, wire).text()).startsWith("{\"type\":\"error\",\"code\":\"loadgen\"");
+        // cut anywhere (inside the ciphertext, the id, just before the last byte): never the short path
+        for (int at : new int[] {20, 60, push.length - 1}) {
+            assertThat(ProtocolEdge.matcherJson(java.util.Arrays.copyOf(push, at),
+                    io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)).as("push cut at %d", at).isNull();
+        }
+        Inbound send = EnvelopeDecoder.decode("{\"type\":\"send\",\"id\":\"run1-7\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        byte[] ack = BinaryFrames.ackQueued(send, MESSAGE_ID);
+        for (int at = 4; at < ack.length; at++) {
+            assertThat(ProtocolEdge.matcherJson(java.util.Arrays.copyOf(ack, at),
+                    io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)).as("ack cut at %d", at).isNull();
+        }
     }
 }

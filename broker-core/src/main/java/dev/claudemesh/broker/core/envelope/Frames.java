@@ -150,12 +150,7 @@ public final class Frames {
         o.beginObject().name(TYPE).value(PUSH).field(MESSAGE_ID, m.messageId()).field(MESH_ID, m.meshId())
                 .field(SENDER_PUBKEY, m.senderPubkey()).field(PRIORITY, m.priority())
                 .name(NONCE).payloadValue(m.payload(), true).name(CIPHERTEXT).payloadValue(m.payload(), false);
-        byte[] iso = ISO.get();
-        if (AuditChain.isoMillisInto(m.createdAtMs(), iso, 0)) {
-            o.name(CREATED_AT).asciiStringValue(iso, 0, AuditChain.ISO_MILLIS_LENGTH);
-        } else {
-            o.field("createdAt", AuditChain.isoMillis(m.createdAtMs()));
-        }
+        isoMillisField(o, CREATED_AT, m.createdAtMs());
         if (m.clientMessageId() != null) {
             o.field(CLIENT_MESSAGE_ID, m.clientMessageId());
         }
@@ -174,12 +169,13 @@ public final class Frames {
             ThreadLocal.withInitial(() -> new byte[AuditChain.ISO_MILLIS_LENGTH]);
 
     /** {@code name: isoMillis(ms)} without a String in between (the usual years); the same text either way. */
-    private static void isoMillisField(JsonOut o, String name, long epochMs) {
+    private static void isoMillisField(JsonOut o, JsonOut.Encoded name, long epochMs) {
+        o.name(name);
         byte[] iso = ISO.get();
         if (AuditChain.isoMillisInto(epochMs, iso, 0)) {
-            o.name(name).asciiStringValue(iso, 0, AuditChain.ISO_MILLIS_LENGTH);
+            o.asciiStringValue(iso, 0, AuditChain.ISO_MILLIS_LENGTH);
         } else {
-            o.field(name, AuditChain.isoMillis(epochMs));
+            o.value(AuditChain.isoMillis(epochMs));
         }
     }
 
