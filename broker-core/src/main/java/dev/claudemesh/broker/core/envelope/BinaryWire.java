@@ -144,7 +144,8 @@ public final class BinaryWire {
 
     /**
      * Writes the padded standard base64 text of the {@code n} raw bytes of {@code raw} at {@code off} into {@code out}
-     * at {@code outOff} ({@link #base64EncodedLength} bytes; what {@link java.util.Base64#getEncoder()} writes).
+     * at {@code outOff} ({@link #base64EncodedLength} bytes; what {@link java.util.Base64#getEncoder()} writes). The
+     * JDK's encoder has no form from an array range into an array range: it takes a whole array, or allocates.
      */
     static void base64Encode(byte[] raw, int off, int n, byte[] out, int outOff) {
         int o = outOff;
